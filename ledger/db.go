@@ -1,0 +1,247 @@
+// Package ledger is the only package that opens SQLite. It keeps the time
+// bank's accounts and its append-only journal of exchanges, and every other
+// record the bot needs to survive a restart.
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Durability says when a commit is acknowledged.
+type Durability string
+
+const (
+	// DurabilityFull survives a power cut: every commit is fsynced (the default).
+	DurabilityFull Durability = "full"
+	// DurabilityNormal survives a crash of the process but may lose the last
+	// commits on a power cut; it is faster on slow disks.
+	DurabilityNormal Durability = "normal"
+)
+
+// Options tune Open. The zero value is a durable ledger on the real clock.
+type Options struct {
+	Durability Durability
+	// Now is the clock; each write transaction reads it once. Tests inject one.
+	Now func() time.Time
+	// BusyTimeout is how long a connection waits for a lock before failing.
+	BusyTimeout time.Duration
+}
+
+// DB is an open ledger: one writer connection, because SQLite serializes
+// writers anyway and a single connection makes BEGIN IMMEDIATE queue in Go
+// rather than spin on SQLITE_BUSY, plus a pool of readers that WAL lets run
+// beside the writer.
+type DB struct {
+	path   string
+	opts   Options // as completed by Open, for the connections Backup opens
+	writer *sql.DB
+	reader *sql.DB
+	now    func() time.Time
+}
+
+// Open opens (creating if needed) the ledger at path, applies pending
+// migrations and confirms the pragmas every connection must carry.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if path == "" || strings.Contains(path, "?") || strings.HasPrefix(path, ":memory:") {
+		// :memory: would give each pooled connection its own empty database.
+		return nil, fmt.Errorf("ledger: a file path is required, got %q", path)
+	}
+	if opts.Durability == "" {
+		opts.Durability = DurabilityFull
+	}
+	if opts.Durability != DurabilityFull && opts.Durability != DurabilityNormal {
+		return nil, fmt.Errorf("ledger: durability must be %q or %q, got %q", DurabilityFull, DurabilityNormal, opts.Durability)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BusyTimeout == 0 {
+		opts.BusyTimeout = 10 * time.Second
+	}
+
+	writer, err := sql.Open("sqlite3", dsn(path, opts, "immediate", false))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: open writer: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+
+	db := &DB{path: path, opts: opts, writer: writer, now: opts.Now}
+	if err := db.confirmPragmas(ctx, writer, opts); err != nil {
+		writer.Close()
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		writer.Close()
+		return nil, err
+	}
+
+	// Readers are opened after migrations so they never see a half-made file.
+	reader, err := sql.Open("sqlite3", dsn(path, opts, "deferred", true))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("ledger: open readers: %w", err)
+	}
+	reader.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
+	reader.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
+	db.reader = reader
+	if err := db.confirmPragmas(ctx, reader, opts); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// dsn puts every pragma in the connection string, so that each connection
+// the pool opens carries them, not only the first one.
+func dsn(path string, opts Options, txlock string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", fmt.Sprint(opts.BusyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "1")
+	q.Set("_synchronous", strings.ToUpper(string(opts.Durability)))
+	q.Set("_txlock", txlock)
+	if readOnly {
+		q.Set("_query_only", "1")
+	}
+	return path + "?" + q.Encode()
+}
+
+// confirmPragmas checks that the settings took effect instead of assuming
+// it: a file on a filesystem without shared memory silently stays in
+// rollback-journal mode, for instance.
+func (db *DB) confirmPragmas(ctx context.Context, pool *sql.DB, opts Options) error {
+	var mode string
+	if err := pool.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("ledger: read journal_mode: %w", err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("ledger: journal_mode is %q, want wal", mode)
+	}
+	var fk int
+	if err := pool.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+		return fmt.Errorf("ledger: read foreign_keys: %w", err)
+	}
+	if fk != 1 {
+		return fmt.Errorf("ledger: foreign keys are off")
+	}
+	var sync int
+	if err := pool.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		return fmt.Errorf("ledger: read synchronous: %w", err)
+	}
+	want := map[Durability]int{DurabilityNormal: 1, DurabilityFull: 2}[opts.Durability]
+	if sync != want {
+		return fmt.Errorf("ledger: synchronous is %d, want %d (%s)", sync, want, opts.Durability)
+	}
+	return nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	var err error
+	if db.reader != nil {
+		err = db.reader.Close()
+	}
+	if werr := db.writer.Close(); werr != nil && err == nil {
+		err = werr
+	}
+	return err
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("ledger: create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var version int
+		base := strings.TrimPrefix(name, "migrations/")
+		if _, err := fmt.Sscanf(base, "%d_", &version); err != nil {
+			return fmt.Errorf("ledger: migration %s has no numeric prefix", base)
+		}
+		if err := db.applyMigration(ctx, version, base); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) applyMigration(ctx context.Context, version int, name string) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := migrationFiles.ReadFile("migrations/" + name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return fmt.Errorf("ledger: migration %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		version, name, tx.now.Unix()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Tx is a write transaction with the one timestamp all its rows share.
+type Tx struct {
+	*sql.Tx
+	now time.Time
+}
+
+// begin starts a write transaction. The writer's DSN makes it BEGIN
+// IMMEDIATE, so the write lock is taken up front and a transaction never
+// fails halfway through for want of it.
+func (db *DB) begin(ctx context.Context) (*Tx, error) {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: begin: %w", err)
+	}
+	return &Tx{Tx: tx, now: db.now().UTC()}, nil
+}
+
+// read starts a read-only snapshot on the reader pool.
+func (db *DB) read(ctx context.Context) (*sql.Tx, error) {
+	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: begin read: %w", err)
+	}
+	return tx, nil
+}

@@ -1,0 +1,428 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// GiveRequest moves Minutes to each recipient from the actor, or from the
+// commons when FromCommons is set (the caller checks the actor may).
+type GiveRequest struct {
+	Community   CommunityID
+	Key         string // idempotency key: the platform event ID
+	Source      string // platform the command came from
+	Actor       Identity
+	FromCommons bool
+	Recipients  []Identity
+	Minutes     int64 // received by each recipient
+	Category    string
+	Note        string
+	Limits      Limits
+}
+
+// Give records a gift to one or more members as one operation: all of it or
+// nothing. It returns *LimitError when a limit would be crossed and *Error
+// with EINVALID (no recipient, duplicate, bad amount or note), ECONFLICT
+// (key reused for other content) or ESELF (a recipient is the actor's own account).
+func (db *DB) Give(ctx context.Context, req GiveRequest) (*Receipt, error) {
+	kind := OpGive
+	if req.FromCommons {
+		kind = OpCommons
+	}
+	if err := validateGive(req); err != nil {
+		return nil, err
+	}
+	fp := fingerprint(kind, req.Community, req.Actor, req.FromCommons, req.Recipients, req.Minutes, req.Category, req.Note)
+
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if r, err := replay(ctx, tx, req.Key, fp); r != nil || err != nil {
+		return r, err
+	}
+
+	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+	if err != nil {
+		return nil, err
+	}
+	from := actor
+	if req.FromCommons {
+		if from, err = commonsAccount(ctx, tx, req.Community); err != nil {
+			return nil, err
+		}
+	}
+	to := make([]Account, 0, len(req.Recipients))
+	seen := map[AccountID]bool{from.ID: true}
+	for _, rid := range req.Recipients {
+		a, err := memberAccount(ctx, tx, req.Community, rid)
+		if err != nil {
+			return nil, err
+		}
+		if a.ID == actor.ID && !req.FromCommons {
+			return nil, errorf(ESELF, "cannot give to oneself")
+		}
+		if seen[a.ID] {
+			return nil, errorf(EINVALID, "recipient %s named twice", a.Name)
+		}
+		seen[a.ID] = true
+		to = append(to, a)
+	}
+
+	// The commons issues community work and may go as low as it needs; a
+	// member's floor is what keeps one person from taking without giving.
+	// No account goes below hardFloor: under NoLimits, MaxAmount times a few
+	// recipients passes int64, and SQLite would silently turn the balance
+	// into a REAL. Dividing instead of multiplying keeps the test exact.
+	floor := max(req.Limits.Floor, hardFloor)
+	if from.Kind == KindCommons {
+		floor = hardFloor
+	}
+	n := int64(len(to))
+	if req.Minutes > (from.Balance-floor)/n {
+		total := req.Minutes * n
+		if req.Minutes > math.MaxInt64/n {
+			total = math.MaxInt64
+		}
+		return nil, &LimitError{Kind: LimitFloor, Account: from.Name, Limit: floor, Balance: from.Balance, Amount: total}
+	}
+	for _, a := range to {
+		if a.Balance+req.Minutes > req.Limits.Ceiling {
+			return nil, &LimitError{Kind: LimitCeiling, Account: a.Name, Limit: req.Limits.Ceiling, Balance: a.Balance, Amount: req.Minutes}
+		}
+	}
+
+	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, kind, actor.ID, req.Source)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range to {
+		if err := insertExchange(ctx, tx, op, req.Community, from.ID, a.ID, req.Minutes, req.Category, req.Note, actor.ID, req.Source, 0, ""); err != nil {
+			return nil, err
+		}
+	}
+	return finish(ctx, tx, op, actor.ID)
+}
+
+// hardFloor is the lowest balance any account may reach, whatever the
+// limits: far beyond any real use, and far enough from int64's end that
+// balance arithmetic never wraps.
+const hardFloor = math.MinInt64 / 2
+
+func validateGive(req GiveRequest) error {
+	switch {
+	case req.Key == "":
+		return errorf(EINVALID, "missing idempotency key")
+	case len(req.Recipients) == 0:
+		return errorf(EINVALID, "no recipient")
+	case req.Minutes <= 0:
+		return errorf(EINVALID, "amount must be positive, got %d", req.Minutes)
+	case req.Minutes > req.Limits.MaxAmount:
+		return &LimitError{Kind: LimitMaxAmount, Limit: req.Limits.MaxAmount, Amount: req.Minutes}
+	case utf8.RuneCountInString(req.Note) > MaxNoteLength:
+		return errorf(EINVALID, "note longer than %d characters", MaxNoteLength)
+	}
+	return nil
+}
+
+// UndoRequest takes back the actor's last gift if it is recent enough.
+type UndoRequest struct {
+	Community CommunityID
+	Key       string
+	Source    string
+	Actor     Identity
+	Window    time.Duration
+	Limits    Limits
+}
+
+// Undo reverses every entry of the actor's most recent gift (or commons
+// payment) with new entries. It returns *Error with ENOTHING (no gift),
+// EREVERSED (already reversed), EEXPIRED (older than the window), or
+// *LimitError when a receiver has already spent what they would give back.
+func (db *DB) Undo(ctx context.Context, req UndoRequest) (*Receipt, error) {
+	if req.Key == "" {
+		return nil, errorf(EINVALID, "missing idempotency key")
+	}
+	fp := fingerprint(OpUndo, req.Community, req.Actor)
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if r, err := replay(ctx, tx, req.Key, fp); r != nil || err != nil {
+		return r, err
+	}
+	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+	if err != nil {
+		return nil, err
+	}
+	var last OperationID
+	var created int64
+	err = tx.QueryRowContext(ctx, `SELECT id, created_at FROM operations
+		WHERE actor_id = ? AND kind IN ('give', 'commons') ORDER BY id DESC LIMIT 1`, actor.ID).Scan(&last, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errorf(ENOTHING, "no gift to undo")
+	}
+	if err != nil {
+		return nil, err
+	}
+	entries, err := operationExchanges(ctx, tx, last)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.ReversedBy != 0 {
+			return nil, errorf(EREVERSED, "operation %d already reversed", last)
+		}
+	}
+	if tx.now.Sub(unixUTC(created)) > req.Window {
+		return nil, errorf(EEXPIRED, "operation %d is older than %s", last, req.Window)
+	}
+	for _, e := range entries {
+		if e.ToKind == KindMember {
+			var bal int64
+			if err := tx.QueryRowContext(ctx, "SELECT balance FROM accounts WHERE id = ?", e.To).Scan(&bal); err != nil {
+				return nil, err
+			}
+			if bal-e.Minutes < req.Limits.Floor {
+				return nil, &LimitError{Kind: LimitFloor, Account: e.ToName, Limit: req.Limits.Floor, Balance: bal, Amount: e.Minutes}
+			}
+		}
+	}
+	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpUndo, actor.ID, req.Source)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if err := insertExchange(ctx, tx, op, req.Community, e.To, e.From, e.Minutes, e.Category, e.Note, actor.ID, req.Source, e.ID, ""); err != nil {
+			return nil, err
+		}
+	}
+	return finish(ctx, tx, op, actor.ID)
+}
+
+// ReverseRequest cancels one entry with a new one, with who and why.
+type ReverseRequest struct {
+	Community CommunityID
+	Key       string
+	Source    string
+	Actor     Identity
+	Exchange  ExchangeID
+	Reason    string
+}
+
+// Reverse records the opposite of an entry. Corrections are not bound by
+// limits: an unjust entry must always be correctable. It returns *Error with
+// ENOTFOUND, EREVERSED, ECORRECTION (the entry is itself a correction) or
+// EINVALID (no reason, or one too long).
+func (db *DB) Reverse(ctx context.Context, req ReverseRequest) (*Receipt, error) {
+	reason := strings.TrimSpace(req.Reason)
+	switch {
+	case req.Key == "":
+		return nil, errorf(EINVALID, "missing idempotency key")
+	case reason == "":
+		return nil, errorf(EINVALID, "a reversal needs a reason")
+	case utf8.RuneCountInString(reason) > MaxNoteLength:
+		return nil, errorf(EINVALID, "reason longer than %d characters", MaxNoteLength)
+	}
+	fp := fingerprint(OpReverse, req.Community, req.Actor, req.Exchange, reason)
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if r, err := replay(ctx, tx, req.Key, fp); r != nil || err != nil {
+		return r, err
+	}
+	orig, err := scanExchange(tx.QueryRowContext(ctx, exchangeSelect+" WHERE e.id = ? AND e.community_id = ?", req.Exchange, req.Community))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errorf(ENOTFOUND, "exchange %d", req.Exchange)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if orig.Reverses != 0 {
+		return nil, errorf(ECORRECTION, "exchange %d is a correction", orig.ID)
+	}
+	if orig.ReversedBy != 0 {
+		return nil, errorf(EREVERSED, "exchange %d already reversed by %d", orig.ID, orig.ReversedBy)
+	}
+	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+	if err != nil {
+		return nil, err
+	}
+	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpReverse, actor.ID, req.Source)
+	if err != nil {
+		return nil, err
+	}
+	if err := insertExchange(ctx, tx, op, req.Community, orig.To, orig.From, orig.Minutes, orig.Category, orig.Note, actor.ID, req.Source, orig.ID, reason); err != nil {
+		return nil, err
+	}
+	return finish(ctx, tx, op, actor.ID)
+}
+
+// fingerprint identifies the content of a request, so that a reused key can
+// be told from a redelivery.
+func fingerprint(parts ...any) string {
+	h := sha256.New()
+	for _, p := range parts {
+		switch v := p.(type) {
+		case Identity:
+			fmt.Fprintf(h, "%s:%s\x1f", v.Platform, v.UserID)
+		case []Identity:
+			for _, id := range v {
+				fmt.Fprintf(h, "%s:%s,", id.Platform, id.UserID)
+			}
+			h.Write([]byte{0x1f})
+		default:
+			fmt.Fprintf(h, "%v\x1f", v)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// replay returns the original receipt when key was already recorded with the
+// same content, ECONFLICT when it was recorded with other content, and
+// nothing when the key is new.
+func replay(ctx context.Context, tx *Tx, key, fp string) (*Receipt, error) {
+	var op OperationID
+	var prior string
+	var actor AccountID
+	err := tx.QueryRowContext(ctx, "SELECT id, fingerprint, actor_id FROM operations WHERE idem_key = ?", key).Scan(&op, &prior, &actor)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if prior != fp {
+		return nil, errorf(ECONFLICT, "key %q was recorded for another request", key)
+	}
+	r, err := loadReceipt(ctx, tx, op, actor)
+	if err != nil {
+		return nil, err
+	}
+	r.Replayed = true
+	return r, nil
+}
+
+func insertOperation(ctx context.Context, tx *Tx, community CommunityID, key, fp string, kind OperationKind, actor AccountID, source string) (OperationID, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO operations (community_id, idem_key, fingerprint, kind, actor_id, source, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, community, key, fp, kind, actor, source, tx.now.Unix())
+	if err != nil {
+		return 0, fmt.Errorf("ledger: insert operation: %w", err)
+	}
+	id, err := res.LastInsertId()
+	return OperationID(id), err
+}
+
+func insertExchange(ctx context.Context, tx *Tx, op OperationID, community CommunityID, from, to AccountID, minutes int64,
+	category, note string, actor AccountID, source string, reverses ExchangeID, reason string) error {
+	var rev any
+	if reverses != 0 {
+		rev = reverses
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO exchanges
+		(operation_id, community_id, from_id, to_id, minutes, category, note, actor_id, source, reverses, reason, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		op, community, from, to, minutes, category, note, actor, source, rev, reason, tx.now.Unix()); err != nil {
+		return fmt.Errorf("ledger: insert exchange: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE accounts SET balance = balance - ? WHERE id = ?", minutes, from); err != nil {
+		return fmt.Errorf("ledger: debit: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE accounts SET balance = balance + ? WHERE id = ?", minutes, to); err != nil {
+		return fmt.Errorf("ledger: credit: %w", err)
+	}
+	return nil
+}
+
+// finish reads the receipt back inside the transaction and commits.
+func finish(ctx context.Context, tx *Tx, op OperationID, actor AccountID) (*Receipt, error) {
+	r, err := loadReceipt(ctx, tx, op, actor)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("ledger: commit: %w", err)
+	}
+	return r, nil
+}
+
+func loadReceipt(ctx context.Context, tx *Tx, op OperationID, actor AccountID) (*Receipt, error) {
+	r := &Receipt{Operation: op}
+	var created int64
+	if err := tx.QueryRowContext(ctx, "SELECT kind, idem_key, created_at FROM operations WHERE id = ?", op).Scan(&r.Kind, &r.Key, &created); err != nil {
+		return nil, err
+	}
+	r.CreatedAt = unixUTC(created)
+	var err error
+	if r.Exchanges, err = operationExchanges(ctx, tx, op); err != nil {
+		return nil, err
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT balance FROM accounts WHERE id = ?", actor).Scan(&r.ActorBalance); err != nil {
+		return nil, err
+	}
+	if len(r.Exchanges) > 0 {
+		err := tx.QueryRowContext(ctx, "SELECT balance FROM accounts WHERE community_id = ? AND kind = 'commons'",
+			r.Exchanges[0].Community).Scan(&r.CommonsBalance)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func operationExchanges(ctx context.Context, q querier, op OperationID) ([]Exchange, error) {
+	return queryExchanges(ctx, q, exchangeSelect+" WHERE e.operation_id = ? ORDER BY e.id", op)
+}
+
+const exchangeSelect = `SELECT e.id, e.operation_id, e.community_id, e.from_id, e.to_id,
+	fa.display_name, ta.display_name, fa.kind, ta.kind, e.minutes, e.category, e.note,
+	e.actor_id, aa.display_name, e.source, COALESCE(e.reverses, 0), COALESCE(r.id, 0), e.reason, e.created_at
+	FROM exchanges e
+	JOIN accounts fa ON fa.id = e.from_id
+	JOIN accounts ta ON ta.id = e.to_id
+	JOIN accounts aa ON aa.id = e.actor_id
+	LEFT JOIN exchanges r ON r.reverses = e.id`
+
+func scanExchange(row rowScanner) (Exchange, error) {
+	var e Exchange
+	var created int64
+	err := row.Scan(&e.ID, &e.Operation, &e.Community, &e.From, &e.To, &e.FromName, &e.ToName, &e.FromKind, &e.ToKind,
+		&e.Minutes, &e.Category, &e.Note, &e.Actor, &e.ActorName, &e.Source, &e.Reverses, &e.ReversedBy, &e.Reason, &created)
+	e.CreatedAt = unixUTC(created)
+	return e, err
+}
+
+func queryExchanges(ctx context.Context, q querier, query string, args ...any) ([]Exchange, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Exchange
+	for rows.Next() {
+		e, err := scanExchange(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func unixUTC(sec int64) time.Time { return time.Unix(sec, 0).UTC() }

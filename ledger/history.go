@@ -1,0 +1,113 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// HistoryPage is one page of an account's entries, newest first.
+type HistoryPage struct {
+	Account Account
+	Found   bool // false when the identity has never been seen: no entries
+	Entries []Exchange
+	Page    int
+	HasMore bool
+}
+
+// maxPage bounds page numbers and sizes so that page*size+1 fits an int64.
+const maxPage = math.MaxInt32
+
+// History returns page (from 1) of an identity's entries, size per page.
+// Its cost grows with the page number, not with the size of the journal.
+func (db *DB) History(ctx context.Context, community CommunityID, id Identity, page, size int) (HistoryPage, error) {
+	if page < 1 || size < 1 {
+		return HistoryPage{}, errorf(EINVALID, "page %d of size %d", page, size)
+	}
+	acct, found, err := db.Member(ctx, community, id)
+	if err != nil || !found {
+		return HistoryPage{Account: acct, Page: page}, err
+	}
+	return db.accountHistory(ctx, acct, page, size)
+}
+
+// CommonsHistory is History for the commons account.
+func (db *DB) CommonsHistory(ctx context.Context, community CommunityID, page, size int) (HistoryPage, error) {
+	if page < 1 || size < 1 {
+		return HistoryPage{}, errorf(EINVALID, "page %d of size %d", page, size)
+	}
+	acct, err := db.Commons(ctx, community)
+	if err != nil {
+		return HistoryPage{}, err
+	}
+	return db.accountHistory(ctx, acct, page, size)
+}
+
+func (db *DB) accountHistory(ctx context.Context, acct Account, page, size int) (HistoryPage, error) {
+	// A page number comes from what a user typed. Past maxPage it is past
+	// any journal, and page*size could wrap negative, which SQLite reads as
+	// no LIMIT and OFFSET 0: the first entries would show under a false page.
+	if size > maxPage {
+		size = maxPage
+	}
+	if page > maxPage {
+		return HistoryPage{Account: acct, Found: true, Page: page}, nil
+	}
+	// Each arm walks its own index backwards and stops after the rows this
+	// page can need, so a long past costs nothing.
+	need := int64(page)*int64(size) + 1
+	entries, err := queryExchanges(ctx, db.reader, exchangeSelect+`
+		WHERE e.id IN (
+			SELECT id FROM (SELECT id FROM exchanges WHERE from_id = ? ORDER BY id DESC LIMIT ?)
+			UNION ALL
+			SELECT id FROM (SELECT id FROM exchanges WHERE to_id = ? ORDER BY id DESC LIMIT ?))
+		ORDER BY e.id DESC LIMIT ? OFFSET ?`,
+		acct.ID, need, acct.ID, need, int64(size)+1, int64(page-1)*int64(size))
+	if err != nil {
+		return HistoryPage{}, fmt.Errorf("ledger: history: %w", err)
+	}
+	hp := HistoryPage{Account: acct, Found: true, Page: page}
+	if len(entries) > size {
+		hp.HasMore = true
+		entries = entries[:size]
+	}
+	hp.Entries = entries
+	return hp, nil
+}
+
+// Statement returns every entry of an identity, oldest first.
+func (db *DB) Statement(ctx context.Context, community CommunityID, id Identity) (Account, []Exchange, error) {
+	acct, found, err := db.Member(ctx, community, id)
+	if err != nil || !found {
+		return acct, nil, err
+	}
+	entries, err := queryExchanges(ctx, db.reader, exchangeSelect+`
+		WHERE e.id IN (SELECT id FROM exchanges WHERE from_id = ? UNION ALL SELECT id FROM exchanges WHERE to_id = ?)
+		ORDER BY e.id`, acct.ID, acct.ID)
+	return acct, entries, err
+}
+
+// EachExchange calls fn for every entry of the journal, oldest first, from
+// one consistent snapshot.
+func (db *DB) EachExchange(ctx context.Context, fn func(Exchange) error) error {
+	tx, err := db.read(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, exchangeSelect+" ORDER BY e.id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanExchange(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
