@@ -1,0 +1,280 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/entraide/entraide/ledger"
+	"golang.org/x/time/rate"
+)
+
+// Ledger is what the core needs from the ledger package. Each method's
+// errors are documented there: *ledger.Error codes and *ledger.LimitError
+// are told to members; anything else is internal and only logged.
+type Ledger interface {
+	EnsureCommunity(ctx context.Context, slug string) (ledger.CommunityID, error)
+	Give(ctx context.Context, req ledger.GiveRequest) (*ledger.Receipt, error)
+	Undo(ctx context.Context, req ledger.UndoRequest) (*ledger.Receipt, error)
+	Reverse(ctx context.Context, req ledger.ReverseRequest) (*ledger.Receipt, error)
+	Member(ctx context.Context, c ledger.CommunityID, id ledger.Identity) (ledger.Account, bool, error)
+	Commons(ctx context.Context, c ledger.CommunityID) (ledger.Account, error)
+	History(ctx context.Context, c ledger.CommunityID, id ledger.Identity, page, size int) (ledger.HistoryPage, error)
+	CommonsHistory(ctx context.Context, c ledger.CommunityID, page, size int) (ledger.HistoryPage, error)
+	Statement(ctx context.Context, c ledger.CommunityID, id ledger.Identity) (ledger.Account, []ledger.Exchange, error)
+}
+
+// Options configure a Bot.
+type Options struct {
+	Ledger      Ledger
+	Communities []*Community
+	Logger      *slog.Logger
+	// Now is the clock (rate limits, dates in replies); tests inject one.
+	Now func() time.Time
+}
+
+// Bot is the core. It is safe for concurrent use by several adapters.
+type Bot struct {
+	ledger      Ledger
+	communities []*Community
+	catalog     *Catalog
+	log         *slog.Logger
+	now         func() time.Time
+	commands    []*Command
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+// New validates the communities, makes sure each exists in the ledger, and
+// returns a ready core.
+func New(ctx context.Context, opts Options) (*Bot, error) {
+	if opts.Ledger == nil {
+		return nil, errors.New("bot: a ledger is required")
+	}
+	if len(opts.Communities) == 0 {
+		return nil, errors.New("bot: at least one community is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	catalog, err := NewCatalog()
+	if err != nil {
+		return nil, err
+	}
+	b := &Bot{
+		ledger:      opts.Ledger,
+		communities: opts.Communities,
+		catalog:     catalog,
+		log:         opts.Logger,
+		now:         opts.Now,
+		limiters:    map[string]*rate.Limiter{},
+	}
+	seen := map[string]bool{}
+	for _, c := range opts.Communities {
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("community %q: %w", c.Slug, err)
+		}
+		if seen[c.Slug] {
+			return nil, fmt.Errorf("community %q is configured twice", c.Slug)
+		}
+		seen[c.Slug] = true
+		if c.id, err = opts.Ledger.EnsureCommunity(ctx, c.Slug); err != nil {
+			return nil, fmt.Errorf("community %q: %w", c.Slug, err)
+		}
+	}
+	b.commands = b.commandTree()
+	return b, nil
+}
+
+// Catalog gives adapters and tools the bot's messages.
+func (b *Bot) Catalog() *Catalog { return b.catalog }
+
+// Receive handles one message and hands its replies to the adapter it came
+// from. A panic in a handler is logged and answered, never propagated.
+func (b *Bot) Receive(ctx context.Context, from Adapter, m Message) {
+	log := b.log.With("platform", m.Platform, "room", m.Room, "event", m.ID, "sender", m.Sender.ID)
+	ctx = withLogger(ctx, log)
+	for _, r := range b.Handle(ctx, m) {
+		if err := b.Deliver(ctx, from, TargetOf(m), r); err != nil {
+			log.Error("reply not delivered", "err", err)
+		}
+	}
+}
+
+// Handle turns one message into its replies.
+func (b *Bot) Handle(ctx context.Context, m Message) (replies []Reply) {
+	log := loggerFrom(ctx, b.log)
+	com := b.communityFor(m)
+	tr := b.catalog.In("fr")
+	if com != nil {
+		tr = b.catalog.In(com.Language)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("panic while handling a message", "panic", p, "stack", string(debug.Stack()))
+			replies = []Reply{{Text: tr.S(msgInternal, nil), Private: true}}
+		}
+	}()
+
+	name, rest, ok := splitCommand(m.Text)
+	if !ok {
+		if m.Direct && strings.TrimSpace(m.Text) != "" {
+			return []Reply{{Text: tr.S(msgNotACommand, nil)}}
+		}
+		return nil
+	}
+	if com == nil {
+		return []Reply{{Text: tr.S(msgRoomUnlinked, nil)}}
+	}
+	if !b.allow(com, m) {
+		log.Warn("rate limited")
+		return []Reply{{Text: tr.S(msgRateLimited, nil), Private: true}}
+	}
+	req := &request{ctx: ctx, bot: b, msg: m, com: com, tr: tr, log: log}
+	cmd, args := b.find(b.commands, name, rest)
+	if cmd == nil {
+		return []Reply{{Text: tr.S(msgUnknownCommand, map[string]any{"Name": name}), Private: true}}
+	}
+	req.cmd = cmd
+	req.args = args
+	if cmd.Moderator && !com.isModerator(m.Platform, m.Sender.ID) {
+		return []Reply{{Text: tr.S(msgForbidden, map[string]any{"Command": cmd.path(tr.Lang())}), Private: true}}
+	}
+	start := time.Now()
+	err := cmd.Run(req)
+	log.Info("command", "command", cmd.Name, "ok", err == nil, "took", time.Since(start))
+	if err != nil {
+		return append(req.replies, Reply{Text: b.explain(req, err), Private: true})
+	}
+	return req.replies
+}
+
+// communityFor finds the community a room belongs to. With a single
+// community, every room belongs to it.
+func (b *Bot) communityFor(m Message) *Community {
+	for _, c := range b.communities {
+		for _, r := range c.Rooms {
+			if r == m.Platform+":*" || r == m.Platform+":"+m.Room || (m.Space != "" && r == m.Platform+":"+m.Space) {
+				return c
+			}
+		}
+	}
+	if len(b.communities) == 1 {
+		return b.communities[0]
+	}
+	return nil
+}
+
+// CommunityOf is the community a platform's room belongs to, if any.
+func (b *Bot) CommunityOf(platform, room string) (*Community, bool) {
+	c := b.communityFor(Message{Platform: platform, Room: room})
+	return c, c != nil
+}
+
+// allow applies the per-member flood limit.
+func (b *Bot) allow(c *Community, m Message) bool {
+	if c.RateLimit.PerMinute <= 0 || m.Local {
+		return true
+	}
+	key := c.Slug + "\x00" + m.Platform + "\x00" + m.Sender.ID
+	b.mu.Lock()
+	lim, ok := b.limiters[key]
+	if !ok {
+		burst := c.RateLimit.Burst
+		if burst < 1 {
+			burst = 1
+		}
+		lim = rate.NewLimiter(rate.Limit(c.RateLimit.PerMinute/60), burst)
+		b.limiters[key] = lim
+	}
+	b.mu.Unlock()
+	return lim.AllowN(b.now(), 1)
+}
+
+// Deliver hands r to the adapter, using its optional capabilities and
+// falling back to plain text for what it lacks.
+func (b *Bot) Deliver(ctx context.Context, a Adapter, t Target, r Reply) error {
+	tr := b.catalog.In("fr")
+	if com := b.communityFor(Message{Platform: a.Platform(), Room: t.Room}); com != nil {
+		tr = b.catalog.In(com.Language)
+	}
+	if len(r.Buttons) > 0 {
+		if bs, ok := a.(ButtonSender); ok {
+			return bs.SendButtons(ctx, t, r)
+		}
+		choices := make([]string, len(r.Buttons))
+		for i, btn := range r.Buttons {
+			choices[i] = tr.S(msgButtonChoice, map[string]any{"Label": btn.Label, "Payload": btn.Payload})
+		}
+		r.Text += "\n" + tr.S(msgButtonsFallback, nil) + "\n" + strings.Join(choices, "\n")
+		r.Buttons = nil
+	}
+	if r.File != nil {
+		if fs, ok := a.(FileSender); ok {
+			return fs.SendFile(ctx, t, r)
+		}
+		r.Text += "\n" + tr.S(msgFileUnavailable, nil)
+		r.File = nil
+	}
+	if r.Private {
+		if ps, ok := a.(PrivateSender); ok {
+			return ps.SendPrivate(ctx, t, r)
+		}
+	}
+	return a.Send(ctx, t, r)
+}
+
+// request is one command being handled.
+type request struct {
+	ctx     context.Context
+	bot     *Bot
+	msg     Message
+	com     *Community
+	tr      Tr
+	log     *slog.Logger
+	cmd     *Command
+	args    []string
+	replies []Reply
+}
+
+func (r *request) reply(rep Reply) { r.replies = append(r.replies, rep) }
+
+func (r *request) sender() ledger.Identity {
+	return ledger.Identity{Platform: r.msg.Platform, UserID: r.msg.Sender.ID, Name: r.msg.Sender.Name}
+}
+
+// key is the idempotency key of what this message writes. A platform that
+// gives no event ID gets a random one: such a message can't be redelivered.
+func (r *request) key() string {
+	if r.msg.ID != "" {
+		return r.msg.Platform + ":" + r.msg.ID
+	}
+	var buf [12]byte
+	rand.Read(buf[:])
+	r.log.Warn("message without event ID; it is not idempotent")
+	return r.msg.Platform + ":anon:" + hex.EncodeToString(buf[:])
+}
+
+type loggerKey struct{}
+
+func withLogger(ctx context.Context, l *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+func loggerFrom(ctx context.Context, fallback *slog.Logger) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		return l
+	}
+	return fallback
+}

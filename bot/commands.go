@@ -1,0 +1,106 @@
+package bot
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Command is one node of the command tree: an English name, aliases
+// (French first), usage and summary message IDs, who may run it, and either
+// a handler or subcommands.
+type Command struct {
+	Name      string
+	Aliases   []string
+	Usage     string // message ID of the usage line
+	Summary   string // message ID of a one-line description
+	Moderator bool
+	Run       func(*request) error
+	Sub       []*Command
+
+	parent *Command
+}
+
+// path is the command as typed in lang: "/commons give" or "/communs donner".
+func (c *Command) path(lang string) string {
+	name := c.Name
+	if lang == "fr" && len(c.Aliases) > 0 {
+		name = c.Aliases[0]
+	}
+	if c.parent != nil {
+		return c.parent.path(lang) + " " + name
+	}
+	return "/" + name
+}
+
+func (c *Command) matches(word string) bool {
+	if strings.EqualFold(word, c.Name) {
+		return true
+	}
+	for _, a := range c.Aliases {
+		if strings.EqualFold(word, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// commandTree declares every command. /help is generated from it.
+func (b *Bot) commandTree() []*Command {
+	tree := []*Command{
+		{Name: "give", Aliases: []string{"donner", "donne"}, Usage: msgUsageGive, Summary: msgSummaryGive, Run: cmdGive},
+		{Name: "balance", Aliases: []string{"solde"}, Usage: msgUsageBalance, Summary: msgSummaryBalance, Run: cmdBalance},
+		{Name: "history", Aliases: []string{"historique"}, Usage: msgUsageHistory, Summary: msgSummaryHistory, Run: cmdHistory},
+		{Name: "undo", Aliases: []string{"annuler"}, Usage: msgUsageUndo, Summary: msgSummaryUndo, Run: cmdUndo},
+		{Name: "reverse", Aliases: []string{"corriger"}, Usage: msgUsageReverse, Summary: msgSummaryReverse, Moderator: true, Run: cmdReverse},
+		{Name: "commons", Aliases: []string{"communs", "commun"}, Usage: msgUsageCommons, Summary: msgSummaryCommons, Run: cmdCommonsBalance, Sub: []*Command{
+			{Name: "give", Aliases: []string{"donner"}, Usage: msgUsageCommonsGive, Summary: msgSummaryCommonsGive, Moderator: true, Run: cmdCommonsGive},
+			{Name: "history", Aliases: []string{"historique"}, Usage: msgUsageCommonsHistory, Summary: msgSummaryCommonsHistory, Run: cmdCommonsHistory},
+		}},
+		{Name: "export", Aliases: []string{"exporter"}, Usage: msgUsageExport, Summary: msgSummaryExport, Run: cmdExport},
+		{Name: "help", Aliases: []string{"aide"}, Usage: msgUsageHelp, Summary: msgSummaryHelp, Run: cmdHelp},
+	}
+	var link func(parent *Command, cs []*Command)
+	link = func(parent *Command, cs []*Command) {
+		for _, c := range cs {
+			c.parent = parent
+			link(c, c.Sub)
+		}
+	}
+	link(nil, tree)
+	return tree
+}
+
+// splitCommand takes "/give 2h @ana" (or "!give …") apart. Text that is
+// not a command gives ok == false.
+func splitCommand(text string) (name, rest string, ok bool) {
+	text = strings.TrimSpace(text)
+	if len(text) < 2 || (text[0] != '/' && text[0] != '!') {
+		return "", "", false
+	}
+	text = text[1:]
+	end := strings.IndexFunc(text, unicode.IsSpace)
+	if end < 0 {
+		return text, "", text != ""
+	}
+	return text[:end], strings.TrimSpace(text[end:]), true
+}
+
+// find walks the tree: the named command, then a subcommand named by the
+// first argument, if any.
+func (b *Bot) find(cs []*Command, name, rest string) (*Command, []string) {
+	args := strings.Fields(rest)
+	for _, c := range cs {
+		if !c.matches(name) {
+			continue
+		}
+		if len(args) > 0 && len(c.Sub) > 0 {
+			for _, s := range c.Sub {
+				if s.matches(args[0]) {
+					return s, args[1:]
+				}
+			}
+		}
+		return c, args
+	}
+	return nil, nil
+}

@@ -1,0 +1,111 @@
+package bot
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/entraide/entraide/ledger"
+)
+
+func cmdUndo(r *request) error {
+	if len(r.args) > 0 {
+		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsageUndo, nil)})
+	}
+	receipt, err := r.bot.ledger.Undo(r.ctx, ledger.UndoRequest{
+		Community: r.com.id,
+		Key:       r.key(),
+		Source:    r.msg.Platform,
+		Actor:     r.sender(),
+		Window:    r.com.UndoWindow,
+		Limits:    r.com.Limits,
+	})
+	window := map[string]any{"Window": FormatMinutes(int64(r.com.UndoWindow.Minutes()))}
+	var le *ledger.Error
+	if errors.As(err, &le) {
+		switch le.Code {
+		case ledger.ENOTHING:
+			return refuse(msgUndoNothing, nil)
+		case ledger.EREVERSED:
+			return refuse(msgUndoAlready, nil)
+		case ledger.EEXPIRED:
+			return refuse(msgUndoExpired, window)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	var originals, names []string
+	var total int64
+	for _, e := range receipt.Exchanges {
+		originals = append(originals, "#"+strconv.FormatInt(int64(e.Reverses), 10))
+		names = append(names, e.FromName)
+		total += e.Minutes
+	}
+	r.reply(Reply{Text: r.tr.S(msgUndoOK, map[string]any{
+		"Amount":     FormatMinutes(total),
+		"Recipients": r.tr.List(names),
+		"Originals":  r.tr.List(originals),
+		"Entries":    entryList(r.tr, receipt.Exchanges),
+		"Balance":    signed(receipt.ActorBalance),
+		"Replayed":   receipt.Replayed,
+	})})
+	return nil
+}
+
+func cmdReverse(r *request) error {
+	if len(r.args) == 0 {
+		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsageReverse, nil)})
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(r.args[0], "#"), 10, 64)
+	if err != nil || id < 1 {
+		return refuse(msgReverseBadID, map[string]any{"Input": r.args[0]})
+	}
+	reason := strings.Join(r.args[1:], " ")
+	if strings.TrimSpace(reason) == "" {
+		return refuse(msgReverseNoReason, map[string]any{"ID": id})
+	}
+	if utf8.RuneCountInString(reason) > ledger.MaxNoteLength {
+		return refuse(msgReverseReasonTooLong, map[string]any{"Max": ledger.MaxNoteLength})
+	}
+	receipt, err := r.bot.ledger.Reverse(r.ctx, ledger.ReverseRequest{
+		Community: r.com.id,
+		Key:       r.key(),
+		Source:    r.msg.Platform,
+		Actor:     r.sender(),
+		Exchange:  ledger.ExchangeID(id),
+		Reason:    reason,
+	})
+	var le *ledger.Error
+	if errors.As(err, &le) {
+		switch le.Code {
+		case ledger.ENOTFOUND:
+			return refuse(msgReverseNotFound, map[string]any{"ID": id})
+		case ledger.EREVERSED:
+			return refuse(msgReverseAlready, map[string]any{"ID": id})
+		case ledger.ECORRECTION:
+			return refuse(msgReverseCorrection, map[string]any{"ID": id})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	e := receipt.Exchanges[0]
+	from, to := e.ToName, e.FromName // the original went the other way
+	if e.ToKind == ledger.KindCommons {
+		from = r.tr.S(msgCommonsName, nil)
+	}
+	if e.FromKind == ledger.KindCommons {
+		to = r.tr.S(msgCommonsName, nil)
+	}
+	r.reply(Reply{Text: r.tr.S(msgReverseOK, map[string]any{
+		"ID":     id,
+		"New":    e.ID,
+		"Amount": FormatMinutes(e.Minutes),
+		"From":   from,
+		"To":     to,
+		"Reason": e.Reason,
+	})})
+	return nil
+}

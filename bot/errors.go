@@ -1,0 +1,73 @@
+package bot
+
+import (
+	"errors"
+
+	"github.com/entraide/entraide/ledger"
+)
+
+// refusal is a reply-worthy refusal: a message ID and its data.
+type refusal struct {
+	id   string
+	data map[string]any
+}
+
+func (e *refusal) Error() string { return "refused: " + e.id }
+
+func refuse(id string, data map[string]any) error { return &refusal{id: id, data: data} }
+
+// explain maps an error to the one line a member reads. Internal details
+// go to the log only.
+func (b *Bot) explain(r *request, err error) string {
+	tr := r.tr
+	var ref *refusal
+	if errors.As(err, &ref) {
+		return tr.S(ref.id, ref.data)
+	}
+	var de *DurationError
+	if errors.As(err, &de) {
+		id := map[DurationErrorCode]string{
+			DurationEmpty:     msgGiveNoAmount,
+			DurationMalformed: msgDurationMalformed,
+			DurationZero:      msgDurationZero,
+			DurationNegative:  msgDurationNegative,
+			DurationTooLarge:  msgDurationTooLarge,
+		}[de.Code]
+		return tr.S(id, map[string]any{"Input": de.Input, "Max": FormatMinutes(MaxDurationMinutes)})
+	}
+	var le *ledger.LimitError
+	if errors.As(err, &le) {
+		data := map[string]any{
+			"Account": le.Account,
+			"Limit":   signed(le.Limit),
+			"Balance": signed(le.Balance),
+			"Amount":  FormatMinutes(le.Amount),
+			"After":   signed(le.Balance - le.Amount),
+		}
+		switch le.Kind {
+		case ledger.LimitFloor:
+			// Only /undo moves time out of someone else's account.
+			if r.cmd.Name == "undo" {
+				return tr.S(msgLimitFloorOther, data)
+			}
+			return tr.S(msgLimitFloorSelf, data)
+		case ledger.LimitCeiling:
+			data["After"] = signed(le.Balance + le.Amount)
+			return tr.S(msgLimitCeiling, data)
+		case ledger.LimitMaxAmount:
+			data["Limit"] = FormatMinutes(le.Limit)
+			return tr.S(msgLimitMaxAmount, data)
+		}
+	}
+	switch ledger.ErrorCode(err) {
+	case ledger.ECONFLICT:
+		return tr.S(msgConflict, nil)
+	case ledger.ESELF:
+		return tr.S(msgGiveToSelf, nil)
+	case ledger.EINVALID:
+		r.log.Warn("invalid request reached the ledger", "err", err)
+		return tr.S(msgInvalid, nil)
+	}
+	r.log.Error("command failed", "err", err)
+	return tr.S(msgInternal, nil)
+}

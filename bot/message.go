@@ -1,0 +1,63 @@
+// Package bot is Entraide's platform-neutral core: it turns a Message heard
+// on any platform into ledger operations and Replies in the community's
+// language. It never parses platform syntax; adapters resolve mentions.
+package bot
+
+// User is a platform account as an adapter sees it: ID is the platform's
+// immutable user ID, Name only a display name.
+type User struct {
+	ID   string
+	Name string
+}
+
+// Mention is a member named in a text. Text is the single whitespace-free
+// token that stands for them in Message.Text or Reply.Text ("@ana",
+// "<@123>", "@bob:example.org"), so the core can find them without knowing
+// the platform's syntax and the adapter can render them as a ping.
+type Mention struct {
+	Text  string
+	User  User
+	IsBot bool // the mention names the bot itself
+}
+
+// Message is one thing a member said to the bot.
+type Message struct {
+	ID       string // platform event ID: the idempotency key of what it writes
+	Platform string
+	Space    string // guild or server, when the platform has one
+	Room     string
+	Thread   string
+	Sender   User
+	Text     string
+	Mentions []Mention
+	Direct   bool // said in a private conversation with the bot
+	// Local is true for what the operator types on the bot's own machine
+	// (the console): flood limits guard shared rooms, not the operator.
+	Local bool
+}
+
+// Button is a choice offered under a reply; pressing it sends Payload back
+// as if the member had typed it.
+type Button struct {
+	Label   string
+	Payload string
+}
+
+// File is an attachment: a CSV statement or a PNG chart.
+type File struct {
+	Name string
+	MIME string
+	Data []byte
+}
+
+// Reply is what the bot says back.
+type Reply struct {
+	Text string
+	// Mentions are the members Text names; adapters ping exactly these and
+	// never a room or a role.
+	Mentions []Mention
+	// Private asks for an answer only the sender sees, where the platform can.
+	Private bool
+	Buttons []Button
+	File    *File
+}
