@@ -1,0 +1,253 @@
+// Package console is the chat on standard input and output: the embedded
+// default when no platform is configured, and the harness of transcript
+// tests. A line "NAME: text" is said by console member NAME; any other line
+// by the default member. "@NAME" mentions a known console member.
+package console
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/entraide/entraide/bot"
+)
+
+// Platform is the name identities of console members carry in the ledger.
+const Platform = "console"
+
+// Room is the one room of the console.
+const Room = "console"
+
+// Options configure the console.
+type Options struct {
+	In  io.Reader
+	Out io.Writer
+	// As is the member who says lines that name nobody.
+	As string
+	// Members are the console members that may be mentioned before they
+	// have spoken.
+	Members []string
+	// Known lists more members to recognise (those the ledger already
+	// knows); it is called once, when Run starts.
+	Known func(ctx context.Context) ([]string, error)
+	// BotName is how the bot is mentioned ("@entraide").
+	BotName string
+	// RunID prefixes event IDs. Replaying a script with the same RunID
+	// redelivers the same events, which the ledger records once.
+	RunID string
+	// Prompt shows "NAME> " before each line, for interactive use.
+	Prompt bool
+	// FileDir is where attachments are saved.
+	FileDir string
+}
+
+// Adapter is the console chat.
+type Adapter struct {
+	opts Options
+
+	mu    sync.Mutex // guards out and known
+	out   *bufio.Writer
+	known map[string]bool
+}
+
+// New returns a console adapter; In and Out default to stdin and stdout.
+func New(opts Options) *Adapter {
+	if opts.In == nil {
+		opts.In = os.Stdin
+	}
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	if opts.As == "" {
+		opts.As = "me"
+	}
+	if opts.BotName == "" {
+		opts.BotName = "entraide"
+	}
+	if opts.RunID == "" {
+		var b [6]byte
+		rand.Read(b[:])
+		opts.RunID = hex.EncodeToString(b[:])
+	}
+	if opts.FileDir == "" {
+		opts.FileDir = "."
+	}
+	a := &Adapter{opts: opts, out: bufio.NewWriter(opts.Out), known: map[string]bool{}}
+	a.know(opts.As)
+	for _, m := range opts.Members {
+		a.know(m)
+	}
+	return a
+}
+
+// Platform implements bot.Adapter.
+func (a *Adapter) Platform() string { return Platform }
+
+var speakerLine = regexp.MustCompile(`^([\p{L}\p{N}_.-]{1,32}):\s+(.*)$`)
+
+// Run reads lines until EOF or until ctx ends. Each line is handled, and its
+// replies written, before the next is read, so a script's output is in order.
+func (a *Adapter) Run(ctx context.Context, inbox bot.Inbox) error {
+	if a.opts.Known != nil {
+		names, err := a.opts.Known(ctx)
+		if err != nil {
+			return fmt.Errorf("console: list known members: %w", err)
+		}
+		for _, n := range names {
+			a.know(n)
+		}
+	}
+	lines := make(chan string)
+	errc := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(a.opts.In)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		errc <- sc.Err()
+		close(lines)
+	}()
+	n := 0
+	for {
+		a.prompt()
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok := <-lines:
+			if !ok {
+				return <-errc
+			}
+			n++
+			m, ok := a.parse(line, n)
+			if !ok {
+				continue
+			}
+			inbox.Receive(ctx, a, m)
+		}
+	}
+}
+
+func (a *Adapter) prompt() {
+	if !a.opts.Prompt {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fmt.Fprintf(a.out, "%s> ", a.opts.As)
+	a.out.Flush()
+}
+
+// parse turns a line into a message; blank lines and "#" comments are not
+// messages.
+func (a *Adapter) parse(line string, n int) (bot.Message, bool) {
+	line = strings.TrimSpace(line)
+	if line == "" || strings.HasPrefix(line, "#") {
+		return bot.Message{}, false
+	}
+	who, text := a.opts.As, line
+	if m := speakerLine.FindStringSubmatch(line); m != nil {
+		who, text = m[1], m[2]
+	}
+	who = strings.ToLower(who)
+	a.know(who)
+	return bot.Message{
+		ID:       a.opts.RunID + ":" + strconv.Itoa(n),
+		Platform: Platform,
+		Room:     Room,
+		Sender:   bot.User{ID: who, Name: who},
+		Text:     text,
+		Mentions: a.mentions(text),
+		Direct:   true,
+		Local:    true,
+	}, true
+}
+
+// mentions resolves "@name" tokens of known members and of the bot; other
+// "@words" stay unresolved, and the core says it doesn't know them.
+func (a *Adapter) mentions(text string) []bot.Mention {
+	var out []bot.Mention
+	seen := map[string]bool{}
+	for _, tok := range strings.Fields(text) {
+		tok = strings.TrimRight(tok, ",;:.!?")
+		if len(tok) < 2 || tok[0] != '@' || seen[tok] {
+			continue
+		}
+		name := strings.ToLower(tok[1:])
+		switch {
+		case name == strings.ToLower(a.opts.BotName):
+			out = append(out, bot.Mention{Text: tok, User: bot.User{ID: name, Name: name}, IsBot: true})
+		case a.isKnown(name):
+			out = append(out, bot.Mention{Text: tok, User: bot.User{ID: name, Name: name}})
+		default:
+			continue
+		}
+		seen[tok] = true
+	}
+	return out
+}
+
+func (a *Adapter) know(name string) {
+	a.mu.Lock()
+	a.known[strings.ToLower(name)] = true
+	a.mu.Unlock()
+}
+
+func (a *Adapter) isKnown(name string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.known[name]
+}
+
+// Send implements bot.Adapter.
+func (a *Adapter) Send(ctx context.Context, t bot.Target, r bot.Reply) error {
+	return a.write(a.opts.BotName+": ", r.Text)
+}
+
+// SendPrivate implements bot.PrivateSender: on a shared terminal the lock
+// only marks what a chat platform would show to the sender alone.
+func (a *Adapter) SendPrivate(ctx context.Context, t bot.Target, r bot.Reply) error {
+	return a.write(a.opts.BotName+" 🔒 "+t.User.ID+": ", r.Text)
+}
+
+// SendFile implements bot.FileSender by saving the file and naming it.
+func (a *Adapter) SendFile(ctx context.Context, t bot.Target, r bot.Reply) error {
+	if err := os.MkdirAll(a.opts.FileDir, 0o750); err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	path := filepath.Join(a.opts.FileDir, filepath.Base(r.File.Name))
+	if err := os.WriteFile(path, r.File.Data, 0o640); err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	text := r.Text + "\n📎 " + path
+	if r.Private {
+		return a.SendPrivate(ctx, t, bot.Reply{Text: text})
+	}
+	return a.Send(ctx, t, bot.Reply{Text: text})
+}
+
+// write prints a reply; continuation lines are indented so a reader (or a
+// transcript) can tell where a reply ends.
+func (a *Adapter) write(prefix, text string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	lines := strings.Split(text, "\n")
+	fmt.Fprintln(a.out, prefix+lines[0])
+	for _, l := range lines[1:] {
+		fmt.Fprintln(a.out, "  "+l)
+	}
+	return a.out.Flush()
+}

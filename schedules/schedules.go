@@ -1,0 +1,68 @@
+// Package schedules runs the bot's timed work on robfig/cron: today the
+// nightly ledger check; reminders, deadlines and newsletters join it.
+package schedules
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Job is one piece of timed work. Its error is logged; the schedule goes on.
+type Job func(ctx context.Context) error
+
+// Scheduler runs jobs on cron specifications in one time zone.
+type Scheduler struct {
+	cron *cron.Cron
+	log  *slog.Logger
+	ctx  context.Context
+}
+
+// New returns a scheduler whose specifications are read in loc.
+func New(log *slog.Logger, loc *time.Location) *Scheduler {
+	return &Scheduler{
+		cron: cron.New(cron.WithLocation(loc)),
+		log:  log,
+		ctx:  context.Background(),
+	}
+}
+
+// Add schedules job under a name for the logs. spec is a standard
+// five-field cron line or a descriptor such as "@daily".
+func (s *Scheduler) Add(name, spec string, job Job) error {
+	if _, err := s.cron.AddFunc(spec, s.wrap(name, job)); err != nil {
+		return fmt.Errorf("schedules: %s: %w", name, err)
+	}
+	return nil
+}
+
+// wrap gives every run a logger, a recover, and the scheduler's context.
+func (s *Scheduler) wrap(name string, job Job) func() {
+	return func() {
+		log := s.log.With("job", name)
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("scheduled job panicked", "panic", p, "stack", string(debug.Stack()))
+			}
+		}()
+		start := time.Now()
+		if err := job(s.ctx); err != nil {
+			log.Error("scheduled job failed", "err", err)
+			return
+		}
+		log.Info("scheduled job done", "took", time.Since(start))
+	}
+}
+
+// Run starts the jobs and blocks until ctx ends, then waits for running
+// jobs to finish.
+func (s *Scheduler) Run(ctx context.Context) {
+	s.ctx = ctx
+	s.cron.Start()
+	<-ctx.Done()
+	<-s.cron.Stop().Done()
+}
