@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/ledger"
+)
+
+// stdio is the process's world, injectable for tests.
+type stdio struct {
+	in        io.Reader
+	out, err  io.Writer
+	lookupEnv func(string) (string, bool)
+}
+
+type subcommand struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, io stdio) error
+}
+
+func subcommands() []subcommand {
+	return []subcommand{
+		{"run", "start the adapters enabled in config (the console chat when none is)", cmdRun},
+		{"console", "chat with the bot on standard input and output", cmdConsole},
+		{"balances", "print every account's balance", cmdBalances},
+		{"export", "print every ledger entry", cmdExport},
+		{"verify", "check every ledger invariant; exit status 0 only when all hold", cmdVerify},
+		{"backup", "write a consistent copy of the live database to FILE", cmdBackup},
+		{"bench", "seed a ledger and measure commands per second and latencies", cmdBench},
+	}
+}
+
+// errUsage marks a command-line mistake: the usage was already printed.
+var errUsage = errors.New("usage")
+
+// errFailed says the command printed its own failure (verify found problems).
+var errFailed = errors.New("failed")
+
+func run(ctx context.Context, args []string, io stdio) int {
+	name := "run"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || name == "-h" || name == "--help" {
+		usage(io.out)
+		return 0
+	}
+	for _, sc := range subcommands() {
+		if sc.name != name {
+			continue
+		}
+		err := sc.run(ctx, args, io)
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			return 2
+		case errors.Is(err, errFailed):
+			return 1
+		}
+		fmt.Fprintf(io.err, "entraide %s: %v\n", name, err)
+		return 1
+	}
+	fmt.Fprintf(io.err, "entraide: unknown command %q\n\n", name)
+	usage(io.err)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: entraide [command] [flags]   (entraide <command> -h for its flags)")
+	fmt.Fprintln(w)
+	for _, sc := range subcommands() {
+		fmt.Fprintf(w, "  %-9s %s\n", sc.name, sc.summary)
+	}
+}
+
+// common are the flags every command that opens the ledger takes.
+type common struct {
+	config string
+	db     string
+	level  string
+}
+
+func newFlags(name string, io stdio) (*flag.FlagSet, *common) {
+	fs := flag.NewFlagSet("entraide "+name, flag.ContinueOnError)
+	fs.SetOutput(io.err)
+	c := &common{}
+	fs.StringVar(&c.config, "config", "", "configuration file (default: ./config.yaml if present, else built-in defaults)")
+	fs.StringVar(&c.db, "db", "", "SQLite database file (overrides config)")
+	fs.StringVar(&c.level, "log-level", "", "debug, info, warn or error (overrides config)")
+	return fs, c
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// env is a loaded configuration with the ledger open.
+type env struct {
+	cfg         Config
+	communities []*bot.Community
+	db          *ledger.DB
+	log         *slog.Logger
+}
+
+func (c *common) load(io stdio) (Config, []*bot.Community, *slog.Logger, error) {
+	cfg, _, err := LoadConfig(c.config, io.lookupEnv)
+	if err != nil {
+		return Config{}, nil, nil, err
+	}
+	if c.db != "" {
+		cfg.Database = c.db
+	}
+	if c.level != "" {
+		cfg.Log.Level = c.level
+	}
+	communities, err := cfg.BotCommunities()
+	if err != nil {
+		return Config{}, nil, nil, err
+	}
+	level, _ := parseLevel(cfg.Log.Level)
+	hopts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(io.err, hopts)
+	if cfg.Log.Format == "json" {
+		h = slog.NewJSONHandler(io.err, hopts)
+	}
+	return cfg, communities, slog.New(h), nil
+}
+
+// open loads the configuration and opens (creating if needed) the ledger.
+func (c *common) open(ctx context.Context, io stdio) (*env, error) {
+	cfg, communities, log, err := c.load(io)
+	if err != nil {
+		return nil, err
+	}
+	if dir := filepath.Dir(cfg.Database); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, err
+		}
+	}
+	db, err := ledger.Open(ctx, cfg.Database, ledger.Options{Durability: ledger.Durability(cfg.Durability)})
+	if err != nil {
+		return nil, err
+	}
+	return &env{cfg: cfg, communities: communities, db: db, log: log}, nil
+}
+
+// openExisting is open for tools that must not create a database.
+func (c *common) openExisting(ctx context.Context, io stdio) (*env, error) {
+	cfg, _, _, err := c.load(io)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(cfg.Database); err != nil {
+		return nil, fmt.Errorf("no ledger at %s (use --db or config.yaml's database)", cfg.Database)
+	}
+	return c.open(ctx, io)
+}
+
+func (e *env) newBot(ctx context.Context) (*bot.Bot, error) {
+	return bot.New(ctx, bot.Options{Ledger: e.db, Communities: e.communities, Logger: e.log, Now: time.Now})
+}

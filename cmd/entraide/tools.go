@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/ledger"
+)
+
+// cmdBalances prints every account of every community.
+func cmdBalances(ctx context.Context, args []string, io stdio) error {
+	fs, c := newFlags("balances", io)
+	asCSV := fs.Bool("csv", false, "write CSV (community, account, kind, minutes)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	e, err := c.openExisting(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer e.db.Close()
+	slugs, err := e.db.Communities(ctx)
+	if err != nil {
+		return err
+	}
+	accounts, err := e.db.Accounts(ctx, 0)
+	if err != nil {
+		return err
+	}
+	if *asCSV {
+		w := csv.NewWriter(io.out)
+		w.Write([]string{"community", "account", "kind", "minutes"})
+		for _, a := range accounts {
+			w.Write([]string{slugs[a.Community], a.Name, string(a.Kind), strconv.FormatInt(a.Balance, 10)})
+		}
+		w.Flush()
+		return w.Error()
+	}
+	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "community\taccount\tbalance\t")
+	for _, a := range accounts {
+		name := a.Name
+		if a.Kind == ledger.KindCommons {
+			name = "(commons)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", slugs[a.Community], name, bot.FormatMinutes(a.Balance))
+	}
+	return tw.Flush()
+}
+
+// cmdExport prints every entry of the journal, oldest first.
+func cmdExport(ctx context.Context, args []string, io stdio) error {
+	fs, c := newFlags("export", io)
+	asCSV := fs.Bool("csv", false, "write CSV: "+fmt.Sprint(bot.ExchangeCSVHeader()))
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	e, err := c.openExisting(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer e.db.Close()
+	if *asCSV {
+		w, err := bot.NewExchangeCSV(io.out)
+		if err != nil {
+			return err
+		}
+		if err := e.db.EachExchange(ctx, w.Write); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "id\ttime (UTC)\tfrom\tto\tamount\tcategory\tnote\treverses\t")
+	err = e.db.EachExchange(ctx, func(x ledger.Exchange) error {
+		rev := ""
+		if x.Reverses != 0 {
+			rev = "#" + strconv.FormatInt(int64(x.Reverses), 10) + " " + x.Reason
+		}
+		_, err := fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", x.ID, x.CreatedAt.Format("2006-01-02 15:04"),
+			label(x.FromName, x.FromKind), label(x.ToName, x.ToKind), bot.FormatMinutes(x.Minutes), x.Category, x.Note, rev)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return tw.Flush()
+}
+
+func label(name string, kind ledger.AccountKind) string {
+	if kind == ledger.KindCommons {
+		return "(commons)"
+	}
+	return name
+}
+
+// cmdVerify recomputes every invariant and exits 1 when one is broken.
+func cmdVerify(ctx context.Context, args []string, io stdio) error {
+	fs, c := newFlags("verify", io)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	e, err := c.openExisting(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer e.db.Close()
+	rep, err := e.db.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintln(io.out, "PROBLEM:", p)
+	}
+	if !rep.OK() {
+		fmt.Fprintf(io.out, "%s: %d problem(s) in %d accounts and %d entries\n", e.cfg.Database, len(rep.Problems), rep.Accounts, rep.Exchanges)
+		return errFailed
+	}
+	fmt.Fprintf(io.out, "%s: ok — %d accounts, %d entries; every balance equals its entries and every community sums to zero\n",
+		e.cfg.Database, rep.Accounts, rep.Exchanges)
+	return nil
+}
+
+// cmdBackup writes a consistent copy of the live database.
+func cmdBackup(ctx context.Context, args []string, io stdio) error {
+	fs, c := newFlags("backup", io)
+	fs.Usage = func() {
+		fmt.Fprintln(io.err, "Usage: entraide backup [flags] FILE")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	e, err := c.openExisting(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer e.db.Close()
+	if err := e.db.Backup(ctx, fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.out, "backup written to %s\n", fs.Arg(0))
+	return nil
+}
