@@ -1,7 +1,9 @@
 // Package console is the chat on standard input and output: the embedded
 // default when no platform is configured, and the harness of transcript
 // tests. A line "NAME: text" is said by console member NAME; any other line
-// by the default member. "@NAME" mentions a known console member.
+// by the default member. "@NAME" mentions a known console member. A line may
+// start with "[ID]" to give its event ID, so a script can redeliver an
+// event on purpose.
 package console
 
 import (
@@ -54,9 +56,10 @@ type Options struct {
 type Adapter struct {
 	opts Options
 
-	mu    sync.Mutex // guards out and known
-	out   *bufio.Writer
-	known map[string]bool
+	mu     sync.Mutex // guards out, known and spaces
+	out    *bufio.Writer
+	known  map[string]bool
+	spaces map[string][]string // private space → member IDs
 }
 
 // New returns a console adapter; In and Out default to stdin and stdout.
@@ -81,7 +84,8 @@ func New(opts Options) *Adapter {
 	if opts.FileDir == "" {
 		opts.FileDir = "."
 	}
-	a := &Adapter{opts: opts, out: bufio.NewWriter(opts.Out), known: map[string]bool{}}
+	// A buffer larger than any reply lets each reply reach Out in one write.
+	a := &Adapter{opts: opts, out: bufio.NewWriterSize(opts.Out, 64*1024), known: map[string]bool{}, spaces: map[string][]string{}}
 	a.know(opts.As)
 	for _, m := range opts.Members {
 		a.know(m)
@@ -92,7 +96,10 @@ func New(opts Options) *Adapter {
 // Platform implements bot.Adapter.
 func (a *Adapter) Platform() string { return Platform }
 
-var speakerLine = regexp.MustCompile(`^([\p{L}\p{N}_.-]{1,32}):\s+(.*)$`)
+var (
+	speakerLine = regexp.MustCompile(`^([\p{L}\p{N}_.-]{1,32}):\s+(.*)$`)
+	eventIDLine = regexp.MustCompile(`^\[([^\]\s]{1,64})\]\s+(.*)$`)
+)
 
 // Run reads lines until EOF or until ctx ends. Each line is handled, and its
 // replies written, before the next is read, so a script's output is in order.
@@ -158,6 +165,10 @@ func (a *Adapter) parse(line string, n int) (bot.Message, bool) {
 	if line == "" || strings.HasPrefix(line, "#") {
 		return bot.Message{}, false
 	}
+	id := a.opts.RunID + ":" + strconv.Itoa(n)
+	if m := eventIDLine.FindStringSubmatch(line); m != nil {
+		id, line = m[1], m[2]
+	}
 	who, text := a.opts.As, line
 	if m := speakerLine.FindStringSubmatch(line); m != nil {
 		who, text = m[1], m[2]
@@ -165,7 +176,7 @@ func (a *Adapter) parse(line string, n int) (bot.Message, bool) {
 	who = strings.ToLower(who)
 	a.know(who)
 	return bot.Message{
-		ID:       a.opts.RunID + ":" + strconv.Itoa(n),
+		ID:       id,
 		Platform: Platform,
 		Room:     Room,
 		Sender:   bot.User{ID: who, Name: who},
@@ -212,15 +223,44 @@ func (a *Adapter) isKnown(name string) bool {
 	return a.known[name]
 }
 
-// Send implements bot.Adapter.
+// Send implements bot.Adapter. Messages to a private space are prefixed
+// with its name.
 func (a *Adapter) Send(ctx context.Context, t bot.Target, r bot.Reply) error {
-	return a.write(a.opts.BotName+": ", r.Text)
+	return a.write(roomPrefix(t.Room)+a.opts.BotName+": ", r.Text)
 }
 
 // SendPrivate implements bot.PrivateSender: on a shared terminal the lock
 // only marks what a chat platform would show to the sender alone.
 func (a *Adapter) SendPrivate(ctx context.Context, t bot.Target, r bot.Reply) error {
 	return a.write(a.opts.BotName+" 🔒 "+t.User.ID+": ", r.Text)
+}
+
+// CreatePrivateSpace implements bot.PrivateSpaceCreator: the console keeps
+// the member list, and what the bot says there is prefixed with the room.
+func (a *Adapter) CreatePrivateSpace(ctx context.Context, name string, members []bot.User) (string, error) {
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = m.ID
+	}
+	a.mu.Lock()
+	room := fmt.Sprintf("private-%d", len(a.spaces)+1)
+	a.spaces[room] = ids
+	a.mu.Unlock()
+	return room, nil
+}
+
+// SpaceMembers lists the members of a private space the console made.
+func (a *Adapter) SpaceMembers(room string) []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.spaces[room]...)
+}
+
+func roomPrefix(room string) string {
+	if room == "" || room == Room {
+		return ""
+	}
+	return "[" + room + "] "
 }
 
 // SendFile implements bot.FileSender by saving the file and naming it.
