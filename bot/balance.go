@@ -152,7 +152,7 @@ func (r *request) subject() (subject, error) {
 		if m, ok := mentionFor(r.args[0], r.msg.Mentions); ok {
 			r.args = r.args[1:]
 			if m.IsBot {
-				return subject{}, refuse(msgGiveToBot, nil)
+				return subject{}, refuse(msgBalanceBot, nil)
 			}
 			return subject{
 				identity: ledger.Identity{Platform: r.msg.Platform, UserID: m.User.ID, Name: m.User.Name},

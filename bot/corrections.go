@@ -43,13 +43,16 @@ func cmdUndo(r *request) error {
 		names = append(names, e.FromName)
 		total += e.Minutes
 	}
-	r.reply(Reply{Text: r.tr.S(msgUndoOK, map[string]any{
+	id := msgUndoOK
+	if receipt.Replayed {
+		id = msgUndoReplayed
+	}
+	r.reply(Reply{Text: r.tr.S(id, map[string]any{
 		"Amount":     FormatMinutes(total),
 		"Recipients": r.tr.List(names),
 		"Originals":  r.tr.List(originals),
 		"Entries":    entryList(r.tr, receipt.Exchanges),
 		"Balance":    signed(receipt.ActorBalance),
-		"Replayed":   receipt.Replayed,
 	})})
 	return nil
 }
@@ -58,13 +61,13 @@ func cmdReverse(r *request) error {
 	if len(r.args) == 0 {
 		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsageReverse, nil)})
 	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(r.args[0], "#"), 10, 64)
-	if err != nil || id < 1 {
+	entry, err := strconv.ParseInt(strings.TrimPrefix(r.args[0], "#"), 10, 64)
+	if err != nil || entry < 1 {
 		return refuse(msgReverseBadID, map[string]any{"Input": r.args[0]})
 	}
 	reason := strings.Join(r.args[1:], " ")
 	if strings.TrimSpace(reason) == "" {
-		return refuse(msgReverseNoReason, map[string]any{"ID": id})
+		return refuse(msgReverseNoReason, map[string]any{"ID": entry})
 	}
 	if utf8.RuneCountInString(reason) > ledger.MaxNoteLength {
 		return refuse(msgReverseReasonTooLong, map[string]any{"Max": ledger.MaxNoteLength})
@@ -74,18 +77,18 @@ func cmdReverse(r *request) error {
 		Key:       r.key(),
 		Source:    r.msg.Platform,
 		Actor:     r.sender(),
-		Exchange:  ledger.ExchangeID(id),
+		Exchange:  ledger.ExchangeID(entry),
 		Reason:    reason,
 	})
 	var le *ledger.Error
 	if errors.As(err, &le) {
 		switch le.Code {
 		case ledger.ENOTFOUND:
-			return refuse(msgReverseNotFound, map[string]any{"ID": id})
+			return refuse(msgReverseNotFound, map[string]any{"ID": entry})
 		case ledger.EREVERSED:
-			return refuse(msgReverseAlready, map[string]any{"ID": id})
+			return refuse(msgReverseAlready, map[string]any{"ID": entry})
 		case ledger.ECORRECTION:
-			return refuse(msgReverseCorrection, map[string]any{"ID": id})
+			return refuse(msgReverseCorrection, map[string]any{"ID": entry})
 		}
 	}
 	if err != nil {
@@ -99,8 +102,12 @@ func cmdReverse(r *request) error {
 	if e.FromKind == ledger.KindCommons {
 		to = r.tr.S(msgCommonsName, nil)
 	}
-	r.reply(Reply{Text: r.tr.S(msgReverseOK, map[string]any{
-		"ID":     id,
+	id := msgReverseOK
+	if receipt.Replayed {
+		id = msgReverseReplayed
+	}
+	r.reply(Reply{Text: r.tr.S(id, map[string]any{
+		"ID":     entry,
 		"New":    e.ID,
 		"Amount": FormatMinutes(e.Minutes),
 		"From":   from,

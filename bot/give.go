@@ -64,13 +64,13 @@ func parseGiveArgs(args []string, mentions []Mention, com *Community, lang strin
 		if strings.HasPrefix(tok, "@") && len(tok) > 1 {
 			return g, refuse(msgGiveUnknownMember, map[string]any{"Name": strings.TrimRight(tok, ",;:.!?")})
 		}
+		if len(g.recipients) > 0 && isJoinWord(tok) {
+			continue
+		}
 		if len(g.recipients) > 0 && len(amount) > 0 {
 			// Words after the members without "for" are a note too.
 			inNote = true
 			note = append(note, tok)
-			continue
-		}
-		if len(g.recipients) > 0 && isJoinWord(tok) {
 			continue
 		}
 		amount = append(amount, tok)

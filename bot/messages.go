@@ -5,6 +5,7 @@ package bot
 const (
 	msgBadPage               = "bad_page"
 	msgBalanceOther          = "balance.other"
+	msgBalanceBot            = "balance.bot"
 	msgBalanceSelf           = "balance.self"
 	msgButtonChoice          = "button.choice"
 	msgButtonsFallback       = "buttons.fallback"
@@ -80,6 +81,8 @@ const (
 	msgUndoExpired           = "undo.expired"
 	msgUndoNothing           = "undo.nothing"
 	msgUndoOK                = "undo.ok"
+	msgUndoReplayed          = "undo.replayed"
+	msgReverseReplayed       = "reverse.replayed"
 	msgUnknownCommand        = "unknown_command"
 	msgUsage                 = "usage"
 	msgUsageBalance          = "usage.balance"

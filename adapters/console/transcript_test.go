@@ -1,0 +1,214 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/ledger"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata transcripts with the replies the bot gives now")
+
+// A transcript is a scripted console conversation: "> line" is typed, the
+// lines after it are the bot's replies, "#! key: value" sets up the
+// community or moves the clock, "#" starts a comment.
+func TestTranscripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no transcripts: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) { runTranscript(t, f) })
+	}
+}
+
+// clock is the transcript's time; "#! advance: 20m" moves it.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func runTranscript(t *testing.T, path string) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	paris, _ := time.LoadLocation("Europe/Paris")
+	com := &bot.Community{
+		Slug: "coop", Name: "la coopérative", Language: "fr", Location: paris,
+		Limits: bot.DefaultLimits(), UndoWindow: 15 * time.Minute,
+		Categories: bot.DefaultCategories(),
+		Moderators: []string{"console:ana"},
+		Rooms:      []string{"console:*"},
+	}
+	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+
+	// The set-up directives come first, before anything is typed.
+	body := 0
+	for ; body < len(lines) && strings.HasPrefix(lines[body], "#"); body++ {
+		key, value, ok := directive(lines[body])
+		if !ok {
+			continue
+		}
+		if err := setUp(com, key, value); err != nil {
+			t.Fatalf("%s:%d: %v", path, body+1, err)
+		}
+	}
+
+	ctx := context.Background()
+	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "t.db"), ledger.Options{Now: clk.Now, Durability: ledger.DurabilityNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b, err := bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{com}, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := t.TempDir()
+	var out bytes.Buffer
+	a := New(Options{Out: &out, As: "ana", Members: []string{"ana", "bob", "chloe", "david", "emma"}, RunID: "t", FileDir: files})
+
+	var got []string // the transcript as it happens now
+	n := 0
+	for i, line := range lines {
+		if i < body {
+			got = append(got, line)
+			continue
+		}
+		switch {
+		case strings.HasPrefix(line, "> "):
+			got = append(got, line)
+			n++
+			m, ok := a.parse(strings.TrimPrefix(line, "> "), n)
+			if !ok {
+				t.Fatalf("%s:%d: %q is not a message", path, i+1, line)
+			}
+			out.Reset()
+			b.Receive(ctx, a, m)
+			reply := strings.ReplaceAll(strings.TrimRight(out.String(), "\n"), files+string(filepath.Separator), "$FILES/")
+			if reply != "" {
+				got = append(got, strings.Split(reply, "\n")...)
+			}
+		case strings.HasPrefix(line, "#"):
+			got = append(got, line)
+			if key, value, ok := directive(line); ok {
+				if key != "advance" {
+					t.Fatalf("%s:%d: only advance may come after the first message", path, i+1)
+				}
+				d, err := time.ParseDuration(value)
+				if err != nil {
+					t.Fatalf("%s:%d: %v", path, i+1, err)
+				}
+				clk.advance(d)
+			}
+		case line == "":
+			got = append(got, line)
+		}
+	}
+
+	want := strings.Join(lines, "\n") + "\n"
+	have := strings.Join(got, "\n") + "\n"
+	if *update {
+		if err := os.WriteFile(path, []byte(have), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if have != want {
+		t.Errorf("transcript %s differs (run with -update to accept):\n%s", path, diff(want, have))
+	}
+
+	rep, err := db.Verify(ctx)
+	if err != nil || !rep.OK() {
+		t.Errorf("ledger after %s: %v %v", path, err, rep.Problems)
+	}
+}
+
+func directive(line string) (key, value string, ok bool) {
+	rest, ok := strings.CutPrefix(line, "#! ")
+	if !ok {
+		return "", "", false
+	}
+	key, value, ok = strings.Cut(rest, ":")
+	return strings.TrimSpace(key), strings.TrimSpace(value), ok
+}
+
+func setUp(com *bot.Community, key, value string) error {
+	switch key {
+	case "language":
+		com.Language = value
+	case "moderators":
+		com.Moderators = nil
+		for _, m := range strings.Split(value, ",") {
+			com.Moderators = append(com.Moderators, "console:"+strings.TrimSpace(m))
+		}
+	case "undo":
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return err
+		}
+		com.UndoWindow = d
+	case "limits":
+		var floor, ceiling, max string
+		if _, err := fmt.Sscanf(value, "%s %s %s", &floor, &ceiling, &max); err != nil {
+			return fmt.Errorf("limits: want 'floor ceiling max', got %q", value)
+		}
+		for _, f := range []struct {
+			s    string
+			into *int64
+		}{{floor, &com.Limits.Floor}, {ceiling, &com.Limits.Ceiling}, {max, &com.Limits.MaxAmount}} {
+			sign := int64(1)
+			s := f.s
+			if rest, ok := strings.CutPrefix(s, "-"); ok {
+				sign, s = -1, rest
+			}
+			m, err := bot.ParseDuration(s)
+			if err != nil {
+				return err
+			}
+			*f.into = sign * m
+		}
+	default:
+		return fmt.Errorf("unknown directive %q", key)
+	}
+	return nil
+}
+
+// diff shows the first lines that differ, with a little context.
+func diff(want, have string) string {
+	w, h := strings.Split(want, "\n"), strings.Split(have, "\n")
+	for i := 0; i < len(w) || i < len(h); i++ {
+		var wl, hl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(h) {
+			hl = h[i]
+		}
+		if wl != hl {
+			return fmt.Sprintf("line %d:\n  want: %s\n  have: %s", i+1, wl, hl)
+		}
+	}
+	return "(same lines, different endings)"
+}
