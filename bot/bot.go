@@ -135,7 +135,12 @@ func (b *Bot) Handle(ctx context.Context, m Message) (replies []Reply) {
 		return nil
 	}
 	if com == nil {
-		return []Reply{{Text: tr.S(msgRoomUnlinked, nil)}}
+		// No community, so no language: say it in every one.
+		var texts []string
+		for _, lang := range Languages() {
+			texts = append(texts, b.catalog.In(lang).S(msgRoomUnlinked, nil))
+		}
+		return []Reply{{Text: strings.Join(texts, "\n")}}
 	}
 	if !b.allow(com, m) {
 		log.Warn("rate limited")

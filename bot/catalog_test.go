@@ -1,0 +1,149 @@
+package bot
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Every message ID the code declares exists in every language, and every
+// language has the same IDs, with the same plural forms.
+func TestCatalogsAreComplete(t *testing.T) {
+	ids := declaredMessageIDs(t)
+	if len(ids) < 50 {
+		t.Fatalf("found only %d message IDs in messages.go", len(ids))
+	}
+	catalogs := map[string]map[string]any{}
+	for _, lang := range Languages() {
+		m := catalogYAML(t, lang)
+		catalogs[lang] = m
+		for _, id := range ids {
+			if _, ok := m[id]; !ok {
+				t.Errorf("%s.yaml lacks %q", lang, id)
+			}
+		}
+	}
+	for lang, m := range catalogs {
+		for id, v := range m {
+			for other, om := range catalogs {
+				ov, ok := om[id]
+				if !ok {
+					t.Errorf("%q is in %s.yaml but not in %s.yaml", id, lang, other)
+					continue
+				}
+				if _, plural := v.(map[string]any); plural {
+					if _, otherPlural := ov.(map[string]any); !otherPlural {
+						t.Errorf("%q has plural forms in %s.yaml only", id, lang)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Every message renders in every language without leaving a template
+// action or a missing-value marker behind.
+func TestCatalogsRender(t *testing.T) {
+	c, err := NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := map[string]any{}
+	for _, k := range []string{"Name", "Amount", "Total", "Recipients", "Details", "Entries", "Balance", "Commons",
+		"Giver", "Note", "Input", "Max", "Length", "List", "Account", "Limit", "After", "Floor", "Ceiling", "ID",
+		"Date", "Other", "Of", "By", "Reason", "Page", "Command", "Window", "Originals", "New", "From", "To",
+		"Label", "Payload", "Community", "Names", "Usage"} {
+		data[k] = "X" + k
+	}
+	for _, lang := range Languages() {
+		tr := c.In(lang)
+		plurals := pluralIDs(t, lang)
+		for _, id := range declaredMessageIDs(t) {
+			var out []string
+			if plurals[id] {
+				out = []string{tr.N(id, 1, copyMap(data)), tr.N(id, 3, copyMap(data))}
+			} else {
+				out = []string{tr.S(id, data)}
+			}
+			for _, s := range out {
+				if s == "["+id+"]" {
+					t.Errorf("%s %s: does not render", lang, id)
+				}
+				if strings.Contains(s, "<no value>") || strings.Contains(s, "{{") {
+					t.Errorf("%s %s: %q", lang, id, s)
+				}
+			}
+		}
+	}
+}
+
+func catalogYAML(t *testing.T, lang string) map[string]any {
+	t.Helper()
+	raw, err := fs.ReadFile(localeFiles, "locales/"+lang+".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]any{}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s: %v", lang, err)
+	}
+	return m
+}
+
+// pluralIDs are the messages of a catalogue that have plural forms.
+func pluralIDs(t *testing.T, lang string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for id, v := range catalogYAML(t, lang) {
+		if _, ok := v.(map[string]any); ok {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// declaredMessageIDs reads the constants of messages.go.
+func declaredMessageIDs(t *testing.T) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "messages.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		vs, ok := n.(*ast.ValueSpec)
+		if !ok {
+			return true
+		}
+		for i, name := range vs.Names {
+			if !strings.HasPrefix(name.Name, "msg") {
+				continue
+			}
+			lit, ok := vs.Values[i].(*ast.BasicLit)
+			if !ok {
+				t.Fatalf("%s is not a string literal", name.Name)
+			}
+			id, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		return true
+	})
+	return ids
+}
