@@ -50,6 +50,12 @@ func (db *DB) Give(ctx context.Context, req GiveRequest) (*Receipt, error) {
 	if r, err := replay(ctx, tx, req.Key, fp); r != nil || err != nil {
 		return r, err
 	}
+	// Limits are checked after the replay, never before: they come from
+	// configuration that may have changed since the first delivery, and a
+	// redelivered gift that was recorded must get its receipt, not a refusal.
+	if req.Minutes > req.Limits.MaxAmount {
+		return nil, &LimitError{Kind: LimitMaxAmount, Limit: req.Limits.MaxAmount, Amount: req.Minutes}
+	}
 
 	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
 	if err != nil {
@@ -126,8 +132,6 @@ func validateGive(req GiveRequest) error {
 		return errorf(EINVALID, "no recipient")
 	case req.Minutes <= 0:
 		return errorf(EINVALID, "amount must be positive, got %d", req.Minutes)
-	case req.Minutes > req.Limits.MaxAmount:
-		return &LimitError{Kind: LimitMaxAmount, Limit: req.Limits.MaxAmount, Amount: req.Minutes}
 	case utf8.RuneCountInString(req.Note) > MaxNoteLength:
 		return errorf(EINVALID, "note longer than %d characters", MaxNoteLength)
 	}
