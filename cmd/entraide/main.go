@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // community time zones work on hosts without a zone database
 )
 
 func main() {
