@@ -56,10 +56,11 @@ type Options struct {
 type Adapter struct {
 	opts Options
 
-	mu     sync.Mutex // guards out, known and spaces
-	out    *bufio.Writer
-	known  map[string]bool
-	spaces map[string][]string // private space → member IDs
+	mu      sync.Mutex // guards out, known, spaces and threads
+	out     *bufio.Writer
+	known   map[string]bool
+	spaces  map[string][]string // private space → member IDs
+	threads int
 }
 
 // New returns a console adapter; In and Out default to stdin and stdout.
@@ -226,7 +227,7 @@ func (a *Adapter) isKnown(name string) bool {
 // Send implements bot.Adapter. Messages to a private space are prefixed
 // with its name.
 func (a *Adapter) Send(ctx context.Context, t bot.Target, r bot.Reply) error {
-	return a.write(roomPrefix(t.Room)+a.opts.BotName+": ", r.Text)
+	return a.write(roomPrefix(t)+a.opts.BotName+": ", r.Text)
 }
 
 // SendPrivate implements bot.PrivateSender: on a shared terminal the lock
@@ -249,6 +250,16 @@ func (a *Adapter) CreatePrivateSpace(ctx context.Context, name string, members [
 	return room, nil
 }
 
+// OpenThread implements bot.ThreadOpener: what the bot says in the thread
+// is prefixed with its name.
+func (a *Adapter) OpenThread(ctx context.Context, t bot.Target, title string) (string, error) {
+	a.mu.Lock()
+	a.threads++
+	thread := fmt.Sprintf("thread-%d", a.threads)
+	a.mu.Unlock()
+	return thread, a.write(roomPrefix(bot.Target{Room: t.Room, Thread: thread}), title)
+}
+
 // SpaceMembers lists the members of a private space the console made.
 func (a *Adapter) SpaceMembers(room string) []string {
 	a.mu.Lock()
@@ -256,11 +267,33 @@ func (a *Adapter) SpaceMembers(room string) []string {
 	return append([]string(nil), a.spaces[room]...)
 }
 
-func roomPrefix(room string) string {
-	if room == "" || room == Room {
+// roomPrefix names where a message goes when it is not the main room:
+// "[private-1] ", "[🧵 thread-2] " or "[private-1 🧵 thread-3] ".
+func roomPrefix(t bot.Target) string {
+	var where []string
+	if t.Room != "" && t.Room != Room {
+		where = append(where, t.Room)
+	}
+	if t.Thread != "" {
+		where = append(where, "🧵 "+t.Thread)
+	}
+	if len(where) == 0 {
 		return ""
 	}
-	return "[" + room + "] "
+	return "[" + strings.Join(where, " ") + "] "
+}
+
+// write prints a reply; continuation lines are indented so a reader (or a
+// transcript) can tell where a reply ends.
+func (a *Adapter) write(prefix, text string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	lines := strings.Split(text, "\n")
+	fmt.Fprintln(a.out, prefix+lines[0])
+	for _, l := range lines[1:] {
+		fmt.Fprintln(a.out, "  "+l)
+	}
+	return a.out.Flush()
 }
 
 // SendFile implements bot.FileSender by saving the file and naming it.
@@ -277,17 +310,4 @@ func (a *Adapter) SendFile(ctx context.Context, t bot.Target, r bot.Reply) error
 		return a.SendPrivate(ctx, t, bot.Reply{Text: text})
 	}
 	return a.Send(ctx, t, bot.Reply{Text: text})
-}
-
-// write prints a reply; continuation lines are indented so a reader (or a
-// transcript) can tell where a reply ends.
-func (a *Adapter) write(prefix, text string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	lines := strings.Split(text, "\n")
-	fmt.Fprintln(a.out, prefix+lines[0])
-	for _, l := range lines[1:] {
-		fmt.Fprintln(a.out, "  "+l)
-	}
-	return a.out.Flush()
 }

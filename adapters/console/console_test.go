@@ -92,6 +92,17 @@ func parseBlock(block string, members []bot.User) (adaptertest.Posted, error) {
 	lines := strings.Split(strings.TrimSuffix(block, "\n"), "\n")
 	var p adaptertest.Posted
 	head := lines[0]
+	if where, rest, ok := strings.Cut(head, "] "); ok && strings.HasPrefix(where, "[") {
+		if _, thread, ok := strings.Cut(where, "🧵 "); ok {
+			p.Thread = thread
+		}
+		head = rest
+		if p.Thread != "" && !strings.HasPrefix(head, "entraide") {
+			// The thread's title, posted when it opens.
+			p.Text = head
+			return p, nil
+		}
+	}
 	switch {
 	case strings.HasPrefix(head, "entraide: "):
 		head = strings.TrimPrefix(head, "entraide: ")

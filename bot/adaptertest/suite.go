@@ -41,6 +41,7 @@ type Harness interface {
 // Posted is a message as the platform shows it.
 type Posted struct {
 	Text    string   // what a member reads
+	Thread  string   // the thread it was posted in, if any
 	Private bool     // only the addressee sees it
 	Pinged  []string // user IDs the platform notifies
 	Buttons []bot.Button
@@ -239,6 +240,38 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		}
 		if p.Private != private {
 			t.Errorf("statement private = %v, want %v", p.Private, private)
+		}
+	})
+
+	t.Run("threads hold what is sent to them", func(t *testing.T) {
+		opener, ok := a.(bot.ThreadOpener)
+		if !ok {
+			t.Fatal("the adapter does not implement bot.ThreadOpener")
+		}
+		if err := b.Deliver(ctx, a, h.Room(), bot.Reply{Text: "Proposal #2"}); err != nil {
+			t.Fatal(err)
+		}
+		card := next(t)
+		if card.Thread != "" {
+			t.Errorf("the card landed in thread %q", card.Thread)
+		}
+		thread, err := opener.OpenThread(ctx, h.Room(), "Proposal #2: discussion")
+		if err != nil || thread == "" {
+			t.Fatalf("open thread: %q, %v", thread, err)
+		}
+		target := h.Room()
+		target.Thread = thread
+		if err := b.Deliver(ctx, a, target, bot.Reply{Text: "First reply"}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			p := next(t)
+			if p.Thread != thread {
+				t.Fatalf("message %q in thread %q, want %q", p.Text, p.Thread, thread)
+			}
+			if p.Text == "First reply" {
+				break
+			}
 		}
 	})
 
