@@ -49,11 +49,7 @@ func (db *DB) EnsureCommunity(ctx context.Context, slug string) (CommunityID, er
 // ledger has never seen has found == false and a zero balance; reading does
 // not create it.
 func (db *DB) Member(ctx context.Context, community CommunityID, id Identity) (acct Account, found bool, err error) {
-	acct, err = scanAccount(db.reader.QueryRowContext(ctx, `
-		SELECT a.id, a.community_id, a.kind, a.display_name, a.balance, a.created_at
-		FROM identities i JOIN accounts a ON a.id = i.account_id
-		WHERE i.community_id = ? AND i.platform = ? AND i.user_id = ?`,
-		community, id.Platform, id.UserID))
+	acct, err = scanAccount(db.reader.QueryRowContext(ctx, identityAccountQuery, community, id.Platform, id.UserID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{Community: community, Kind: KindMember, Name: id.Name}, false, nil
 	}
@@ -62,9 +58,7 @@ func (db *DB) Member(ctx context.Context, community CommunityID, id Identity) (a
 
 // Commons returns the community's commons account.
 func (db *DB) Commons(ctx context.Context, community CommunityID) (Account, error) {
-	acct, err := scanAccount(db.reader.QueryRowContext(ctx, `
-		SELECT id, community_id, kind, display_name, balance, created_at
-		FROM accounts WHERE community_id = ? AND kind = 'commons'`, community))
+	acct, err := scanAccount(db.reader.QueryRowContext(ctx, commonsAccountQuery, community))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, errorf(ENOTFOUND, "community %d has no commons", community)
 	}
@@ -131,6 +125,14 @@ func (db *DB) Identities(ctx context.Context, community CommunityID, platform st
 	return out, rows.Err()
 }
 
+const (
+	identityAccountQuery = `SELECT a.id, a.community_id, a.kind, a.display_name, a.balance, a.created_at
+		FROM identities i JOIN accounts a ON a.id = i.account_id
+		WHERE i.community_id = ? AND i.platform = ? AND i.user_id = ?`
+	commonsAccountQuery = `SELECT id, community_id, kind, display_name, balance, created_at
+		FROM accounts WHERE community_id = ? AND kind = 'commons'`
+)
+
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanAccount(row rowScanner) (Account, error) {
@@ -149,11 +151,7 @@ func memberAccount(ctx context.Context, tx *Tx, community CommunityID, id Identi
 	if id.Platform == "" || id.UserID == "" {
 		return Account{}, errorf(EINVALID, "identity needs a platform and a user ID")
 	}
-	a, err := scanAccount(tx.QueryRowContext(ctx, `
-		SELECT a.id, a.community_id, a.kind, a.display_name, a.balance, a.created_at
-		FROM identities i JOIN accounts a ON a.id = i.account_id
-		WHERE i.community_id = ? AND i.platform = ? AND i.user_id = ?`,
-		community, id.Platform, id.UserID))
+	a, err := scanAccount(tx.QueryRowContext(ctx, identityAccountQuery, community, id.Platform, id.UserID))
 	if err == nil {
 		return a, nil
 	}
@@ -177,9 +175,7 @@ func memberAccount(ctx context.Context, tx *Tx, community CommunityID, id Identi
 }
 
 func commonsAccount(ctx context.Context, tx *Tx, community CommunityID) (Account, error) {
-	a, err := scanAccount(tx.QueryRowContext(ctx, `
-		SELECT id, community_id, kind, display_name, balance, created_at
-		FROM accounts WHERE community_id = ? AND kind = 'commons'`, community))
+	a, err := scanAccount(tx.QueryRowContext(ctx, commonsAccountQuery, community))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, errorf(ENOTFOUND, "community %d has no commons", community)
 	}

@@ -33,90 +33,19 @@ type GiveRequest struct {
 // with EINVALID (no recipient, duplicate, bad amount or note), ECONFLICT
 // (key reused for other content) or ESELF (a recipient is the actor's own account).
 func (db *DB) Give(ctx context.Context, req GiveRequest) (*Receipt, error) {
-	kind := OpGive
-	if req.FromCommons {
-		kind = OpCommons
-	}
 	if err := validateGive(req); err != nil {
 		return nil, err
 	}
-	fp := fingerprint(kind, req.Community, req.Actor, req.FromCommons, req.Recipients, req.Minutes, req.Category, req.Note)
+	fp := fingerprint(req.kind(), req.Community, req.Actor, req.FromCommons, req.Recipients, req.Minutes, req.Category, req.Note)
 
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	if r, err := replay(ctx, tx, req.Key, fp); r != nil || err != nil {
-		return r, err
-	}
-	// Limits are checked after the replay, never before: they come from
-	// configuration that may have changed since the first delivery, and a
-	// redelivered gift that was recorded must get its receipt, not a refusal.
-	if req.Minutes > req.Limits.MaxAmount {
-		return nil, &LimitError{Kind: LimitMaxAmount, Limit: req.Limits.MaxAmount, Amount: req.Minutes}
-	}
+	return db.record(ctx, req.Key, fp, func(tx *Tx) (OperationID, AccountID, error) { return giveTx(ctx, tx, fp, req) })
+}
 
-	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
-	if err != nil {
-		return nil, err
-	}
-	from := actor
+func (req GiveRequest) kind() OperationKind {
 	if req.FromCommons {
-		if from, err = commonsAccount(ctx, tx, req.Community); err != nil {
-			return nil, err
-		}
+		return OpCommons
 	}
-	to := make([]Account, 0, len(req.Recipients))
-	seen := map[AccountID]bool{from.ID: true}
-	for _, rid := range req.Recipients {
-		a, err := memberAccount(ctx, tx, req.Community, rid)
-		if err != nil {
-			return nil, err
-		}
-		if a.ID == actor.ID && !req.FromCommons {
-			return nil, errorf(ESELF, "cannot give to oneself")
-		}
-		if seen[a.ID] {
-			return nil, errorf(EINVALID, "recipient %s named twice", a.Name)
-		}
-		seen[a.ID] = true
-		to = append(to, a)
-	}
-
-	// The commons issues community work and may go as low as it needs; a
-	// member's floor is what keeps one person from taking without giving.
-	// No account goes below hardFloor: under NoLimits, MaxAmount times a few
-	// recipients passes int64, and SQLite would silently turn the balance
-	// into a REAL. Dividing instead of multiplying keeps the test exact.
-	floor := max(req.Limits.Floor, hardFloor)
-	if from.Kind == KindCommons {
-		floor = hardFloor
-	}
-	n := int64(len(to))
-	if req.Minutes > (from.Balance-floor)/n {
-		total := req.Minutes * n
-		if req.Minutes > math.MaxInt64/n {
-			total = math.MaxInt64
-		}
-		return nil, &LimitError{Kind: LimitFloor, Account: from.Name, Limit: floor, Balance: from.Balance, Amount: total}
-	}
-	for _, a := range to {
-		if a.Balance+req.Minutes > req.Limits.Ceiling {
-			return nil, &LimitError{Kind: LimitCeiling, Account: a.Name, Limit: req.Limits.Ceiling, Balance: a.Balance, Amount: req.Minutes}
-		}
-	}
-
-	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, kind, actor.ID, req.Source)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range to {
-		if err := insertExchange(ctx, tx, op, req.Community, from.ID, a.ID, req.Minutes, req.Category, req.Note, actor.ID, req.Source, 0, ""); err != nil {
-			return nil, err
-		}
-	}
-	return finish(ctx, tx, op, actor.ID)
+	return OpGive
 }
 
 // hardFloor is the lowest balance any account may reach, whatever the
@@ -157,61 +86,7 @@ func (db *DB) Undo(ctx context.Context, req UndoRequest) (*Receipt, error) {
 		return nil, errorf(EINVALID, "missing idempotency key")
 	}
 	fp := fingerprint(OpUndo, req.Community, req.Actor)
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	if r, err := replay(ctx, tx, req.Key, fp); r != nil || err != nil {
-		return r, err
-	}
-	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
-	if err != nil {
-		return nil, err
-	}
-	var last OperationID
-	var created int64
-	err = tx.QueryRowContext(ctx, `SELECT id, created_at FROM operations
-		WHERE actor_id = ? AND kind IN ('give', 'commons') ORDER BY id DESC LIMIT 1`, actor.ID).Scan(&last, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errorf(ENOTHING, "no gift to undo")
-	}
-	if err != nil {
-		return nil, err
-	}
-	entries, err := operationExchanges(ctx, tx, last)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		if e.ReversedBy != 0 {
-			return nil, errorf(EREVERSED, "operation %d already reversed", last)
-		}
-	}
-	if tx.now.Sub(unixUTC(created)) > req.Window {
-		return nil, errorf(EEXPIRED, "operation %d is older than %s", last, req.Window)
-	}
-	for _, e := range entries {
-		if e.ToKind == KindMember {
-			var bal int64
-			if err := tx.QueryRowContext(ctx, "SELECT balance FROM accounts WHERE id = ?", e.To).Scan(&bal); err != nil {
-				return nil, err
-			}
-			if bal-e.Minutes < req.Limits.Floor {
-				return nil, &LimitError{Kind: LimitFloor, Account: e.ToName, Limit: req.Limits.Floor, Balance: bal, Amount: e.Minutes}
-			}
-		}
-	}
-	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpUndo, actor.ID, req.Source)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		if err := insertExchange(ctx, tx, op, req.Community, e.To, e.From, e.Minutes, e.Category, e.Note, actor.ID, req.Source, e.ID, ""); err != nil {
-			return nil, err
-		}
-	}
-	return finish(ctx, tx, op, actor.ID)
+	return db.record(ctx, req.Key, fp, func(tx *Tx) (OperationID, AccountID, error) { return undoTx(ctx, tx, fp, req) })
 }
 
 // ReverseRequest cancels one entry with a new one, with who and why.
@@ -239,39 +114,181 @@ func (db *DB) Reverse(ctx context.Context, req ReverseRequest) (*Receipt, error)
 		return nil, errorf(EINVALID, "reason longer than %d characters", MaxNoteLength)
 	}
 	fp := fingerprint(OpReverse, req.Community, req.Actor, req.Exchange, reason)
+	return db.record(ctx, req.Key, fp, func(tx *Tx) (OperationID, AccountID, error) { return reverseTx(ctx, tx, fp, req, reason) })
+}
+
+func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (OperationID, AccountID, error) {
+	// Limits are checked after the replay, never before: they come from
+	// configuration that may have changed since the first delivery, and a
+	// redelivered gift that was recorded must get its receipt, not a refusal.
+	if req.Minutes > req.Limits.MaxAmount {
+		return 0, 0, &LimitError{Kind: LimitMaxAmount, Limit: req.Limits.MaxAmount, Amount: req.Minutes}
+	}
+
+	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+	if err != nil {
+		return 0, 0, err
+	}
+	from := actor
+	if req.FromCommons {
+		if from, err = commonsAccount(ctx, tx, req.Community); err != nil {
+			return 0, 0, err
+		}
+	}
+	to := make([]Account, 0, len(req.Recipients))
+	seen := map[AccountID]bool{from.ID: true}
+	for _, rid := range req.Recipients {
+		a, err := memberAccount(ctx, tx, req.Community, rid)
+		if err != nil {
+			return 0, 0, err
+		}
+		if a.ID == actor.ID && !req.FromCommons {
+			return 0, 0, errorf(ESELF, "cannot give to oneself")
+		}
+		if seen[a.ID] {
+			return 0, 0, errorf(EINVALID, "recipient %s named twice", a.Name)
+		}
+		seen[a.ID] = true
+		to = append(to, a)
+	}
+
+	// The commons issues community work and may go as low as it needs; a
+	// member's floor is what keeps one person from taking without giving.
+	// No account goes below hardFloor: under NoLimits, MaxAmount times a few
+	// recipients passes int64, and SQLite would silently turn the balance
+	// into a REAL. Dividing instead of multiplying keeps the test exact.
+	floor := max(req.Limits.Floor, hardFloor)
+	if from.Kind == KindCommons {
+		floor = hardFloor
+	}
+	n := int64(len(to))
+	if req.Minutes > (from.Balance-floor)/n {
+		total := req.Minutes * n
+		if req.Minutes > math.MaxInt64/n {
+			total = math.MaxInt64
+		}
+		return 0, 0, &LimitError{Kind: LimitFloor, Account: from.Name, Limit: floor, Balance: from.Balance, Amount: total}
+	}
+	for _, a := range to {
+		if a.Balance+req.Minutes > req.Limits.Ceiling {
+			return 0, 0, &LimitError{Kind: LimitCeiling, Account: a.Name, Limit: req.Limits.Ceiling, Balance: a.Balance, Amount: req.Minutes}
+		}
+	}
+
+	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, req.kind(), actor.ID, req.Source)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, a := range to {
+		if err := insertExchange(ctx, tx, op, req.Community, from.ID, a.ID, req.Minutes, req.Category, req.Note, actor.ID, req.Source, 0, ""); err != nil {
+			return 0, 0, err
+		}
+	}
+	return op, actor.ID, nil
+}
+
+func undoTx(ctx context.Context, tx *Tx, fp string, req UndoRequest) (OperationID, AccountID, error) {
+	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+	if err != nil {
+		return 0, 0, err
+	}
+	var last OperationID
+	var created int64
+	err = tx.QueryRowContext(ctx, `SELECT id, created_at FROM operations
+		WHERE actor_id = ? AND kind IN ('give', 'commons') ORDER BY id DESC LIMIT 1`, actor.ID).Scan(&last, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, errorf(ENOTHING, "no gift to undo")
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	entries, err := operationExchanges(ctx, tx, last)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, e := range entries {
+		if e.ReversedBy != 0 {
+			return 0, 0, errorf(EREVERSED, "operation %d already reversed", last)
+		}
+	}
+	if tx.now.Sub(unixUTC(created)) > req.Window {
+		return 0, 0, errorf(EEXPIRED, "operation %d is older than %s", last, req.Window)
+	}
+	for _, e := range entries {
+		if e.ToKind == KindMember {
+			var bal int64
+			if err := tx.QueryRowContext(ctx, "SELECT balance FROM accounts WHERE id = ?", e.To).Scan(&bal); err != nil {
+				return 0, 0, err
+			}
+			if bal-e.Minutes < req.Limits.Floor {
+				return 0, 0, &LimitError{Kind: LimitFloor, Account: e.ToName, Limit: req.Limits.Floor, Balance: bal, Amount: e.Minutes}
+			}
+		}
+	}
+	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpUndo, actor.ID, req.Source)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, e := range entries {
+		if err := insertExchange(ctx, tx, op, req.Community, e.To, e.From, e.Minutes, e.Category, e.Note, actor.ID, req.Source, e.ID, ""); err != nil {
+			return 0, 0, err
+		}
+	}
+	return op, actor.ID, nil
+}
+
+func reverseTx(ctx context.Context, tx *Tx, fp string, req ReverseRequest, reason string) (OperationID, AccountID, error) {
+	orig, err := scanExchange(tx.QueryRowContext(ctx, exchangeSelect+" WHERE e.id = ? AND e.community_id = ?", req.Exchange, req.Community))
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, errorf(ENOTFOUND, "exchange %d", req.Exchange)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	if orig.Reverses != 0 {
+		return 0, 0, errorf(ECORRECTION, "exchange %d is a correction", orig.ID)
+	}
+	if orig.ReversedBy != 0 {
+		return 0, 0, errorf(EREVERSED, "exchange %d already reversed by %d", orig.ID, orig.ReversedBy)
+	}
+	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+	if err != nil {
+		return 0, 0, err
+	}
+	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpReverse, actor.ID, req.Source)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := insertExchange(ctx, tx, op, req.Community, orig.To, orig.From, orig.Minutes, orig.Category, orig.Note, actor.ID, req.Source, orig.ID, reason); err != nil {
+		return 0, 0, err
+	}
+	return op, actor.ID, nil
+}
+
+// record runs one write as one transaction: a key already recorded gets its
+// original receipt back and write is not called; otherwise write records
+// the operation and the receipt is read back before the commit.
+func (db *DB) record(ctx context.Context, key, fp string, write func(tx *Tx) (OperationID, AccountID, error)) (*Receipt, error) {
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if r, err := replay(ctx, tx, req.Key, fp); r != nil || err != nil {
+	if r, err := replay(ctx, tx, key, fp); r != nil || err != nil {
 		return r, err
 	}
-	orig, err := scanExchange(tx.QueryRowContext(ctx, exchangeSelect+" WHERE e.id = ? AND e.community_id = ?", req.Exchange, req.Community))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errorf(ENOTFOUND, "exchange %d", req.Exchange)
-	}
+	op, actor, err := write(tx)
 	if err != nil {
 		return nil, err
 	}
-	if orig.Reverses != 0 {
-		return nil, errorf(ECORRECTION, "exchange %d is a correction", orig.ID)
-	}
-	if orig.ReversedBy != 0 {
-		return nil, errorf(EREVERSED, "exchange %d already reversed by %d", orig.ID, orig.ReversedBy)
-	}
-	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+	r, err := loadReceipt(ctx, tx, op, actor)
 	if err != nil {
 		return nil, err
 	}
-	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpReverse, actor.ID, req.Source)
-	if err != nil {
-		return nil, err
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("ledger: commit: %w", err)
 	}
-	if err := insertExchange(ctx, tx, op, req.Community, orig.To, orig.From, orig.Minutes, orig.Category, orig.Note, actor.ID, req.Source, orig.ID, reason); err != nil {
-		return nil, err
-	}
-	return finish(ctx, tx, op, actor.ID)
+	return r, nil
 }
 
 // fingerprint identifies the content of a request, so that a reused key can
@@ -348,18 +365,6 @@ func insertExchange(ctx context.Context, tx *Tx, op OperationID, community Commu
 		return fmt.Errorf("ledger: credit: %w", err)
 	}
 	return nil
-}
-
-// finish reads the receipt back inside the transaction and commits.
-func finish(ctx context.Context, tx *Tx, op OperationID, actor AccountID) (*Receipt, error) {
-	r, err := loadReceipt(ctx, tx, op, actor)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("ledger: commit: %w", err)
-	}
-	return r, nil
 }
 
 func loadReceipt(ctx context.Context, tx *Tx, op OperationID, actor AccountID) (*Receipt, error) {
