@@ -90,11 +90,19 @@ func (c *Community) Validate() error {
 		return fmt.Errorf("categories: at least one is required")
 	}
 	owner := map[string]string{} // lower-cased name → category ID
+	ids := map[string]bool{}
 	for _, cat := range c.Categories {
 		if cat.ID == "" {
 			return fmt.Errorf("categories: a category has no id")
 		}
+		if ids[cat.ID] {
+			return fmt.Errorf("categories: id %q is used twice", cat.ID)
+		}
+		ids[cat.ID] = true
 		for _, n := range append([]string{cat.ID}, mapValues(cat.Names)...) {
+			if n == "" {
+				continue // a missing translation falls back to the ID
+			}
 			k := strings.ToLower(n)
 			if prev, ok := owner[k]; ok && prev != cat.ID {
 				return fmt.Errorf("categories: %q names both %s and %s", n, prev, cat.ID)

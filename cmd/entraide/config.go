@@ -100,13 +100,24 @@ func DefaultConfig() Config {
 
 var envReference = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// expandEnv replaces ${NAME} by the environment variable NAME. Only the
-// braced form is expanded, so a lone "$" in a message stays as written.
-func expandEnv(raw []byte, lookup func(string) (string, bool)) []byte {
-	return envReference.ReplaceAllFunc(raw, func(m []byte) []byte {
-		v, _ := lookup(string(envReference.FindSubmatch(m)[1]))
-		return []byte(v)
-	})
+// expandEnv replaces ${NAME} by the environment variable NAME in the
+// document's values only, after parsing: a secret full of YAML syntax stays
+// one value and cannot add settings. A lone "$" stays as written.
+func expandEnv(doc *yaml.Node, lookup func(string) (string, bool)) {
+	if doc.Kind == yaml.ScalarNode {
+		doc.Value = envReference.ReplaceAllStringFunc(doc.Value, func(m string) string {
+			v, _ := lookup(envReference.FindStringSubmatch(m)[1])
+			return v
+		})
+		return
+	}
+	for i, child := range doc.Content {
+		// Keys are never expanded: a setting's name is not configuration.
+		if doc.Kind == yaml.MappingNode && i%2 == 0 {
+			continue
+		}
+		expandEnv(child, lookup)
+	}
 }
 
 // LoadConfig reads path, or returns DefaultConfig when path is "" and no
@@ -130,10 +141,23 @@ func LoadConfig(path string, lookup func(string) (string, bool)) (Config, string
 // names it, so a typo cannot silently drop a setting.
 func ParseConfig(raw []byte, lookup func(string) (string, bool)) (Config, error) {
 	cfg := Config{}
-	dec := yaml.NewDecoder(bytes.NewReader(expandEnv(raw, lookup)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if len(doc.Content) > 0 {
+		expandEnv(&doc, lookup)
+		expanded, err := yaml.Marshal(&doc)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		// Decoding the expanded text, not the node, keeps the strict check
+		// of unknown fields, which only a Decoder offers.
+		dec := yaml.NewDecoder(bytes.NewReader(expanded))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
 	}
 	def := DefaultConfig()
 	if cfg.Database == "" {
@@ -171,11 +195,16 @@ func (cfg Config) BotCommunities() ([]*bot.Community, error) {
 		return nil, fmt.Errorf("config: log.format: want text or json, got %q", cfg.Log.Format)
 	}
 	var out []*bot.Community
+	seen := map[string]bool{}
 	for i, cc := range cfg.Communities {
 		c, err := cc.community()
 		if err != nil {
 			return nil, fmt.Errorf("config: communities[%d]: %w", i, err)
 		}
+		if seen[c.Slug] {
+			return nil, fmt.Errorf("config: communities[%d]: id %q is used twice", i, c.Slug)
+		}
+		seen[c.Slug] = true
 		out = append(out, c)
 	}
 	return out, nil
@@ -256,8 +285,8 @@ func (cc CommunityConfig) community() (*bot.Community, error) {
 }
 
 // parseLimit reads "40h", "-20h" or "0".
-func parseLimit(s string, negative bool) (int64, error) {
-	s = strings.TrimSpace(s)
+func parseLimit(original string, negative bool) (int64, error) {
+	s := strings.TrimSpace(original)
 	if s == "0" || s == "0h" || s == "-0h" {
 		return 0, nil
 	}
@@ -272,7 +301,7 @@ func parseLimit(s string, negative bool) (int64, error) {
 	}
 	m, err := bot.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration like 20h or 1h30", s)
+		return 0, fmt.Errorf("%q is not a duration like 20h or 1h30", strings.TrimSpace(original))
 	}
 	return sign * m, nil
 }
