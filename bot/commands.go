@@ -16,6 +16,12 @@ type Command struct {
 	Moderator bool
 	Run       func(*request) error
 	Sub       []*Command
+	// Options describe the arguments for platforms with native commands,
+	// in the order the text form takes them.
+	Options []Option
+	// Hidden commands are left out of /help: they repeat their parent for
+	// platforms where a command group cannot run by itself.
+	Hidden bool
 
 	parent *Command
 }
@@ -46,18 +52,31 @@ func (c *Command) matches(word string) bool {
 
 // commandTree declares every command. /help is generated from it.
 func (b *Bot) commandTree() []*Command {
+	amount := Option{Name: "amount", Names: map[string]string{"fr": "duree"}, Description: msgOptionAmount, Kind: OptionText, Required: true}
+	members := Option{Name: "members", Names: map[string]string{"fr": "membres"}, Description: msgOptionMembers, Kind: OptionMembers, Required: true}
+	note := Option{Name: "note", Names: map[string]string{"fr": "note"}, Description: msgOptionNote, Kind: OptionText, Prefix: "for "}
+	category := Option{Name: "category", Names: map[string]string{"fr": "categorie"}, Description: msgOptionCategory, Kind: OptionCategory, Prefix: "#"}
+	member := Option{Name: "member", Names: map[string]string{"fr": "membre"}, Description: msgOptionMember, Kind: OptionMember}
+	page := Option{Name: "page", Names: map[string]string{"fr": "page"}, Description: msgOptionPage, Kind: OptionInteger}
+	giveOptions := []Option{amount, members, note, category}
 	tree := []*Command{
-		{Name: "give", Aliases: []string{"donner", "donne"}, Usage: msgUsageGive, Summary: msgSummaryGive, Run: cmdGive},
-		{Name: "balance", Aliases: []string{"solde"}, Usage: msgUsageBalance, Summary: msgSummaryBalance, Run: cmdBalance},
-		{Name: "history", Aliases: []string{"historique"}, Usage: msgUsageHistory, Summary: msgSummaryHistory, Run: cmdHistory},
+		{Name: "give", Aliases: []string{"donner", "donne"}, Usage: msgUsageGive, Summary: msgSummaryGive, Run: cmdGive, Options: giveOptions},
+		{Name: "balance", Aliases: []string{"solde"}, Usage: msgUsageBalance, Summary: msgSummaryBalance, Run: cmdBalance, Options: []Option{member}},
+		{Name: "history", Aliases: []string{"historique"}, Usage: msgUsageHistory, Summary: msgSummaryHistory, Run: cmdHistory, Options: []Option{member, page}},
 		{Name: "undo", Aliases: []string{"annuler"}, Usage: msgUsageUndo, Summary: msgSummaryUndo, Run: cmdUndo},
-		{Name: "reverse", Aliases: []string{"corriger"}, Usage: msgUsageReverse, Summary: msgSummaryReverse, Moderator: true, Run: cmdReverse},
+		{Name: "reverse", Aliases: []string{"corriger"}, Usage: msgUsageReverse, Summary: msgSummaryReverse, Moderator: true, Run: cmdReverse, Options: []Option{
+			{Name: "entry", Names: map[string]string{"fr": "ecriture"}, Description: msgOptionEntry, Kind: OptionInteger, Required: true},
+			{Name: "reason", Names: map[string]string{"fr": "raison"}, Description: msgOptionReason, Kind: OptionText, Required: true},
+		}},
 		{Name: "commons", Aliases: []string{"communs", "commun"}, Usage: msgUsageCommons, Summary: msgSummaryCommons, Run: cmdCommonsBalance, Sub: []*Command{
-			{Name: "give", Aliases: []string{"donner"}, Usage: msgUsageCommonsGive, Summary: msgSummaryCommonsGive, Moderator: true, Run: cmdCommonsGive},
-			{Name: "history", Aliases: []string{"historique"}, Usage: msgUsageCommonsHistory, Summary: msgSummaryCommonsHistory, Run: cmdCommonsHistory},
+			{Name: "balance", Aliases: []string{"solde"}, Usage: msgUsageCommons, Summary: msgSummaryCommons, Run: cmdCommonsBalance, Hidden: true},
+			{Name: "give", Aliases: []string{"donner"}, Usage: msgUsageCommonsGive, Summary: msgSummaryCommonsGive, Moderator: true, Run: cmdCommonsGive, Options: giveOptions},
+			{Name: "history", Aliases: []string{"historique"}, Usage: msgUsageCommonsHistory, Summary: msgSummaryCommonsHistory, Run: cmdCommonsHistory, Options: []Option{page}},
 		}},
 		{Name: "export", Aliases: []string{"exporter"}, Usage: msgUsageExport, Summary: msgSummaryExport, Run: cmdExport},
-		{Name: "help", Aliases: []string{"aide"}, Usage: msgUsageHelp, Summary: msgSummaryHelp, Run: cmdHelp},
+		{Name: "help", Aliases: []string{"aide"}, Usage: msgUsageHelp, Summary: msgSummaryHelp, Run: cmdHelp, Options: []Option{
+			{Name: "command", Names: map[string]string{"fr": "commande"}, Description: msgOptionCommand, Kind: OptionText},
+		}},
 	}
 	var link func(parent *Command, cs []*Command)
 	link = func(parent *Command, cs []*Command) {

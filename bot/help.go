@@ -20,6 +20,9 @@ func cmdHelp(r *request) error {
 			lines = append(lines, r.tr.S(msgHelpModerators, nil))
 		}
 		for _, s := range cmd.Sub {
+			if s.Hidden {
+				continue
+			}
 			lines = append(lines, "  "+r.tr.S(s.Usage, nil)+" — "+r.tr.S(s.Summary, nil))
 		}
 		r.reply(Reply{Text: strings.Join(lines, "\n"), Private: true})
@@ -29,7 +32,7 @@ func cmdHelp(r *request) error {
 	var walk func(cs []*Command)
 	walk = func(cs []*Command) {
 		for _, c := range cs {
-			if c.Run != nil {
+			if c.Run != nil && !c.Hidden {
 				line := "  " + r.tr.S(c.Usage, nil) + " — " + r.tr.S(c.Summary, nil)
 				if c.Moderator {
 					line += " " + r.tr.S(msgHelpModeratorMark, nil)
