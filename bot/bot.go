@@ -106,7 +106,7 @@ func (b *Bot) Receive(ctx context.Context, from Adapter, m Message) {
 	log := b.log.With("platform", m.Platform, "room", m.Room, "event", m.ID, "sender", m.Sender.ID)
 	ctx = withLogger(ctx, log)
 	for _, r := range b.Handle(ctx, m) {
-		if err := b.Deliver(ctx, from, TargetOf(m), r); err != nil {
+		if _, err := b.Deliver(ctx, from, TargetOf(m), r); err != nil {
 			log.Error("reply not delivered", "err", err)
 		}
 	}
@@ -141,6 +141,9 @@ func (b *Bot) Handle(ctx context.Context, m Message) (replies []Reply) {
 			texts = append(texts, b.catalog.In(lang).S(msgRoomUnlinked, nil))
 		}
 		return []Reply{{Text: strings.Join(texts, "\n")}}
+	}
+	if len(m.Ambiguous) > 0 {
+		return []Reply{{Text: ambiguityText(tr, m.Ambiguous[0]), Private: true}}
 	}
 	if !b.allow(com, m) {
 		log.Warn("rate limited")
@@ -181,6 +184,41 @@ func (b *Bot) communityFor(m Message) *Community {
 	return nil
 }
 
+func ambiguityText(tr Tr, a Ambiguity) string {
+	names := make([]string, len(a.Candidates))
+	for i, c := range a.Candidates {
+		names[i] = c.Name + " (" + c.ID + ")"
+	}
+	return tr.S(msgMentionAmbiguous, map[string]any{"Name": a.Text, "Candidates": tr.List(names)})
+}
+
+// Notice is something an adapter must say on its own, such as why it
+// leaves a room it was invited to.
+type Notice string
+
+// Notices adapters may need.
+const (
+	NoticeInviteRefused Notice = "notice.invite_refused"
+)
+
+// Noticer gives adapters the bot's wording; *Bot implements it.
+type Noticer interface {
+	Notice(platform, room string, n Notice) string
+}
+
+// Notice implements Noticer: in the language of the room's community, or
+// in every language when the room belongs to none.
+func (b *Bot) Notice(platform, room string, n Notice) string {
+	if com, ok := b.CommunityOf(platform, room); ok {
+		return b.catalog.In(com.Language).S(string(n), nil)
+	}
+	var texts []string
+	for _, lang := range Languages() {
+		texts = append(texts, b.catalog.In(lang).S(string(n), nil))
+	}
+	return strings.Join(texts, "\n")
+}
+
 // CommunityOf is the community a platform's room belongs to, if any.
 func (b *Bot) CommunityOf(platform, room string) (*Community, bool) {
 	c := b.communityFor(Message{Platform: platform, Room: room})
@@ -209,7 +247,7 @@ func (b *Bot) allow(c *Community, m Message) bool {
 
 // Deliver hands r to the adapter, using its optional capabilities and
 // falling back to plain text for what it lacks.
-func (b *Bot) Deliver(ctx context.Context, a Adapter, t Target, r Reply) error {
+func (b *Bot) Deliver(ctx context.Context, a Adapter, t Target, r Reply) (MessageID, error) {
 	tr := b.catalog.In("fr")
 	if com := b.communityFor(Message{Platform: a.Platform(), Room: t.Room}); com != nil {
 		tr = b.catalog.In(com.Language)
@@ -220,7 +258,11 @@ func (b *Bot) Deliver(ctx context.Context, a Adapter, t Target, r Reply) error {
 		}
 		choices := make([]string, len(r.Buttons))
 		for i, btn := range r.Buttons {
-			choices[i] = tr.S(msgButtonChoice, map[string]any{"Label": btn.Label, "Payload": btn.Payload})
+			payload := btn.Payload
+			if btn.Ask != "" {
+				payload += " …"
+			}
+			choices[i] = tr.S(msgButtonChoice, map[string]any{"Label": btn.Label, "Payload": payload})
 		}
 		r.Text += "\n" + tr.S(msgButtonsFallback, nil) + "\n" + strings.Join(choices, "\n")
 		r.Buttons = nil

@@ -262,32 +262,32 @@ type plainAdapter struct{ sent []Reply }
 
 func (p *plainAdapter) Platform() string                       { return "test" }
 func (p *plainAdapter) Run(ctx context.Context, _ Inbox) error { return nil }
-func (p *plainAdapter) Send(ctx context.Context, t Target, r Reply) error {
+func (p *plainAdapter) Send(ctx context.Context, t Target, r Reply) (MessageID, error) {
 	p.sent = append(p.sent, r)
-	return nil
+	return MessageID("m" + string(rune('0'+len(p.sent)))), nil
 }
 
 func TestDeliverFallsBackToText(t *testing.T) {
 	b := newTestBot(t, Options{})
 	a := &plainAdapter{}
 	ctx := context.Background()
-	err := b.Deliver(ctx, a, Target{Room: "r"}, Reply{
+	id, err := b.Deliver(ctx, a, Target{Room: "r"}, Reply{
 		Text:    "Proposal #1",
-		Buttons: []Button{{Label: "Consent", Payload: "/consent 1"}},
+		Buttons: []Button{{Label: "Consent", Payload: "/consent 1"}, {Label: "Object", Payload: "/object 1", Ask: "Why?"}},
 		File:    &File{Name: "x.csv", Data: []byte("a")},
 		Private: true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a.sent) != 1 {
-		t.Fatalf("sent %d messages", len(a.sent))
+	if len(a.sent) != 1 || id != "m1" {
+		t.Fatalf("sent %d messages, id %q", len(a.sent), id)
 	}
 	got := a.sent[0]
 	if got.Buttons != nil || got.File != nil {
 		t.Error("capabilities the adapter lacks reached it")
 	}
-	for _, want := range []string{"Proposal #1", "/consent 1", "Consent", "entraide export"} {
+	for _, want := range []string{"Proposal #1", "/consent 1", "Consent", "/object 1 …", "entraide export"} {
 		if !strings.Contains(got.Text, want) {
 			t.Errorf("fallback text %q lacks %q", got.Text, want)
 		}
@@ -320,5 +320,35 @@ func TestNewRefusesBadCommunities(t *testing.T) {
 	}
 	if _, err := New(context.Background(), Options{Ledger: db, Communities: []*Community{testCommunity("a"), testCommunity("a")}}); err == nil {
 		t.Error("a community configured twice was accepted")
+	}
+}
+
+func TestAmbiguousMentionsAreAskedAbout(t *testing.T) {
+	b := newTestBot(t, Options{})
+	m := msg("e1", "ana", "/give 1h @Bob")
+	m.Ambiguous = []Ambiguity{{Text: "@Bob", Candidates: []User{{ID: "@bob:a.org", Name: "Bob"}, {ID: "@bob:b.org", Name: "Bob"}}}}
+	r := only(t, b.Handle(context.Background(), m))
+	for _, want := range []string{"Several members are called @Bob", "Bob (@bob:a.org) and Bob (@bob:b.org)"} {
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("reply %q lacks %q", r.Text, want)
+		}
+	}
+	if bal := only(t, b.Handle(context.Background(), msg("e2", "ana", "/balance"))); !strings.Contains(bal.Text, "Your balance: 0h") {
+		t.Errorf("an ambiguous gift changed the balance: %q", bal.Text)
+	}
+}
+
+func TestNoticesSpeakTheRoomsLanguage(t *testing.T) {
+	fr := testCommunity("fr", "test:r-fr")
+	fr.Language = "fr"
+	b := newTestBot(t, Options{Communities: []*Community{fr, testCommunity("en", "test:r-en")}})
+	if got := b.Notice("test", "r-en", NoticeInviteRefused); !strings.HasPrefix(got, "I only serve") || strings.Contains(got, "Je ne") {
+		t.Errorf("English room notice = %q", got)
+	}
+	if got := b.Notice("test", "r-fr", NoticeInviteRefused); !strings.HasPrefix(got, "Je ne sers") {
+		t.Errorf("French room notice = %q", got)
+	}
+	if got := b.Notice("test", "elsewhere", NoticeInviteRefused); !strings.Contains(got, "Je ne sers") || !strings.Contains(got, "I only serve") {
+		t.Errorf("unknown room notice = %q, want both languages", got)
 	}
 }

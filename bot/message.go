@@ -30,10 +30,19 @@ type Message struct {
 	Sender   User
 	Text     string
 	Mentions []Mention
-	Direct   bool // said in a private conversation with the bot
+	// Ambiguous are "@name" tokens that fit several members; the core asks
+	// which one was meant instead of guessing.
+	Ambiguous []Ambiguity
+	Direct    bool // said in a private conversation with the bot
 	// Local is true for what the operator types on the bot's own machine
 	// (the console): flood limits guard shared rooms, not the operator.
 	Local bool
+}
+
+// Ambiguity is a name in a message that more than one member answers to.
+type Ambiguity struct {
+	Text       string
+	Candidates []User
 }
 
 // Button is a choice offered under a reply; pressing it sends Payload back
@@ -41,6 +50,12 @@ type Message struct {
 type Button struct {
 	Label   string
 	Payload string
+	// Emoji stands for the button where choices are reactions (Matrix).
+	Emoji string
+	// Ask, when set, is the question to ask before sending: the answer is
+	// appended to Payload (a modal on Discord, a prompt in the thread on
+	// Matrix).
+	Ask string
 }
 
 // File is an attachment: a CSV statement or a PNG chart.

@@ -57,6 +57,8 @@ const (
 	msgLimitFloorSelf        = "limit.floor_self"
 	msgLimitMaxAmount        = "limit.max_amount"
 	msgListAnd               = "list_and"
+	msgMentionAmbiguous      = "mention.ambiguous"
+	msgNoticeInviteRefused   = "notice.invite_refused" // NoticeInviteRefused
 	msgNotACommand           = "not_a_command"
 	msgRateLimited           = "rate_limited"
 	msgOptionAmount          = "option.amount"

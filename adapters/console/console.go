@@ -226,14 +226,14 @@ func (a *Adapter) isKnown(name string) bool {
 
 // Send implements bot.Adapter. Messages to a private space are prefixed
 // with its name.
-func (a *Adapter) Send(ctx context.Context, t bot.Target, r bot.Reply) error {
-	return a.write(roomPrefix(t)+a.opts.BotName+": ", r.Text)
+func (a *Adapter) Send(ctx context.Context, t bot.Target, r bot.Reply) (bot.MessageID, error) {
+	return "", a.write(roomPrefix(t)+a.opts.BotName+": ", r.Text)
 }
 
 // SendPrivate implements bot.PrivateSender: on a shared terminal the lock
 // only marks what a chat platform would show to the sender alone.
-func (a *Adapter) SendPrivate(ctx context.Context, t bot.Target, r bot.Reply) error {
-	return a.write(a.opts.BotName+" 🔒 "+t.User.ID+": ", r.Text)
+func (a *Adapter) SendPrivate(ctx context.Context, t bot.Target, r bot.Reply) (bot.MessageID, error) {
+	return "", a.write(a.opts.BotName+" 🔒 "+t.User.ID+": ", r.Text)
 }
 
 // CreatePrivateSpace implements bot.PrivateSpaceCreator: the console keeps
@@ -297,13 +297,13 @@ func (a *Adapter) write(prefix, text string) error {
 }
 
 // SendFile implements bot.FileSender by saving the file and naming it.
-func (a *Adapter) SendFile(ctx context.Context, t bot.Target, r bot.Reply) error {
+func (a *Adapter) SendFile(ctx context.Context, t bot.Target, r bot.Reply) (bot.MessageID, error) {
 	if err := os.MkdirAll(a.opts.FileDir, 0o750); err != nil {
-		return fmt.Errorf("console: %w", err)
+		return "", fmt.Errorf("console: %w", err)
 	}
 	path := filepath.Join(a.opts.FileDir, filepath.Base(r.File.Name))
 	if err := os.WriteFile(path, r.File.Data, 0o640); err != nil {
-		return fmt.Errorf("console: %w", err)
+		return "", fmt.Errorf("console: %w", err)
 	}
 	text := r.Text + "\n📎 " + path
 	if r.Private {

@@ -202,7 +202,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 
 	t.Run("buttons are native or spelled out", func(t *testing.T) {
 		buttons := []bot.Button{{Label: "Consent", Payload: "/consent 1"}, {Label: "Object", Payload: "/object 1"}}
-		if err := b.Deliver(ctx, a, h.Room(), bot.Reply{Text: "Proposal #1", Buttons: buttons}); err != nil {
+		if _, err := b.Deliver(ctx, a, h.Room(), bot.Reply{Text: "Proposal #1", Buttons: buttons}); err != nil {
 			t.Fatal(err)
 		}
 		p := next(t)
@@ -248,7 +248,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		if !ok {
 			t.Fatal("the adapter does not implement bot.ThreadOpener")
 		}
-		if err := b.Deliver(ctx, a, h.Room(), bot.Reply{Text: "Proposal #2"}); err != nil {
+		if _, err := b.Deliver(ctx, a, h.Room(), bot.Reply{Text: "Proposal #2"}); err != nil {
 			t.Fatal(err)
 		}
 		card := next(t)
@@ -261,7 +261,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		}
 		target := h.Room()
 		target.Thread = thread
-		if err := b.Deliver(ctx, a, target, bot.Reply{Text: "First reply"}); err != nil {
+		if _, err := b.Deliver(ctx, a, target, bot.Reply{Text: "First reply"}); err != nil {
 			t.Fatal(err)
 		}
 		for {
