@@ -116,8 +116,11 @@ func entryLine(tr Tr, com *Community, account ledger.AccountID, e ledger.Exchang
 	}
 	details := exchangeDetails(tr, com, e.Category, e.Note)
 	switch {
-	case e.Reverses != 0 && e.Reason == "":
-		// Only /undo records a correction without a reason.
+	case e.Kind == ledger.OpLink:
+		details = " " + tr.S(msgHistoryLink, nil)
+	case e.Kind == ledger.OpUnlink:
+		details = " " + tr.S(msgHistoryUnlink, nil)
+	case e.Kind == ledger.OpUndo:
 		details = " " + tr.S(msgHistoryUndo, map[string]any{"Of": e.Reverses})
 	case e.Reverses != 0:
 		details = " " + tr.S(msgHistoryCorrection, map[string]any{"Of": e.Reverses, "Reason": e.Reason, "By": e.ActorName})

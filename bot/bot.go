@@ -29,6 +29,9 @@ type Ledger interface {
 	History(ctx context.Context, c ledger.CommunityID, id ledger.Identity, page, size int) (ledger.HistoryPage, error)
 	CommonsHistory(ctx context.Context, c ledger.CommunityID, page, size int) (ledger.HistoryPage, error)
 	Statement(ctx context.Context, c ledger.CommunityID, id ledger.Identity) (ledger.Account, []ledger.Exchange, error)
+	LinkCode(ctx context.Context, c ledger.CommunityID, id ledger.Identity, ttl time.Duration) (string, time.Time, error)
+	Link(ctx context.Context, req ledger.LinkRequest) (*ledger.LinkResult, error)
+	Unlink(ctx context.Context, req ledger.UnlinkRequest) (*ledger.LinkResult, error)
 }
 
 // Options configure a Bot.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -350,5 +351,49 @@ func TestNoticesSpeakTheRoomsLanguage(t *testing.T) {
 	}
 	if got := b.Notice("test", "elsewhere", NoticeInviteRefused); !strings.Contains(got, "Je ne sers") || !strings.Contains(got, "I only serve") {
 		t.Errorf("unknown room notice = %q, want both languages", got)
+	}
+}
+
+func TestLinkJoinsIdentitiesAcrossPlatforms(t *testing.T) {
+	b := newTestBot(t, Options{})
+	ctx := context.Background()
+	onDiscord := func(id, text string) Message {
+		m := msg(id, "42", text)
+		m.Platform, m.Sender.Name = "discord", "ana_d"
+		return m
+	}
+	b.Handle(ctx, msg("e1", "bob", "/give 2h @ana", "ana"))
+	gift := onDiscord("d1", "/give 30min <@7>")
+	gift.Mentions = []Mention{{Text: "<@7>", User: User{ID: "7", Name: "cleo"}}}
+	if r := only(t, b.Handle(ctx, gift)); !strings.Contains(r.Text, "gave 30min") {
+		t.Fatalf("discord gift = %q", r.Text)
+	}
+	codeReply := only(t, b.Handle(ctx, msg("e2", "ana", "/link")))
+	code := regexp.MustCompile(`\b\d{6}\b`).FindString(codeReply.Text)
+	if code == "" || !codeReply.Private {
+		t.Fatalf("code reply = %+v", codeReply)
+	}
+	if r := only(t, b.Handle(ctx, msg("e3", "bob", "/link "+code))); !strings.Contains(r.Text, "from test too") {
+		t.Errorf("same-platform link = %q", r.Text)
+	}
+	linked := only(t, b.Handle(ctx, onDiscord("d2", "/link "+code)))
+	for _, want := range []string{"Linked: this discord account is now part of ana's account, balance +1h30.", "-30min", "/unlink"} {
+		if !strings.Contains(linked.Text, want) {
+			t.Errorf("link reply %q lacks %q", linked.Text, want)
+		}
+	}
+	for _, m := range []Message{msg("e4", "ana", "/balance"), onDiscord("d3", "/balance")} {
+		if r := only(t, b.Handle(ctx, m)); !strings.Contains(r.Text, "Your balance: +1h30") {
+			t.Errorf("%s sees %q, want +1h30", m.Platform, r.Text)
+		}
+	}
+	if r := only(t, b.Handle(ctx, onDiscord("d4", "/unlink"))); !strings.Contains(r.Text, "Unlinked") {
+		t.Errorf("unlink = %q", r.Text)
+	}
+	if r := only(t, b.Handle(ctx, onDiscord("d5", "/unlink"))); !strings.Contains(r.Text, "wasn't linked") {
+		t.Errorf("second unlink = %q", r.Text)
+	}
+	if r := only(t, b.Handle(ctx, msg("e5", "ana", "/balance"))); !strings.Contains(r.Text, "Your balance: +2h") {
+		t.Errorf("after unlink ana sees %q", r.Text)
 	}
 }

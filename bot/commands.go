@@ -74,6 +74,10 @@ func (b *Bot) commandTree() []*Command {
 			{Name: "history", Aliases: []string{"historique"}, Usage: msgUsageCommonsHistory, Summary: msgSummaryCommonsHistory, Run: cmdCommonsHistory, Options: []Option{page}},
 		}},
 		{Name: "export", Aliases: []string{"exporter"}, Usage: msgUsageExport, Summary: msgSummaryExport, Run: cmdExport},
+		{Name: "link", Aliases: []string{"lier"}, Usage: msgUsageLink, Summary: msgSummaryLink, Run: cmdLink, Options: []Option{
+			{Name: "code", Names: map[string]string{"fr": "code"}, Description: msgOptionCode, Kind: OptionText},
+		}},
+		{Name: "unlink", Aliases: []string{"delier"}, Usage: msgUsageUnlink, Summary: msgSummaryUnlink, Run: cmdUnlink},
 		{Name: "help", Aliases: []string{"aide"}, Usage: msgUsageHelp, Summary: msgSummaryHelp, Run: cmdHelp, Options: []Option{
 			{Name: "command", Names: map[string]string{"fr": "commande"}, Description: msgOptionCommand, Kind: OptionText},
 		}},

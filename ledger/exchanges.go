@@ -399,10 +399,11 @@ func operationExchanges(ctx context.Context, q querier, op OperationID) ([]Excha
 	return queryExchanges(ctx, q, exchangeSelect+" WHERE e.operation_id = ? ORDER BY e.id", op)
 }
 
-const exchangeSelect = `SELECT e.id, e.operation_id, e.community_id, e.from_id, e.to_id,
+const exchangeSelect = `SELECT e.id, e.operation_id, o.kind, e.community_id, e.from_id, e.to_id,
 	fa.display_name, ta.display_name, fa.kind, ta.kind, e.minutes, e.category, e.note,
 	e.actor_id, aa.display_name, e.source, COALESCE(e.reverses, 0), COALESCE(r.id, 0), e.reason, e.created_at
 	FROM exchanges e
+	JOIN operations o ON o.id = e.operation_id
 	JOIN accounts fa ON fa.id = e.from_id
 	JOIN accounts ta ON ta.id = e.to_id
 	JOIN accounts aa ON aa.id = e.actor_id
@@ -411,7 +412,7 @@ const exchangeSelect = `SELECT e.id, e.operation_id, e.community_id, e.from_id, 
 func scanExchange(row rowScanner) (Exchange, error) {
 	var e Exchange
 	var created int64
-	err := row.Scan(&e.ID, &e.Operation, &e.Community, &e.From, &e.To, &e.FromName, &e.ToName, &e.FromKind, &e.ToKind,
+	err := row.Scan(&e.ID, &e.Operation, &e.Kind, &e.Community, &e.From, &e.To, &e.FromName, &e.ToName, &e.FromKind, &e.ToKind,
 		&e.Minutes, &e.Category, &e.Note, &e.Actor, &e.ActorName, &e.Source, &e.Reverses, &e.ReversedBy, &e.Reason, &created)
 	e.CreatedAt = unixUTC(created)
 	return e, err

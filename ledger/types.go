@@ -47,12 +47,15 @@ const (
 	OpCommons OperationKind = "commons" // a moderator paid from the commons
 	OpUndo    OperationKind = "undo"    // a giver took back their last gift
 	OpReverse OperationKind = "reverse" // a moderator reversed an entry
+	OpLink    OperationKind = "link"    // an identity joined another's account
+	OpUnlink  OperationKind = "unlink"  // a linked identity got its account back
 )
 
 // Exchange is one journal entry: Minutes moved From → To.
 type Exchange struct {
 	ID         ExchangeID
 	Operation  OperationID
+	Kind       OperationKind // what recorded it: a gift, an undo, a link…
 	Community  CommunityID
 	From, To   AccountID
 	FromName   string

@@ -39,7 +39,7 @@ CREATE TABLE operations (
     community_id INTEGER NOT NULL REFERENCES communities(id),
     idem_key     TEXT    NOT NULL UNIQUE,
     fingerprint  TEXT    NOT NULL,
-    kind         TEXT    NOT NULL CHECK (kind IN ('give', 'commons', 'undo', 'reverse')),
+    kind         TEXT    NOT NULL CHECK (kind IN ('give', 'commons', 'undo', 'reverse', 'link', 'unlink')),
     actor_id     INTEGER NOT NULL REFERENCES accounts(id),
     source       TEXT    NOT NULL,
     created_at   INTEGER NOT NULL

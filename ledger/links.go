@@ -1,0 +1,271 @@
+package ledger
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+)
+
+// Link error codes, beyond the common ones.
+const (
+	ESAMEPLATFORM Code = "same_platform" // both identities are on one platform
+	EALREADY      Code = "already"       // the identities already share an account
+	ENOTLINKED    Code = "not_linked"    // the identity was never linked in
+	EBUSY         Code = "busy"          // the account to join holds other identities
+)
+
+// LinkCode issues a one-time code for id to enter on another platform
+// within ttl. Asking again issues a new code; earlier ones stay valid until
+// they expire.
+func (db *DB) LinkCode(ctx context.Context, community CommunityID, id Identity, ttl time.Duration) (string, time.Time, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	defer tx.Rollback()
+	acct, err := memberAccount(ctx, tx, community, id)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	expires := tx.now.Add(ttl)
+	for attempt := 0; attempt < 5; attempt++ {
+		n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		code := fmt.Sprintf("%06d", n.Int64())
+		// An expired or used code may be issued again.
+		res, err := tx.ExecContext(ctx, `INSERT INTO link_codes (code, community_id, account_id, platform, user_id, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET community_id = excluded.community_id, account_id = excluded.account_id,
+				platform = excluded.platform, user_id = excluded.user_id, created_at = excluded.created_at,
+				expires_at = excluded.expires_at, used_at = NULL
+			WHERE link_codes.used_at IS NOT NULL OR link_codes.expires_at < excluded.created_at`,
+			code, community, acct.ID, id.Platform, id.UserID, tx.now.Unix(), expires.Unix())
+		if err != nil {
+			return "", time.Time{}, fmt.Errorf("ledger: link code: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return code, expires, tx.Commit()
+		}
+	}
+	return "", time.Time{}, errors.New("ledger: no free link code")
+}
+
+// LinkRequest joins Actor's identity to the account of the code's owner.
+type LinkRequest struct {
+	Community CommunityID
+	Key       string
+	Source    string
+	Actor     Identity
+	Code      string
+}
+
+// LinkResult says what a link or unlink did.
+type LinkResult struct {
+	*Receipt
+	Account Account // the account the actor's identity now belongs to
+	Other   Identity
+	// Other is the identity the code belonged to (unset on a replay).
+	// Moved is the balance carried by the receipt's entry, positive when
+	// it went into Account, zero when there was none.
+	Moved int64
+}
+
+// Link joins the actor's identity to the account that asked for the code.
+// The rule when the actor's account already has history: its balance moves
+// into the joined account with one new entry (so every balance stays
+// exact and no entry is rewritten), its old entries stay where they are,
+// and Unlink reverses both. It returns *Error with ENOTFOUND (no such code
+// in this community), EEXPIRED, ESAMEPLATFORM, EALREADY, or EBUSY (the
+// actor's account holds other identities: unlink them first).
+func (db *DB) Link(ctx context.Context, req LinkRequest) (*LinkResult, error) {
+	if req.Key == "" {
+		return nil, errorf(EINVALID, "missing idempotency key")
+	}
+	fp := fingerprint(OpLink, req.Community, req.Actor, req.Code)
+	var res LinkResult
+	r, err := db.record(ctx, req.Key, fp, func(tx *Tx) (OperationID, AccountID, error) {
+		var owner AccountID
+		var expires int64
+		var used sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT account_id, platform, user_id, expires_at, used_at FROM link_codes
+			WHERE code = ? AND community_id = ?`, req.Code, req.Community).
+			Scan(&owner, &res.Other.Platform, &res.Other.UserID, &expires, &used)
+		if errors.Is(err, sql.ErrNoRows) || used.Valid {
+			return 0, 0, errorf(ENOTFOUND, "no live code %q", req.Code)
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+		if tx.now.Unix() > expires {
+			return 0, 0, errorf(EEXPIRED, "code %q expired", req.Code)
+		}
+		if res.Other.Platform == req.Actor.Platform {
+			return 0, 0, errorf(ESAMEPLATFORM, "both identities are on %s", req.Actor.Platform)
+		}
+		actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+		if err != nil {
+			return 0, 0, err
+		}
+		if actor.ID == owner {
+			return 0, 0, errorf(EALREADY, "already one account")
+		}
+		var others int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM identities WHERE account_id = ?", actor.ID).Scan(&others); err != nil {
+			return 0, 0, err
+		}
+		if others > 1 {
+			return 0, 0, errorf(EBUSY, "account %d holds %d identities", actor.ID, others)
+		}
+		op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpLink, actor.ID, req.Source)
+		if err != nil {
+			return 0, 0, err
+		}
+		transfer, err := moveBalance(ctx, tx, op, req.Community, actor, owner, req.Source, 0)
+		if err != nil {
+			return 0, 0, err
+		}
+			if _, err := tx.ExecContext(ctx, "UPDATE identities SET account_id = ? WHERE community_id = ? AND platform = ? AND user_id = ?",
+			owner, req.Community, req.Actor.Platform, req.Actor.UserID); err != nil {
+			return 0, 0, err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE link_codes SET used_at = ? WHERE code = ?", tx.now.Unix(), req.Code); err != nil {
+			return 0, 0, err
+		}
+		if err := logLink(ctx, tx, op, req.Community, "link", req.Actor, actor.ID, owner, transfer, 0); err != nil {
+			return 0, 0, err
+		}
+		return op, owner, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.linkResult(ctx, r, req.Community, req.Actor, res)
+}
+
+// UnlinkRequest detaches the actor's identity from the account it was
+// linked into.
+type UnlinkRequest struct {
+	Community CommunityID
+	Key       string
+	Source    string
+	Actor     Identity
+}
+
+// Unlink gives the actor's identity its own account back, with the balance
+// the link moved, by a new entry mirroring the link's. It returns *Error
+// with ENOTLINKED when the identity was not linked into another account.
+func (db *DB) Unlink(ctx context.Context, req UnlinkRequest) (*LinkResult, error) {
+	if req.Key == "" {
+		return nil, errorf(EINVALID, "missing idempotency key")
+	}
+	fp := fingerprint(OpUnlink, req.Community, req.Actor)
+	var res LinkResult
+	r, err := db.record(ctx, req.Key, fp, func(tx *Tx) (OperationID, AccountID, error) {
+		var link int64
+		var from, to AccountID
+		var transfer sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT l.id, l.from_account, l.to_account, l.transfer_id FROM identity_links l
+			WHERE l.community_id = ? AND l.platform = ? AND l.user_id = ? AND l.kind = 'link'
+			  AND NOT EXISTS (SELECT 1 FROM identity_links u WHERE u.undoes = l.id)
+			ORDER BY l.id DESC LIMIT 1`, req.Community, req.Actor.Platform, req.Actor.UserID).Scan(&link, &from, &to, &transfer)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, 0, errorf(ENOTLINKED, "%s:%s was not linked", req.Actor.Platform, req.Actor.UserID)
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+		joined, err := memberAccount(ctx, tx, req.Community, req.Actor)
+		if err != nil {
+			return 0, 0, err
+		}
+		op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpUnlink, joined.ID, req.Source)
+		if err != nil {
+			return 0, 0, err
+		}
+		var back ExchangeID
+		if transfer.Valid {
+			orig, err := scanExchange(tx.QueryRowContext(ctx, exchangeSelect+" WHERE e.id = ?", transfer.Int64))
+			if err != nil {
+				return 0, 0, err
+			}
+			if err := insertExchange(ctx, tx, op, req.Community, orig.To, orig.From, orig.Minutes, "", "", joined.ID, req.Source, orig.ID, ""); err != nil {
+				return 0, 0, err
+			}
+			if err := tx.QueryRowContext(ctx, "SELECT id FROM exchanges WHERE reverses = ?", orig.ID).Scan(&back); err != nil {
+				return 0, 0, err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE identities SET account_id = ? WHERE community_id = ? AND platform = ? AND user_id = ?",
+			from, req.Community, req.Actor.Platform, req.Actor.UserID); err != nil {
+			return 0, 0, err
+		}
+		if err := logLink(ctx, tx, op, req.Community, "unlink", req.Actor, to, from, back, link); err != nil {
+			return 0, 0, err
+		}
+		return op, from, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.linkResult(ctx, r, req.Community, req.Actor, res)
+}
+
+// moveBalance empties account a into account to with one entry, whichever
+// way the balance points. Linking is not a gift: limits do not apply.
+func moveBalance(ctx context.Context, tx *Tx, op OperationID, community CommunityID, a Account, to AccountID, source string, reverses ExchangeID) (ExchangeID, error) {
+	if a.Balance == 0 {
+		return 0, nil
+	}
+	from, into, minutes := a.ID, to, a.Balance
+	if minutes < 0 {
+		from, into, minutes = to, a.ID, -minutes
+	}
+	if err := insertExchange(ctx, tx, op, community, from, into, minutes, "", "", a.ID, source, reverses, ""); err != nil {
+		return 0, err
+	}
+	var id ExchangeID
+	err := tx.QueryRowContext(ctx, "SELECT MAX(id) FROM exchanges WHERE operation_id = ?", op).Scan(&id)
+	return id, err
+}
+
+func logLink(ctx context.Context, tx *Tx, op OperationID, community CommunityID, kind string, id Identity, from, to AccountID, transfer ExchangeID, undoes int64) error {
+	var tr, un any
+	if transfer != 0 {
+		tr = transfer
+	}
+	if undoes != 0 {
+		un = undoes
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO identity_links
+		(operation_id, community_id, kind, platform, user_id, from_account, to_account, transfer_id, undoes, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, op, community, kind, id.Platform, id.UserID, from, to, tr, un, tx.now.Unix())
+	if err != nil {
+		return fmt.Errorf("ledger: log %s: %w", kind, err)
+	}
+	return nil
+}
+
+// linkResult completes a result with the account the actor's identity now
+// belongs to and the balance the receipt's entry moved.
+func (db *DB) linkResult(ctx context.Context, r *Receipt, community CommunityID, actor Identity, res LinkResult) (*LinkResult, error) {
+	res.Receipt = r
+	acct, _, err := db.Member(ctx, community, actor)
+	if err != nil {
+		return nil, err
+	}
+	res.Account = acct
+	for _, e := range r.Exchanges {
+		if e.To == acct.ID {
+			res.Moved += e.Minutes
+		} else if e.From == acct.ID {
+			res.Moved -= e.Minutes
+		}
+	}
+	return &res, nil
+}
