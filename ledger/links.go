@@ -130,7 +130,7 @@ func (db *DB) Link(ctx context.Context, req LinkRequest) (*LinkResult, error) {
 		if err != nil {
 			return 0, 0, err
 		}
-			if _, err := tx.ExecContext(ctx, "UPDATE identities SET account_id = ? WHERE community_id = ? AND platform = ? AND user_id = ?",
+		if _, err := tx.ExecContext(ctx, "UPDATE identities SET account_id = ? WHERE community_id = ? AND platform = ? AND user_id = ?",
 			owner, req.Community, req.Actor.Platform, req.Actor.UserID); err != nil {
 			return 0, 0, err
 		}
