@@ -32,6 +32,7 @@ type Ledger interface {
 	LinkCode(ctx context.Context, c ledger.CommunityID, id ledger.Identity, ttl time.Duration) (string, time.Time, error)
 	Link(ctx context.Context, req ledger.LinkRequest) (*ledger.LinkResult, error)
 	Unlink(ctx context.Context, req ledger.UnlinkRequest) (*ledger.LinkResult, error)
+	DecisionLedger
 }
 
 // Options configure a Bot.
@@ -54,6 +55,11 @@ type Bot struct {
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
+
+	adaptersMu sync.Mutex
+	adapters   map[string]Adapter         // by platform, for proactive sends (Attach)
+	tickMu     sync.Mutex                 // one Tick (or outcome announcement) at a time
+	waiting    map[ledger.ProposalID]bool // outcomes said to wait for an adapter (under tickMu)
 }
 
 // New validates the communities, makes sure each exists in the ledger, and
@@ -107,7 +113,7 @@ func (b *Bot) Catalog() *Catalog { return b.catalog }
 // from. A panic in a handler is logged and answered, never propagated.
 func (b *Bot) Receive(ctx context.Context, from Adapter, m Message) {
 	log := b.log.With("platform", m.Platform, "room", m.Room, "event", m.ID, "sender", m.Sender.ID)
-	ctx = withLogger(ctx, log)
+	ctx = withAdapter(withLogger(ctx, log), from)
 	for _, r := range b.Handle(ctx, m) {
 		if _, err := b.Deliver(ctx, from, TargetOf(m), r); err != nil {
 			log.Error("reply not delivered", "err", err)

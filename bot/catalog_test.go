@@ -58,7 +58,9 @@ func TestCatalogsRender(t *testing.T) {
 	for _, k := range []string{"Name", "Amount", "Total", "Recipients", "Details", "Entries", "Balance", "Commons",
 		"Giver", "Note", "Input", "Max", "Length", "List", "Account", "Limit", "After", "Floor", "Ceiling", "ID",
 		"Date", "Other", "Of", "By", "Reason", "Page", "Command", "Window", "Originals", "New", "From", "To",
-		"Label", "Payload", "Community", "Names", "Usage", "Candidates", "Code", "Minutes", "Platform", "Moved"} {
+		"Label", "Payload", "Community", "Names", "Usage", "Candidates", "Code", "Minutes", "Platform", "Moved",
+		"Number", "Version", "Text", "Proposer", "Deadline", "Tally", "Consent", "Concern", "StandAside", "Objection",
+		"Waiting", "Responded", "Quorum", "Kind", "Resolution", "Actor", "Next", "Weekday", "Day", "Month", "Time", "Count"} {
 		data[k] = "X" + k
 	}
 	for _, lang := range Languages() {

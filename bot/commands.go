@@ -59,6 +59,7 @@ func (b *Bot) commandTree() []*Command {
 	member := Option{Name: "member", Names: map[string]string{"fr": "membre"}, Description: msgOptionMember, Kind: OptionMember}
 	page := Option{Name: "page", Names: map[string]string{"fr": "page"}, Description: msgOptionPage, Kind: OptionInteger}
 	giveOptions := []Option{amount, members, note, category}
+	number := Option{Name: "number", Names: map[string]string{"fr": "numero"}, Description: msgOptionProposalNumber, Kind: OptionInteger, Required: true}
 	tree := []*Command{
 		{Name: "give", Aliases: []string{"donner", "donne"}, Usage: msgUsageGive, Summary: msgSummaryGive, Run: cmdGive, Options: giveOptions},
 		{Name: "balance", Aliases: []string{"solde"}, Usage: msgUsageBalance, Summary: msgSummaryBalance, Run: cmdBalance, Options: []Option{member}},
@@ -78,6 +79,32 @@ func (b *Bot) commandTree() []*Command {
 			{Name: "code", Names: map[string]string{"fr": "code"}, Description: msgOptionCode, Kind: OptionText},
 		}},
 		{Name: "unlink", Aliases: []string{"delier"}, Usage: msgUsageUnlink, Summary: msgSummaryUnlink, Run: cmdUnlink},
+		{Name: "propose", Aliases: []string{"proposer"}, Usage: msgUsagePropose, Summary: msgSummaryPropose, Run: cmdPropose, Options: []Option{
+			{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionProposalText, Kind: OptionText, Required: true},
+			{Name: "deadline", Names: map[string]string{"fr": "echeance"}, Description: msgOptionDeadline, Kind: OptionText, Prefix: "until "},
+		}},
+		{Name: "consent", Aliases: []string{"consens", "consentir"}, Usage: msgUsageConsent, Summary: msgSummaryConsent, Run: cmdConsent, Options: []Option{number}},
+		{Name: "concern", Aliases: []string{"reserve", "réserve"}, Usage: msgUsageConcern, Summary: msgSummaryConcern, Run: cmdConcern, Options: []Option{number,
+			{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionConcern, Kind: OptionText, Required: true},
+		}},
+		{Name: "standaside", Aliases: []string{"abstention", "stand-aside"}, Usage: msgUsageStandAside, Summary: msgSummaryStandAside, Run: cmdStandAside, Options: []Option{number}},
+		{Name: "object", Aliases: []string{"objection", "objecter"}, Usage: msgUsageObject, Summary: msgSummaryObject, Run: cmdObject, Options: []Option{number,
+			{Name: "reason", Names: map[string]string{"fr": "raison"}, Description: msgOptionObjection, Kind: OptionText, Required: true},
+		}},
+		{Name: "withdraw", Aliases: []string{"retirer"}, Usage: msgUsageWithdraw, Summary: msgSummaryWithdraw, Run: cmdWithdraw, Options: []Option{number}},
+		{Name: "amend", Aliases: []string{"amender"}, Usage: msgUsageAmend, Summary: msgSummaryAmend, Run: cmdAmend, Options: []Option{number,
+			{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionAmendment, Kind: OptionText, Required: true},
+		}},
+		{Name: "resolve", Aliases: []string{"resoudre", "résoudre"}, Usage: msgUsageResolve, Summary: msgSummaryResolve, Moderator: true, Run: cmdResolve, Options: []Option{number,
+			{Name: "member", Names: map[string]string{"fr": "membre"}, Description: msgOptionObjector, Kind: OptionMember, Required: true},
+			{Name: "resolution", Names: map[string]string{"fr": "resolution"}, Description: msgOptionResolution, Kind: OptionText, Required: true},
+			{Name: "reason", Names: map[string]string{"fr": "raison"}, Description: msgOptionResolutionReason, Kind: OptionText, Required: true},
+		}},
+		{Name: "close", Aliases: []string{"clore"}, Usage: msgUsageClose, Summary: msgSummaryClose, Run: cmdClose, Options: []Option{number}},
+		{Name: "proposal", Aliases: []string{"proposition"}, Usage: msgUsageProposal, Summary: msgSummaryProposal, Run: cmdProposal, Options: []Option{number}},
+		{Name: "decisions", Aliases: []string{"décisions"}, Usage: msgUsageDecisions, Summary: msgSummaryDecisions, Run: cmdDecisions, Options: []Option{
+			{Name: "which", Names: map[string]string{"fr": "lesquelles"}, Description: msgOptionDecisionsFilter, Kind: OptionText},
+		}},
 		{Name: "help", Aliases: []string{"aide"}, Usage: msgUsageHelp, Summary: msgSummaryHelp, Run: cmdHelp, Options: []Option{
 			{Name: "command", Names: map[string]string{"fr": "commande"}, Description: msgOptionCommand, Kind: OptionText},
 		}},

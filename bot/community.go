@@ -56,6 +56,8 @@ type Community struct {
 	// platform) that belong to this community.
 	Rooms     []string
 	RateLimit RateLimit
+	// Decisions set the default deadline and the quorum of proposals.
+	Decisions Decisions
 
 	id ledger.CommunityID
 }
@@ -88,6 +90,9 @@ func (c *Community) Validate() error {
 		return fmt.Errorf("undo_window must not be negative")
 	case len(c.Categories) == 0:
 		return fmt.Errorf("categories: at least one is required")
+	}
+	if err := c.Decisions.validate(); err != nil {
+		return err
 	}
 	owner := map[string]string{} // lower-cased name → category ID
 	ids := map[string]bool{}

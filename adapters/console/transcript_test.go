@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,10 @@ var update = flag.Bool("update", false, "rewrite testdata transcripts with the r
 
 // A transcript is a scripted console conversation: "> line" is typed, the
 // lines after it are the bot's replies, "#! key: value" sets up the
-// community or moves the clock, "#" starts a comment.
+// community or moves the clock, "#" starts a comment. After the first
+// message, "#! advance: 20m" (or 2d) moves the clock, "#! tick" runs the
+// bot's timed work (followed by what it posts) and "#! restart" starts a
+// new bot and console on the same ledger, then runs the start-up tick.
 func TestTranscripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.txt")
 	if err != nil || len(files) == 0 {
@@ -67,9 +71,16 @@ func runTranscript(t *testing.T, path string) {
 
 	// The set-up directives come first, before anything is typed.
 	body := 0
+	var members []string // "#! members: bob, chloe": accounts that exist before the script
 	for ; body < len(lines) && strings.HasPrefix(lines[body], "#"); body++ {
 		key, value, ok := directive(lines[body])
 		if !ok {
+			continue
+		}
+		if key == "members" {
+			for _, m := range strings.Split(value, ",") {
+				members = append(members, strings.TrimSpace(m))
+			}
 			continue
 		}
 		if err := setUp(com, key, value); err != nil {
@@ -78,18 +89,45 @@ func runTranscript(t *testing.T, path string) {
 	}
 
 	ctx := context.Background()
-	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "t.db"), ledger.Options{Now: clk.Now, Durability: ledger.DurabilityNormal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	b, err := bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{com}, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dbPath := filepath.Join(t.TempDir(), "t.db")
 	files := t.TempDir()
 	var out bytes.Buffer
-	a := New(Options{Out: &out, As: "ana", Members: []string{"ana", "bob", "chloe", "david", "emma"}, RunID: "t", FileDir: files})
+	var (
+		db *ledger.DB
+		b  *bot.Bot
+		a  *Adapter
+	)
+	// start opens the ledger and starts a bot with a console attached, as
+	// serve does.
+	start := func() {
+		var err error
+		if db, err = ledger.Open(ctx, dbPath, ledger.Options{Now: clk.Now, Durability: ledger.DurabilityNormal}); err != nil {
+			t.Fatal(err)
+		}
+		if b, err = bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{com}, Now: clk.Now}); err != nil {
+			t.Fatal(err)
+		}
+		a = New(Options{Out: &out, As: "ana", Members: []string{"ana", "bob", "chloe", "david", "emma"}, RunID: "t", FileDir: files})
+		b.Attach(a)
+	}
+	start()
+	defer func() { db.Close() }()
+	for _, m := range members {
+		if _, err := db.EnsureMember(ctx, com.LedgerID(), ledger.Identity{Platform: Platform, UserID: m, Name: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// tick runs the bot's timed work and returns what it posted.
+	tick := func(i int) []string {
+		out.Reset()
+		if err := b.Tick(ctx); err != nil {
+			t.Fatalf("%s:%d: tick: %v", path, i+1, err)
+		}
+		if s := strings.TrimRight(out.String(), "\n"); s != "" {
+			return strings.Split(s, "\n")
+		}
+		return nil
+	}
 
 	var got []string // the transcript as it happens now
 	n := 0
@@ -114,15 +152,25 @@ func runTranscript(t *testing.T, path string) {
 			}
 		case strings.HasPrefix(line, "#"):
 			got = append(got, line)
-			if key, value, ok := directive(line); ok {
-				if key != "advance" {
-					t.Fatalf("%s:%d: only advance may come after the first message", path, i+1)
-				}
-				d, err := time.ParseDuration(value)
+			key, value, ok := directive(line)
+			switch {
+			case !ok:
+			case key == "advance":
+				d, err := parseAdvance(value)
 				if err != nil {
 					t.Fatalf("%s:%d: %v", path, i+1, err)
 				}
 				clk.advance(d)
+			case key == "tick":
+				got = append(got, tick(i)...)
+			case key == "restart":
+				if err := db.Close(); err != nil {
+					t.Fatal(err)
+				}
+				start()
+				got = append(got, tick(i)...)
+			default:
+				t.Fatalf("%s:%d: only advance, tick and restart may come after the first message", path, i+1)
 			}
 		case line == "":
 			got = append(got, line)
@@ -150,8 +198,20 @@ func directive(line string) (key, value string, ok bool) {
 	if !ok {
 		return "", "", false
 	}
-	key, value, ok = strings.Cut(rest, ":")
-	return strings.TrimSpace(key), strings.TrimSpace(value), ok
+	key, value, _ = strings.Cut(rest, ":")
+	return strings.TrimSpace(key), strings.TrimSpace(value), true
+}
+
+// parseAdvance reads a Go duration, or whole days: "2d".
+func parseAdvance(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, fmt.Errorf("advance: %q is not a number of days", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 func setUp(com *bot.Community, key, value string) error {
@@ -163,6 +223,18 @@ func setUp(com *bot.Community, key, value string) error {
 		for _, m := range strings.Split(value, ",") {
 			com.Moderators = append(com.Moderators, "console:"+strings.TrimSpace(m))
 		}
+	case "quorum":
+		q, err := bot.ParseQuorum(value)
+		if err != nil {
+			return err
+		}
+		com.Decisions.Quorum = q
+	case "deadline":
+		d, ok := bot.ParseDeadlineDuration(value)
+		if !ok {
+			return fmt.Errorf("deadline: %q is not a duration like 7d", value)
+		}
+		com.Decisions.Deadline = d
 	case "undo":
 		d, err := time.ParseDuration(value)
 		if err != nil {

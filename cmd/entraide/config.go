@@ -43,6 +43,15 @@ type CommunityConfig struct {
 	UndoWindow string           `yaml:"undo_window"`
 	RateLimit  RateLimitConfig  `yaml:"rate_limit"`
 	Categories []CategoryConfig `yaml:"categories"`
+	Decisions  DecisionsConfig  `yaml:"decisions"`
+}
+
+// DecisionsConfig sets decisions by consent: the deadline of a proposal
+// that names none ("7d", "36h") and the quorum ("0" for none, a number of
+// members, or a percentage of the members like "50%").
+type DecisionsConfig struct {
+	Deadline string `yaml:"deadline"`
+	Quorum   string `yaml:"quorum"`
 }
 
 // LimitsConfig holds durations as members write them ("-20h", "40h").
@@ -93,6 +102,7 @@ func DefaultConfig() Config {
 			Moderators: []string{"console:ana"},
 			Rooms:      []string{"console:*"},
 			RateLimit:  RateLimitConfig{PerMinute: 30, Burst: 10},
+			Decisions:  DecisionsConfig{Deadline: "7d", Quorum: "0"},
 		}},
 		Console: ConsoleConfig{As: "ana", Members: []string{"ana", "bob", "chloe", "david", "emma"}},
 	}
@@ -257,6 +267,18 @@ func (cc CommunityConfig) community() (*bot.Community, error) {
 	if cc.UndoWindow != "" {
 		if c.UndoWindow, err = time.ParseDuration(cc.UndoWindow); err != nil {
 			return nil, fmt.Errorf("undo_window: %w", err)
+		}
+	}
+	if cc.Decisions.Deadline != "" {
+		d, ok := bot.ParseDeadlineDuration(cc.Decisions.Deadline)
+		if !ok || d <= 0 {
+			return nil, fmt.Errorf("decisions.deadline: %q is not a duration like 7d or 36h", cc.Decisions.Deadline)
+		}
+		c.Decisions.Deadline = d
+	}
+	if cc.Decisions.Quorum != "" {
+		if c.Decisions.Quorum, err = bot.ParseQuorum(cc.Decisions.Quorum); err != nil {
+			return nil, fmt.Errorf("decisions.quorum: %w", err)
 		}
 	}
 	if cc.RateLimit.PerMinute < 0 || cc.RateLimit.Burst < 0 {

@@ -91,7 +91,8 @@ func (e *env) consoleAdapter(ctx context.Context, io stdio, as, runID string) fu
 }
 
 // serve runs the adapters and the scheduler until the adapters end or ctx
-// does. The console ends at the end of its input.
+// does. The console ends at the end of its input. The scheduler ticks the
+// bot once at start-up and then every minute (see bot.Tick).
 func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bot.Adapter) error {
 	b, err := e.newBot(ctx)
 	if err != nil {
@@ -113,13 +114,33 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 	}); err != nil {
 		return err
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); sched.Run(ctx) }()
-
-	errc := make(chan error, len(adapters))
+	// Decisions: close proposals whose deadline passed, announce outcomes,
+	// send reminders. Once at start-up, for what fell due while the bot was
+	// down, then every minute.
+	if err := sched.AddQuiet("decisions", "* * * * *", b.Tick); err != nil {
+		return err
+	}
+	// Every adapter is attached before any runs, so that what the bot says
+	// on its own (outcomes, reminders) finds its platform.
+	started := make([]bot.Adapter, 0, len(adapters))
 	for _, mk := range adapters {
 		a := mk(b)
+		b.Attach(a)
+		started = append(started, a)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := b.Tick(ctx); err != nil {
+			// What failed stays pending: the next tick retries it.
+			e.log.Error("start-up tick", "err", err)
+		}
+		sched.Run(ctx)
+	}()
+
+	errc := make(chan error, len(started))
+	for _, a := range started {
 		go func() { errc <- a.Run(ctx, b) }()
 	}
 	var first error

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/entraide/entraide/bot"
@@ -52,10 +54,13 @@ func cmdBalances(ctx context.Context, args []string, io stdio) error {
 	return tw.Flush()
 }
 
-// cmdExport prints every entry of the journal, oldest first.
+// cmdExport prints every entry of the journal, oldest first, or with
+// --decisions the decision log.
 func cmdExport(ctx context.Context, args []string, io stdio) error {
 	fs, c := newFlags("export", io)
-	asCSV := fs.Bool("csv", false, "write CSV: "+fmt.Sprint(bot.ExchangeCSVHeader()))
+	asCSV := fs.Bool("csv", false, "write CSV: "+fmt.Sprint(bot.ExchangeCSVHeader())+
+		", or with --decisions: "+fmt.Sprint(bot.DecisionCSVHeader()))
+	decisions := fs.Bool("decisions", false, "print the decision log instead: one row per version of each proposal")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -64,6 +69,9 @@ func cmdExport(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer e.db.Close()
+	if *decisions {
+		return exportDecisions(ctx, e, io, *asCSV)
+	}
 	if *asCSV {
 		w, err := bot.NewExchangeCSV(io.out)
 		if err != nil {
@@ -89,6 +97,60 @@ func cmdExport(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	return tw.Flush()
+}
+
+// exportDecisions prints every proposal of every community, oldest first,
+// one row per version.
+func exportDecisions(ctx context.Context, e *env, io stdio, asCSV bool) error {
+	slugs, err := e.db.Communities(ctx)
+	if err != nil {
+		return err
+	}
+	proposals, err := e.db.Proposals(ctx, 0, ledger.ProposalsAll)
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(proposals, func(i, j int) bool {
+		a, b := proposals[i], proposals[j]
+		if slugs[a.Community] != slugs[b.Community] {
+			return slugs[a.Community] < slugs[b.Community]
+		}
+		return a.Number < b.Number
+	})
+	if asCSV {
+		w, err := bot.NewDecisionCSV(io.out)
+		if err != nil {
+			return err
+		}
+		for _, p := range proposals {
+			if err := w.Write(slugs[p.Community], p); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	}
+	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "community\tproposal\topened (UTC)\tdeadline (UTC)\toutcome\tconsent/concern/aside/objection\ttext\t")
+	for _, p := range proposals {
+		for _, r := range bot.DecisionRows(p) {
+			_, err := fmt.Fprintf(tw, "%s\t#%d v%d\t%s\t%s\t%s\t%d/%d/%d/%d\t%s\t\n", slugs[p.Community], r.Number, r.Version,
+				r.Opened.Format("2006-01-02 15:04"), r.Deadline.Format("2006-01-02 15:04"), r.Outcome,
+				len(r.Tally.Consent), len(r.Tally.Concern), len(r.Tally.StandAside), len(r.Tally.Standing), oneLine(r.Text, 60))
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return tw.Flush()
+}
+
+// oneLine keeps a table cell on one line and at most n characters.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 func label(name string, kind ledger.AccountKind) string {

@@ -1,0 +1,507 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/entraide/entraide/ledger"
+)
+
+// DecisionLedger is what decisions by consent need from the ledger; each
+// method's errors are documented there.
+type DecisionLedger interface {
+	Propose(ctx context.Context, req ledger.ProposeRequest) (*ledger.DecisionReceipt, error)
+	Respond(ctx context.Context, req ledger.RespondRequest) (*ledger.DecisionReceipt, error)
+	Amend(ctx context.Context, req ledger.AmendRequest) (*ledger.DecisionReceipt, error)
+	Resolve(ctx context.Context, req ledger.ResolveRequest) (*ledger.DecisionReceipt, error)
+	CloseProposal(ctx context.Context, req ledger.CloseRequest) (*ledger.DecisionReceipt, error)
+	Proposal(ctx context.Context, c ledger.CommunityID, number int) (ledger.Proposal, error)
+	Proposals(ctx context.Context, c ledger.CommunityID, filter ledger.ProposalFilter) ([]ledger.Proposal, error)
+	SetCard(ctx context.Context, id ledger.ProposalID, card, thread string) error
+	CloseDue(ctx context.Context, c ledger.CommunityID, asOf time.Time) ([]ledger.Proposal, error)
+	Unannounced(ctx context.Context, c ledger.CommunityID) ([]ledger.Proposal, error)
+	MarkAnnounced(ctx context.Context, id ledger.ProposalID) error
+	DueReminders(ctx context.Context, c ledger.CommunityID, asOf time.Time) ([]ledger.Proposal, error)
+	MarkReminded(ctx context.Context, id ledger.ProposalID) error
+}
+
+// decisionsListLimit is how many proposals /decisions shows.
+const decisionsListLimit = 15
+
+// isUntilWord is a word that introduces a proposal's deadline:
+// "/propose … until friday", "/proposer … jusqu'au vendredi".
+func isUntilWord(s string) bool {
+	switch strings.ToLower(strings.ReplaceAll(s, "’", "'")) {
+	case "until", "jusqu'au", "jusqu'à", "jusqu'a":
+		return true
+	}
+	return false
+}
+
+// textAfter is the message's text after the command word and n more
+// words, with its own spacing and line breaks kept.
+func (r *request) textAfter(n int) string {
+	_, rest, _ := splitCommand(r.msg.Text)
+	for i := 0; i < n; i++ {
+		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
+		end := strings.IndexFunc(rest, unicode.IsSpace)
+		if end < 0 {
+			return ""
+		}
+		rest = rest[end:]
+	}
+	return strings.TrimSpace(rest)
+}
+
+// number reads the proposal number, the first argument: "3" or "#3".
+func (r *request) number() (int, error) {
+	usage := map[string]any{"Usage": r.tr.S(r.cmd.Usage, nil)}
+	if len(r.args) == 0 {
+		return 0, refuse(msgUsage, usage)
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(r.args[0], "#"))
+	if err != nil || n < 1 {
+		usage["Input"] = r.args[0]
+		return 0, refuse(msgDecisionBadNumber, usage)
+	}
+	return n, nil
+}
+
+// decisionRefusal turns the ledger's refusals about proposal #n into
+// replies; other errors pass through.
+func (r *request) decisionRefusal(err error, n int) error {
+	var le *ledger.Error
+	if !errors.As(err, &le) {
+		return err
+	}
+	data := map[string]any{"Number": n}
+	switch le.Code {
+	case ledger.ENOTFOUND:
+		return refuse(msgDecisionNotFound, data)
+	case ledger.ECLOSED:
+		return refuse(msgDecisionClosed, data)
+	case ledger.ENOTELIGIBLE:
+		p, perr := r.bot.ledger.Proposal(r.ctx, r.com.id, n)
+		if perr != nil {
+			return perr
+		}
+		data["Count"] = len(p.Eligible)
+		data["Date"] = shortDateTime(r.tr, p.OpenedAt, r.com.Location)
+		return refuse(msgDecisionNotEligible, data)
+	}
+	return err
+}
+
+func cmdPropose(r *request) error {
+	text := r.textAfter(0)
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsagePropose, nil)})
+	}
+	now := r.bot.now()
+	deadline := now.Add(r.com.Decisions.deadline())
+	input := ""
+	if n := len(fields); n >= 2 && isUntilWord(fields[n-2]) {
+		input = fields[n-1]
+		d, ok := r.bot.catalog.parseDeadline(input, now, r.com.Location)
+		if !ok {
+			return refuse(msgDecisionBadDeadline, map[string]any{"Input": input})
+		}
+		deadline = d
+		text = strings.TrimRight(strings.TrimSpace(text[:strings.LastIndex(text, fields[n-2])]), ",;:—–-")
+		if text == "" {
+			return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsagePropose, nil)})
+		}
+	}
+	if n := utf8.RuneCountInString(text); n > ledger.MaxProposalLength {
+		return refuse(msgDecisionTooLong, map[string]any{"Length": n, "Max": ledger.MaxProposalLength})
+	}
+	rec, err := r.bot.ledger.Propose(r.ctx, ledger.ProposeRequest{
+		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Room: r.msg.Room,
+		Text: text, Deadline: deadline, DeadlineInput: input,
+		QuorumCount: r.com.Decisions.Quorum.Count, QuorumPercent: r.com.Decisions.Quorum.Percent,
+	})
+	if ledger.ErrorCode(err) == ledger.EDEADLINE {
+		data := map[string]any{"Input": input, "Deadline": dayTime(r.tr, deadline, r.com.Location), "Max": int(ledger.MaxDeadlineAhead.Hours() / 24)}
+		if !deadline.After(now) {
+			return refuse(msgDecisionDeadlinePast, data)
+		}
+		return refuse(msgDecisionDeadlineTooFar, data)
+	}
+	if err != nil {
+		return err
+	}
+	p := rec.Proposal
+	if rec.Replayed {
+		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionReplayed, map[string]any{"Number": p.Number})})
+		return nil
+	}
+	r.log.Info("proposal opened", "number", p.Number, "eligible", len(p.Eligible), "deadline", p.Deadline)
+	if !r.bot.postCard(r.ctx, r.com, p) {
+		r.reply(r.bot.card(r.tr, r.com, p))
+	}
+	return nil
+}
+
+// postCard posts a new proposal's card in its room, opens its discussion
+// thread where the platform has threads, and records both. It is false
+// when no adapter of the proposal's platform is at hand.
+func (b *Bot) postCard(ctx context.Context, com *Community, p ledger.Proposal) bool {
+	a := b.adapterFor(ctx, p.Platform)
+	if a == nil {
+		return false
+	}
+	log := loggerFrom(ctx, b.log)
+	tr := b.catalog.In(com.Language)
+	id, err := b.Deliver(ctx, a, Target{Room: p.Room}, b.card(tr, com, p))
+	if err != nil {
+		// The card becomes the command's answer, which /proposal repeats.
+		log.Error("proposal card not delivered", "number", p.Number, "err", err)
+		return false
+	}
+	var thread string
+	if to, ok := a.(ThreadOpener); ok {
+		title := tr.S(msgDecisionThreadTitle, map[string]any{"Number": p.Number, "Text": truncate(p.Text(), 60)})
+		if thread, err = to.OpenThread(ctx, Target{Room: p.Room, ReplyTo: string(id)}, title); err != nil {
+			log.Warn("proposal thread not opened", "number", p.Number, "err", err)
+		}
+	}
+	if id != "" || thread != "" {
+		if err := b.ledger.SetCard(ctx, p.ID, string(id), thread); err != nil {
+			log.Error("proposal card not recorded", "number", p.Number, "err", err)
+		}
+	}
+	return true
+}
+
+// refreshCard edits the proposal's card in place; false when the platform
+// can't, or there is no card to edit.
+func (b *Bot) refreshCard(ctx context.Context, com *Community, p ledger.Proposal) bool {
+	a := b.adapterFor(ctx, p.Platform)
+	ed, ok := a.(Editor)
+	if a == nil || !ok || p.Card == "" {
+		return false
+	}
+	tr := b.catalog.In(com.Language)
+	if err := ed.Edit(ctx, Target{Room: p.Room}, MessageID(p.Card), b.card(tr, com, p)); err != nil {
+		loggerFrom(ctx, b.log).Warn("proposal card not edited", "number", p.Number, "err", err)
+		return false
+	}
+	return true
+}
+
+func cmdConsent(r *request) error    { return respond(r, ledger.Consent) }
+func cmdConcern(r *request) error    { return respond(r, ledger.Concern) }
+func cmdStandAside(r *request) error { return respond(r, ledger.StandAside) }
+func cmdObject(r *request) error     { return respond(r, ledger.Objection) }
+func cmdWithdraw(r *request) error   { return respond(r, ledger.Withdrawn) }
+
+func respond(r *request, kind ledger.ResponseKind) error {
+	n, err := r.number()
+	if err != nil {
+		return err
+	}
+	var text string
+	if kind == ledger.Concern || kind == ledger.Objection {
+		text = r.textAfter(1)
+		data := map[string]any{"Number": n, "Command": r.cmd.path(r.tr.Lang())}
+		switch {
+		case text == "" && kind == ledger.Objection:
+			return refuse(msgDecisionObjectionNoReason, data)
+		case text == "":
+			return refuse(msgDecisionConcernNoText, data)
+		case utf8.RuneCountInString(text) > ledger.MaxResponseLength:
+			return refuse(msgDecisionTooLong, map[string]any{"Length": utf8.RuneCountInString(text), "Max": ledger.MaxResponseLength})
+		}
+	}
+	rec, err := r.bot.ledger.Respond(r.ctx, ledger.RespondRequest{
+		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n, Kind: kind, Text: text,
+	})
+	if ledger.ErrorCode(err) == ledger.ENOTHING {
+		return refuse(msgDecisionNothingToWithdraw, map[string]any{"Number": n})
+	}
+	if err != nil {
+		return r.decisionRefusal(err, n)
+	}
+	p := rec.Proposal
+	data := map[string]any{"Number": p.Number, "Name": rec.Response.Voter.Name, "Text": rec.Response.Text,
+		"Proposer": p.Proposer.Name, "Command": r.cmd.path(r.tr.Lang())}
+	var text2 string
+	switch {
+	case rec.Replayed:
+		text2 = r.tr.S(msgDecisionReplayed, data)
+	case rec.Unchanged:
+		text2 = r.tr.S(msgDecisionUnchanged, data)
+	default:
+		text2 = r.tr.S(responseMessage[rec.Response.Kind], data)
+		if prev := rec.Previous; prev != nil && prev.Kind != rec.Response.Kind && rec.Response.Kind != ledger.Withdrawn {
+			text2 += " " + r.tr.S(msgDecisionWas, map[string]any{"Kind": kindName(r.tr, prev.Kind)})
+		}
+	}
+	edited := !rec.Replayed && !rec.Unchanged && r.bot.refreshCard(r.ctx, r.com, p)
+	if !edited {
+		text2 += "\n" + tallyLine(r.tr, p)
+	}
+	r.reply(Reply{Text: text2, Private: edited || rec.Replayed || rec.Unchanged})
+	return nil
+}
+
+var responseMessage = map[ledger.ResponseKind]string{
+	ledger.Consent:    msgDecisionConsented,
+	ledger.Concern:    msgDecisionConcerned,
+	ledger.StandAside: msgDecisionStoodAside,
+	ledger.Objection:  msgDecisionObjected,
+	ledger.Withdrawn:  msgDecisionWithdrew,
+}
+
+func cmdAmend(r *request) error {
+	n, err := r.number()
+	if err != nil {
+		return err
+	}
+	text := r.textAfter(1)
+	if text == "" {
+		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsageAmend, nil)})
+	}
+	if l := utf8.RuneCountInString(text); l > ledger.MaxProposalLength {
+		return refuse(msgDecisionTooLong, map[string]any{"Length": l, "Max": ledger.MaxProposalLength})
+	}
+	rec, err := r.bot.ledger.Amend(r.ctx, ledger.AmendRequest{
+		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n, Text: text,
+	})
+	switch ledger.ErrorCode(err) {
+	case ledger.EFORBIDDEN:
+		p, perr := r.bot.ledger.Proposal(r.ctx, r.com.id, n)
+		if perr != nil {
+			return perr
+		}
+		return refuse(msgDecisionAmendNotProposer, map[string]any{"Number": n, "Proposer": p.Proposer.Name})
+	case ledger.EUNCHANGED:
+		return refuse(msgDecisionAmendUnchanged, map[string]any{"Number": n})
+	}
+	if err != nil {
+		return r.decisionRefusal(err, n)
+	}
+	p := rec.Proposal
+	if rec.Replayed {
+		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionReplayed, map[string]any{"Number": p.Number})})
+		return nil
+	}
+	// Who responded to the previous version must respond again.
+	var again []string
+	var mentions []Mention
+	seen := map[ledger.AccountID]bool{}
+	for _, resp := range p.Responses {
+		if resp.Version != rec.Version-1 || seen[resp.Voter.Account] {
+			continue
+		}
+		seen[resp.Voter.Account] = true
+		tok, m := mentionOf(resp.Voter)
+		again = append(again, tok)
+		if m != nil {
+			mentions = append(mentions, *m)
+		}
+	}
+	text = r.tr.S(msgDecisionAmended, map[string]any{"Number": p.Number, "Version": rec.Version, "Proposer": p.Proposer.Name, "Text": p.Text()})
+	if len(again) > 0 {
+		text += "\n" + r.tr.S(msgDecisionRespondAgain, map[string]any{"Names": r.tr.List(again), "Number": p.Number})
+	}
+	if !r.bot.refreshCard(r.ctx, r.com, p) {
+		text += "\n" + tallyLine(r.tr, p)
+	}
+	r.reply(Reply{Text: text, Mentions: mentions})
+	return nil
+}
+
+// resolutionKind reads "integrated" or "not-paramount", in either language.
+func resolutionKind(s string) (ledger.ResolutionKind, bool) {
+	s = strings.NewReplacer("é", "e", "É", "e", "_", "-", " ", "-").Replace(strings.ToLower(strings.TrimSpace(s)))
+	switch s {
+	case "integrated", "integree", "integre", "integrees":
+		return ledger.Integrated, true
+	case "not-paramount", "notparamount", "non-essentielle", "non-essentiel", "nonessentielle", "non-essentiel-le":
+		return ledger.NotParamount, true
+	}
+	return "", false
+}
+
+func cmdResolve(r *request) error {
+	n, err := r.number()
+	if err != nil {
+		return err
+	}
+	usage := map[string]any{"Usage": r.tr.S(msgUsageResolve, nil)}
+	if len(r.args) < 3 {
+		return refuse(msgUsage, usage)
+	}
+	m, ok := mentionFor(r.args[1], r.msg.Mentions)
+	if !ok {
+		if strings.HasPrefix(r.args[1], "@") {
+			return refuse(msgGiveUnknownMember, map[string]any{"Name": r.args[1]})
+		}
+		return refuse(msgUsage, usage)
+	}
+	kind, ok := resolutionKind(r.args[2])
+	if !ok {
+		return refuse(msgDecisionBadResolution, map[string]any{"Input": r.args[2], "Usage": usage["Usage"]})
+	}
+	reason := r.textAfter(3)
+	if reason == "" {
+		return refuse(msgDecisionResolveNoReason, map[string]any{"Number": n, "Usage": usage["Usage"]})
+	}
+	if l := utf8.RuneCountInString(reason); l > ledger.MaxResponseLength {
+		return refuse(msgDecisionTooLong, map[string]any{"Length": l, "Max": ledger.MaxResponseLength})
+	}
+	member := ledger.Identity{Platform: r.msg.Platform, UserID: m.User.ID, Name: m.User.Name}
+	rec, err := r.bot.ledger.Resolve(r.ctx, ledger.ResolveRequest{
+		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n,
+		Member: member, Kind: kind, Reason: reason,
+	})
+	if ledger.ErrorCode(err) == ledger.ENOTHING {
+		return refuse(msgDecisionNoStandingObjection, map[string]any{"Number": n, "Name": displayName(m)})
+	}
+	if err != nil {
+		return r.decisionRefusal(err, n)
+	}
+	p := rec.Proposal
+	if rec.Replayed {
+		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionReplayed, map[string]any{"Number": p.Number})})
+		return nil
+	}
+	tok, mention := mentionOf(rec.Response.Voter)
+	res := rec.Response.Resolution
+	text := r.tr.S(msgDecisionResolved, map[string]any{
+		"Number": p.Number, "Actor": res.Actor.Name, "Name": tok, "Text": rec.Response.Text,
+		"Resolution": resolutionName(r.tr, res.Kind), "Reason": res.Reason,
+	})
+	if !r.bot.refreshCard(r.ctx, r.com, p) {
+		text += "\n" + tallyLine(r.tr, p)
+	}
+	reply := Reply{Text: text}
+	if mention != nil {
+		reply.Mentions = []Mention{*mention}
+	}
+	r.reply(reply)
+	return nil
+}
+
+func cmdClose(r *request) error {
+	n, err := r.number()
+	if err != nil {
+		return err
+	}
+	rec, err := r.bot.ledger.CloseProposal(r.ctx, ledger.CloseRequest{
+		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n,
+		Moderator: r.com.isModerator(r.msg.Platform, r.msg.Sender.ID),
+	})
+	if ledger.ErrorCode(err) == ledger.EFORBIDDEN {
+		p, perr := r.bot.ledger.Proposal(r.ctx, r.com.id, n)
+		if perr != nil {
+			return perr
+		}
+		return refuse(msgDecisionCloseForbidden, map[string]any{"Number": n, "Proposer": p.Proposer.Name,
+			"Deadline": dayTime(r.tr, p.Deadline, r.com.Location)})
+	}
+	if err != nil {
+		return r.decisionRefusal(err, n)
+	}
+	p := rec.Proposal
+	if rec.Replayed {
+		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionReplayed, map[string]any{"Number": p.Number})})
+		return nil
+	}
+	r.log.Info("proposal closed early", "number", p.Number, "outcome", p.Outcome)
+	posted, err := r.bot.announce(r.ctx, r.com, p.ID, p.Number)
+	if err != nil {
+		r.log.Error("outcome not announced; the next tick retries", "number", p.Number, "err", err)
+		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionClosedPending, map[string]any{"Number": p.Number})})
+		return nil
+	}
+	if !posted {
+		// No adapter of the proposal's platform is at hand (another
+		// platform's proposal, or a caller of Handle without adapters):
+		// the outcome is the answer, and a tick announces it where it was
+		// proposed once that platform's adapter is attached.
+		r.reply(outcomeReply(r.tr, r.com, p))
+		return nil
+	}
+	if p.Platform != r.msg.Platform || p.Room != r.msg.Room {
+		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionClosedElsewhere, map[string]any{"Number": p.Number})})
+	}
+	return nil
+}
+
+func cmdProposal(r *request) error {
+	n, err := r.number()
+	if err != nil {
+		return err
+	}
+	p, err := r.bot.ledger.Proposal(r.ctx, r.com.id, n)
+	if err != nil {
+		return r.decisionRefusal(err, n)
+	}
+	card := r.bot.card(r.tr, r.com, p)
+	card.Text += "\n" + history(r.tr, r.com, p)
+	r.reply(card)
+	return nil
+}
+
+// decisionFilter reads /decisions' argument, in either language.
+func decisionFilter(s string) (ledger.ProposalFilter, bool) {
+	s = strings.NewReplacer("é", "e", "É", "e").Replace(strings.ToLower(s))
+	switch s {
+	case "open", "ouvertes", "ouverte", "ouverts", "ouvert", "en-cours":
+		return ledger.ProposalsOpen, true
+	case "adopted", "adoptees", "adoptee", "adoptes", "adopte":
+		return ledger.ProposalsAdopted, true
+	case "all", "toutes", "tous", "tout":
+		return ledger.ProposalsAll, true
+	}
+	return "", false
+}
+
+func cmdDecisions(r *request) error {
+	filter := ledger.ProposalsOpen
+	if len(r.args) > 1 {
+		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsageDecisions, nil)})
+	}
+	if len(r.args) == 1 {
+		f, ok := decisionFilter(r.args[0])
+		if !ok {
+			return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsageDecisions, nil)})
+		}
+		filter = f
+	}
+	ps, err := r.bot.ledger.Proposals(r.ctx, r.com.id, filter)
+	if err != nil {
+		return err
+	}
+	if len(ps) == 0 {
+		r.reply(Reply{Private: true, Text: r.tr.S(map[ledger.ProposalFilter]string{
+			ledger.ProposalsOpen:    msgDecisionsNoneOpen,
+			ledger.ProposalsAdopted: msgDecisionsNoneAdopted,
+			ledger.ProposalsAll:     msgDecisionsNone,
+		}[filter], nil)})
+		return nil
+	}
+	header := map[ledger.ProposalFilter]string{
+		ledger.ProposalsOpen:    msgDecisionsHeaderOpen,
+		ledger.ProposalsAdopted: msgDecisionsHeaderAdopted,
+		ledger.ProposalsAll:     msgDecisionsHeaderAll,
+	}[filter]
+	lines := []string{r.tr.N(header, len(ps), nil)}
+	for i, p := range ps {
+		if i == decisionsListLimit {
+			lines = append(lines, r.tr.S(msgDecisionsMore, map[string]any{"Count": len(ps) - i}))
+			break
+		}
+		lines = append(lines, decisionLine(r.tr, r.com, p))
+	}
+	r.reply(Reply{Private: true, Text: strings.Join(lines, "\n")})
+	return nil
+}
