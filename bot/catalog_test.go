@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -85,15 +86,35 @@ func TestCatalogsRender(t *testing.T) {
 	}
 }
 
+// catalogYAML merges every catalogue file of a language: "en.yaml" and
+// the per-feature ones such as "conflicts.en.yaml". An ID defined twice is
+// an error, since one definition would silently win.
 func catalogYAML(t *testing.T, lang string) map[string]any {
 	t.Helper()
-	raw, err := fs.ReadFile(localeFiles, "locales/"+lang+".yaml")
+	names, err := fs.Glob(localeFiles, "locales/*.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := map[string]any{}
-	if err := yaml.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("%s: %v", lang, err)
+	for _, name := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "locales/"), ".yaml")
+		if base != lang && !strings.HasSuffix(base, "."+lang) {
+			continue
+		}
+		raw, err := fs.ReadFile(localeFiles, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part := map[string]any{}
+		if err := yaml.Unmarshal(raw, &part); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for id, v := range part {
+			if _, dup := m[id]; dup {
+				t.Errorf("%s defines %q again", name, id)
+			}
+			m[id] = v
+		}
 	}
 	return m
 }
@@ -118,13 +139,26 @@ func copyMap(m map[string]any) map[string]any {
 	return out
 }
 
-// declaredMessageIDs reads the constants of messages.go.
+// declaredMessageIDs reads the msg… constants of messages.go and of the
+// per-feature messages_*.go files.
 func declaredMessageIDs(t *testing.T) []string {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "messages.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
+	files, err := filepath.Glob("messages*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no messages*.go: %v", err)
 	}
+	var ids []string
+	for _, file := range files {
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, messageIDsIn(t, f)...)
+	}
+	return ids
+}
+
+func messageIDsIn(t *testing.T, f *ast.File) []string {
 	var ids []string
 	ast.Inspect(f, func(n ast.Node) bool {
 		vs, ok := n.(*ast.ValueSpec)
