@@ -1,0 +1,360 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/entraide/entraide/bot"
+)
+
+// Discord's limits on application commands.
+const (
+	maxChoices     = 25
+	maxDescription = 100
+	maxChoiceName  = 100
+)
+
+// localeFR is Discord's locale for French; English is the default name.
+const localeFR = discordgo.French
+
+// commandName is what Discord accepts as a command or option name.
+var commandName = regexp.MustCompile(`^[-_\p{Ll}\p{Lo}\p{N}]{1,32}$`)
+
+// registerCommands writes the guild's commands with one bulk overwrite:
+// Discord replaces the guild's set with exactly this one, so registering
+// again at each start-up is idempotent. It runs once per guild and process;
+// a failure is retried at the next READY or GUILD_CREATE.
+func (a *Adapter) registerCommands(ctx context.Context, inbox bot.Inbox, guild string) {
+	cat, ok := inbox.(bot.CommandCatalog)
+	if !ok {
+		return
+	}
+	a.regMu.Lock()
+	defer a.regMu.Unlock()
+	a.mu.Lock()
+	done := a.registered[guild]
+	a.mu.Unlock()
+	if done {
+		return
+	}
+	_, app := a.identity()
+	if app == "" {
+		return // before READY: its handler registers every guild
+	}
+	log := a.log.With("guild", guild)
+	specs := cat.Specs(Platform, guild)
+	cmds := buildCommands(specs, func(msg string, args ...any) { log.Warn(msg, args...) })
+	var created []discordgo.ApplicationCommand
+	endpoint := discordgo.EndpointApplicationGuildCommands(app, guild)
+	if err := a.requestJSON(ctx, "PUT", endpoint, endpoint, cmds, nil, &created); err != nil {
+		log.Error("could not register the slash commands", "err", err)
+		return
+	}
+	a.mu.Lock()
+	a.registered[guild] = true
+	a.specs[guild] = specs
+	a.mu.Unlock()
+	log.Info("slash commands registered", "commands", len(created))
+}
+
+// specsOf is the command catalogue of a guild: the one registered there,
+// or the core's current one.
+func (a *Adapter) specsOf(inbox bot.Inbox, guild string) []bot.Spec {
+	a.mu.Lock()
+	specs, ok := a.specs[guild]
+	a.mu.Unlock()
+	if ok {
+		return specs
+	}
+	if cat, ok := inbox.(bot.CommandCatalog); ok {
+		return cat.Specs(Platform, guild)
+	}
+	return nil
+}
+
+// buildCommands turns the core's catalogue into Discord commands: a spec
+// whose path has one word is a command, specs sharing a first word are the
+// subcommands of a group ("/commons give"). Moderator commands stay
+// visible to everyone (no default_member_permissions): the core refuses
+// non-moderators with a reply that says why, and moderators are the
+// community's, not Discord roles.
+func buildCommands(specs []bot.Spec, warn func(string, ...any)) []*discordgo.ApplicationCommand {
+	var out []*discordgo.ApplicationCommand
+	top := map[string]*discordgo.ApplicationCommand{}
+	group := map[string]bool{}
+	for _, s := range specs {
+		if len(s.Path) == 0 || len(s.Path) > 3 {
+			warn("a command Discord cannot represent was left out", "command", strings.Join(s.Path, " "))
+			continue
+		}
+		cmd, ok := top[s.Path[0]]
+		if !ok {
+			// A group takes its names and description from its first
+			// subcommand: the core lists the group's own summary first
+			// ("/commons balance"), and a Spec describes only leaves.
+			cmd = &discordgo.ApplicationCommand{
+				Type:                     discordgo.ChatApplicationCommand,
+				Name:                     s.Path[0],
+				NameLocalizations:        locales(localizedName(s.Names, 0, warn)),
+				Description:              description(s.Descriptions["en"], s.Path[0]),
+				DescriptionLocalizations: locales(localizedDescription(s.Descriptions)),
+				Options:                  []*discordgo.ApplicationCommandOption{},
+			}
+			top[s.Path[0]] = cmd
+			group[s.Path[0]] = len(s.Path) > 1
+			out = append(out, cmd)
+		} else if !group[s.Path[0]] || len(s.Path) == 1 {
+			// Discord has no command that is also a group.
+			warn("a command clashes with another of the same name and was left out", "command", strings.Join(s.Path, " "))
+			continue
+		}
+		if len(s.Path) == 1 {
+			cmd.Options = options(s.Options, warn)
+			continue
+		}
+		parent := &cmd.Options
+		for depth := 1; depth < len(s.Path)-1; depth++ {
+			parent = &subOption(parent, s, depth, discordgo.ApplicationCommandOptionSubCommandGroup, warn).Options
+		}
+		leaf := subOption(parent, s, len(s.Path)-1, discordgo.ApplicationCommandOptionSubCommand, warn)
+		leaf.Options = options(s.Options, warn)
+	}
+	return out
+}
+
+// subOption finds or adds the subcommand (group) named s.Path[depth].
+func subOption(parent *[]*discordgo.ApplicationCommandOption, s bot.Spec, depth int, typ discordgo.ApplicationCommandOptionType, warn func(string, ...any)) *discordgo.ApplicationCommandOption {
+	for _, o := range *parent {
+		if o.Name == s.Path[depth] {
+			return o
+		}
+	}
+	o := &discordgo.ApplicationCommandOption{
+		Type:                     typ,
+		Name:                     s.Path[depth],
+		NameLocalizations:        localizedName(s.Names, depth, warn),
+		Description:              description(s.Descriptions["en"], s.Path[depth]),
+		DescriptionLocalizations: localizedDescription(s.Descriptions),
+	}
+	*parent = append(*parent, o)
+	return o
+}
+
+// options maps the core's option kinds to Discord's types. Required
+// options come first, as Discord demands; the text form keeps the core's
+// order, since Spec.Text writes it.
+func options(specs []bot.OptionSpec, warn func(string, ...any)) []*discordgo.ApplicationCommandOption {
+	required := []*discordgo.ApplicationCommandOption{}
+	var optional []*discordgo.ApplicationCommandOption
+	for _, s := range specs {
+		o := &discordgo.ApplicationCommandOption{
+			Name:                     s.Name,
+			NameLocalizations:        optionNames(s, warn),
+			Description:              description(s.Descriptions["en"], s.Name),
+			DescriptionLocalizations: localizedDescription(s.Descriptions),
+			Required:                 s.Required,
+		}
+		switch s.Kind {
+		case bot.OptionMember:
+			o.Type = discordgo.ApplicationCommandOptionUser
+		case bot.OptionInteger:
+			o.Type = discordgo.ApplicationCommandOptionInteger
+			one := 1.0
+			o.MinValue = &one
+		case bot.OptionCategory:
+			o.Type = discordgo.ApplicationCommandOptionString
+			if len(s.Choices) > maxChoices {
+				// More than Discord lists: as a member types, Discord asks
+				// the adapter for the choices that match (see completions).
+				o.Autocomplete = true
+			} else {
+				for _, c := range s.Choices {
+					o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{
+						Name:              truncate(choiceName(c, "en"), maxChoiceName),
+						NameLocalizations: map[discordgo.Locale]string{localeFR: truncate(choiceName(c, "fr"), maxChoiceName)},
+						Value:             c.Value,
+					})
+				}
+			}
+		default:
+			// Free text, and members: a string that takes several <@id>
+			// mentions, since a USER option holds only one member.
+			o.Type = discordgo.ApplicationCommandOptionString
+		}
+		if s.Required {
+			required = append(required, o)
+		} else {
+			optional = append(optional, o)
+		}
+	}
+	return append(required, optional...)
+}
+
+func choiceName(c bot.Choice, lang string) string {
+	if n := c.Names[lang]; n != "" {
+		return n
+	}
+	return c.Value
+}
+
+func localizedName(names map[string][]string, depth int, warn func(string, ...any)) map[discordgo.Locale]string {
+	fr := names["fr"]
+	if depth >= len(fr) {
+		return nil
+	}
+	return validName(fr[depth], warn)
+}
+
+func optionNames(s bot.OptionSpec, warn func(string, ...any)) map[discordgo.Locale]string {
+	return validName(s.Names["fr"], warn)
+}
+
+func validName(name string, warn func(string, ...any)) map[discordgo.Locale]string {
+	name = strings.ToLower(name)
+	if name == "" {
+		return nil
+	}
+	if !commandName.MatchString(name) {
+		warn("a French command name Discord would refuse was left out", "name", name)
+		return nil
+	}
+	return map[discordgo.Locale]string{localeFR: name}
+}
+
+func localizedDescription(d map[string]string) map[discordgo.Locale]string {
+	if d["fr"] == "" {
+		return nil
+	}
+	return map[discordgo.Locale]string{localeFR: truncate(d["fr"], maxDescription)}
+}
+
+// description is never empty: Discord requires one.
+func description(d, fallback string) string {
+	if strings.TrimSpace(d) == "" {
+		d = fallback
+	}
+	return truncate(d, maxDescription)
+}
+
+// truncate cuts s to at most n characters, marking the cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// locales is m as the pointer discordgo's command fields want.
+func locales(m map[discordgo.Locale]string) *map[discordgo.Locale]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return &m
+}
+
+// invocation reads the command path and the chosen options out of a slash
+// command: subcommands are options of type SUB_COMMAND(_GROUP).
+func invocation(d discordgo.ApplicationCommandInteractionData) (path []string, opts []*discordgo.ApplicationCommandInteractionDataOption) {
+	path = []string{d.Name}
+	opts = d.Options
+	for len(opts) == 1 && (opts[0].Type == discordgo.ApplicationCommandOptionSubCommand || opts[0].Type == discordgo.ApplicationCommandOptionSubCommandGroup) {
+		path = append(path, opts[0].Name)
+		opts = opts[0].Options
+	}
+	return path, opts
+}
+
+// optionValues writes each chosen option as the core's text form wants it:
+// a member as its <@id> mention, numbers in decimal, text as typed.
+func optionValues(opts []*discordgo.ApplicationCommandInteractionDataOption) map[string]string {
+	values := map[string]string{}
+	for _, o := range opts {
+		switch o.Type {
+		case discordgo.ApplicationCommandOptionUser, discordgo.ApplicationCommandOptionMentionable:
+			if id, ok := o.Value.(string); ok && isSnowflake(id) {
+				values[o.Name] = "<@" + id + ">"
+			}
+		case discordgo.ApplicationCommandOptionInteger:
+			if f, ok := o.Value.(float64); ok {
+				values[o.Name] = strconv.FormatInt(int64(f), 10)
+			}
+		case discordgo.ApplicationCommandOptionString:
+			if s, ok := o.Value.(string); ok {
+				values[o.Name] = s
+			}
+		default:
+			values[o.Name] = fmt.Sprint(o.Value)
+		}
+	}
+	return values
+}
+
+// findSpec is the spec invoked by path.
+func findSpec(specs []bot.Spec, path []string) (bot.Spec, bool) {
+	for _, s := range specs {
+		if strings.Join(s.Path, " ") == strings.Join(path, " ") {
+			return s, true
+		}
+	}
+	return bot.Spec{}, false
+}
+
+// commandText is the text the core parses for a slash command.
+func commandText(specs []bot.Spec, d discordgo.ApplicationCommandInteractionData) (text string, path []string) {
+	path, opts := invocation(d)
+	spec, ok := findSpec(specs, path)
+	if !ok {
+		// Registered by an older catalogue: let the core answer it.
+		spec = bot.Spec{Path: path}
+	}
+	return spec.Text(optionValues(opts)), path
+}
+
+// completions answers an autocomplete request for a category option with
+// the choices whose name (in the member's language) contains what they
+// typed, at most Discord's 25.
+func completions(specs []bot.Spec, d discordgo.ApplicationCommandInteractionData, locale discordgo.Locale) []*discordgo.ApplicationCommandOptionChoice {
+	path, opts := invocation(d)
+	spec, ok := findSpec(specs, path)
+	if !ok {
+		return nil
+	}
+	lang := "en"
+	if strings.HasPrefix(string(locale), "fr") {
+		lang = "fr"
+	}
+	var focused *discordgo.ApplicationCommandInteractionDataOption
+	for _, o := range opts {
+		if o.Focused {
+			focused = o
+		}
+	}
+	if focused == nil {
+		return nil
+	}
+	typed, _ := focused.Value.(string)
+	typed = strings.ToLower(strings.TrimSpace(typed))
+	var out []*discordgo.ApplicationCommandOptionChoice
+	for _, o := range spec.Options {
+		if o.Name != focused.Name {
+			continue
+		}
+		for _, c := range o.Choices {
+			name := choiceName(c, lang)
+			if typed != "" && !strings.Contains(strings.ToLower(name), typed) && !strings.Contains(strings.ToLower(c.Value), typed) {
+				continue
+			}
+			out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: truncate(name, maxChoiceName), Value: c.Value})
+			if len(out) == maxChoices {
+				return out
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package discord
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Platform is the name Discord identities carry in the ledger.
+const Platform = "discord"
+
+// Config is what the adapter needs to serve a set of guilds.
+type Config struct {
+	// Token is the bot token, from the environment. A "Bot " prefix is
+	// accepted and not doubled.
+	Token string
+	// Guilds are the IDs of the guilds served; the slash commands are
+	// registered in each. The bot leaves any other guild it is added to.
+	Guilds []string
+	// MessageContent says the privileged Message Content intent is enabled
+	// for the bot in the Developer Portal: then "!give …" typed in a
+	// message works too. Without it, only slash commands do.
+	MessageContent bool
+	// PrivateChannel is the channel where private threads (mediation
+	// spaces) are created. Without it, CreatePrivateSpace fails.
+	PrivateChannel string
+	// HTTPClient, when set, carries every REST request (tests point it at
+	// a fake Discord; proxies go here too).
+	HTTPClient *http.Client
+}
+
+// validate checks the settings an operator can get wrong and says which.
+func (c *Config) validate() error {
+	c.Token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(c.Token), "Bot "))
+	if c.Token == "" {
+		return errors.New("discord: the bot token is empty (set it in the environment and reference it in config.yaml)")
+	}
+	if len(c.Guilds) == 0 {
+		return errors.New("discord: at least one guild ID is required")
+	}
+	for _, g := range c.Guilds {
+		if !isSnowflake(g) {
+			return fmt.Errorf("discord: guild %q is not a Discord ID (a number; enable Developer Mode and use “Copy Server ID”)", g)
+		}
+	}
+	if c.PrivateChannel != "" && !isSnowflake(c.PrivateChannel) {
+		return fmt.Errorf("discord: private channel %q is not a Discord ID", c.PrivateChannel)
+	}
+	return nil
+}
+
+// intents are the gateway intents the configuration needs: guilds (for
+// slash commands, channels and threads) and, with Message Content enabled,
+// guild messages and their text for prefix commands.
+func (c Config) intents() discordgo.Intent {
+	i := discordgo.IntentGuilds
+	if c.MessageContent {
+		i |= discordgo.IntentGuildMessages | discordgo.IntentMessageContent
+	}
+	return i
+}
+
+// isSnowflake reports whether s looks like a Discord ID.
+func isSnowflake(s string) bool {
+	if len(s) == 0 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Permissions are what the bot needs in the channels it serves: see and
+// write messages and threads, create public threads (discussions) and
+// private ones (mediation), add members to them, attach files, show
+// embeds, read history and use slash commands.
+const Permissions int64 = discordgo.PermissionViewChannel |
+	discordgo.PermissionSendMessages |
+	discordgo.PermissionSendMessagesInThreads |
+	discordgo.PermissionCreatePublicThreads |
+	discordgo.PermissionCreatePrivateThreads |
+	discordgo.PermissionManageThreads |
+	discordgo.PermissionAttachFiles |
+	discordgo.PermissionEmbedLinks |
+	discordgo.PermissionReadMessageHistory |
+	discordgo.PermissionUseApplicationCommands
+
+// InviteURL is the link that adds the bot to a server with its slash
+// commands and Permissions; appID is the application's ID (the Developer
+// Portal's "Application ID").
+func InviteURL(appID string) string {
+	q := url.Values{}
+	q.Set("client_id", appID)
+	q.Set("scope", "bot applications.commands")
+	q.Set("permissions", strconv.FormatInt(Permissions, 10))
+	return "https://discord.com/oauth2/authorize?" + strings.ReplaceAll(q.Encode(), "+", "%20")
+}

@@ -1,0 +1,247 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/ledger"
+)
+
+// syncBuffer collects the adapter's logs, to check what they never say.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newAdapter builds an adapter talking to f, with short retry waits, and
+// checks at the end of the test that no token reached its logs.
+func newAdapter(t *testing.T, f *fakeDiscord, cfg Config) (*Adapter, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	cfg.Token = f.token
+	cfg.HTTPClient = f.client()
+	a, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.retryBase = 10 * time.Millisecond
+	a.reconnectBase = 50 * time.Millisecond
+	t.Cleanup(func() {
+		out := logs.String()
+		if strings.Contains(out, f.token) {
+			t.Error("the bot token appears in the logs")
+		}
+		f.locked(func() {
+			for _, in := range f.interactions {
+				if strings.Contains(out, in.Token) {
+					t.Errorf("the token of interaction %s appears in the logs", in.ID)
+				}
+			}
+		})
+		if t.Failed() {
+			t.Logf("adapter logs:\n%s", out)
+		}
+	})
+	return a, logs
+}
+
+// env is a fake Discord, the adapter, a real core and a real ledger.
+type env struct {
+	t       *testing.T
+	ctx     context.Context
+	f       *fakeDiscord
+	a       *Adapter
+	b       *bot.Bot
+	db      *ledger.DB
+	com     *bot.Community
+	guild   string
+	general string
+	private string
+	ana     *fakeUser
+	bob     *fakeUser
+	carol   *fakeUser
+}
+
+type envOptions struct {
+	messageContent bool
+	// inbox wraps the core, to slow it down or watch what reaches it.
+	inbox func(*bot.Bot) bot.Inbox
+	// before runs before Run, to adjust the adapter or the fake.
+	before func(*env)
+}
+
+func newEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	f := newFakeDiscord(t)
+	e := &env{t: t, ctx: ctx, f: f}
+	e.ana = f.addUser("ana", "Ana")
+	e.bob = f.addUser("bob", "Bob")
+	e.carol = f.addUser("carol", "")
+	g, general := f.addGuild("Coop", e.ana, e.bob, e.carol)
+	e.guild, e.general = g.ID, general
+	e.private = f.addChannel(g.ID, "mediation")
+	e.a, _ = newAdapter(t, f, Config{Guilds: []string{g.ID}, MessageContent: o.messageContent, PrivateChannel: e.private})
+
+	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e.db = db
+	e.com = &bot.Community{
+		Slug: "coop", Name: "Coop", Language: "en", Location: time.UTC,
+		Limits: bot.DefaultLimits(), UndoWindow: time.Minute, Categories: bot.DefaultCategories(),
+		Moderators: []string{Platform + ":" + e.ana.ID},
+		Rooms:      []string{Platform + ":" + g.ID},
+	}
+	e.b, err = bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{e.com}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inbox bot.Inbox = e.b
+	if o.inbox != nil {
+		inbox = o.inbox(e.b)
+	}
+	if o.before != nil {
+		o.before(e)
+	}
+	run(t, ctx, e.a, inbox)
+	f.wait("the commands to be registered", func() bool { return f.online() && f.commandPuts[e.guild] > 0 })
+	return e
+}
+
+// run runs the adapter until the test ends, and checks it stops.
+func run(t *testing.T, ctx context.Context, a *Adapter, inbox bot.Inbox) {
+	ctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, inbox) }()
+	t.Cleanup(func() {
+		stop()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("the adapter did not stop after its context ended")
+		}
+	})
+}
+
+// slash runs a command, failing the test if a client could not send it.
+func (e *env) slash(u *fakeUser, command string, opts ...option) string {
+	e.t.Helper()
+	id, err := e.f.slash(u, e.general, command, opts...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// entries is the number of journal entries, after checking the ledger.
+func (e *env) entries() int {
+	e.t.Helper()
+	rep, err := e.db.Verify(e.ctx)
+	if err != nil || !rep.OK() {
+		e.t.Fatalf("verify: %v %v", err, rep.Problems)
+	}
+	return rep.Exchanges
+}
+
+func (e *env) balance(u *fakeUser) int64 {
+	e.t.Helper()
+	acct, _, err := e.db.Member(e.ctx, e.com.LedgerID(), ledger.Identity{Platform: Platform, UserID: u.ID})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return acct.Balance
+}
+
+// eventually waits for cond, polling, and fails the test after a while
+// instead of hanging.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// recorder is an inbox that notes what reaches the core.
+type recorder struct {
+	*bot.Bot
+	mu   sync.Mutex
+	seen []bot.Message
+}
+
+func (r *recorder) Receive(ctx context.Context, from bot.Adapter, m bot.Message) {
+	r.mu.Lock()
+	r.seen = append(r.seen, m)
+	r.mu.Unlock()
+	r.Bot.Receive(ctx, from, m)
+}
+
+func (r *recorder) messages() []bot.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]bot.Message(nil), r.seen...)
+}
+
+// gated holds each message until the test lets it through (a send on
+// gate): the core is "slow" exactly as long as the test wants, with no
+// clock involved.
+type gated struct {
+	*bot.Bot
+	gate chan struct{}
+	// extra, when set, is one more reply the core gives to each message.
+	extra string
+
+	mu  sync.Mutex
+	err error
+}
+
+func (g *gated) Receive(ctx context.Context, from bot.Adapter, m bot.Message) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return
+	}
+	g.Bot.Receive(ctx, from, m)
+	if g.extra != "" {
+		if _, err := g.Bot.Deliver(ctx, from, bot.TargetOf(m), bot.Reply{Text: g.extra}); err != nil {
+			g.mu.Lock()
+			g.err = err
+			g.mu.Unlock()
+		}
+	}
+}
+
+func (g *gated) failure() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
+}

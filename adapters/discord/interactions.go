@@ -1,0 +1,174 @@
+package discord
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/entraide/entraide/bot"
+)
+
+// privateCommands answer only the member who asked (the core marks their
+// replies Private). The list is only a guess for deferred responses,
+// whose audience Discord fixes before the answer is known; a wrong guess
+// costs a removed "thinking…", never a wrong audience.
+var privateCommands = map[string]bool{"balance": true, "history": true, "export": true, "help": true, "link": true}
+
+// noticeButtonExpired is the notice for a press on a button the adapter
+// no longer remembers (see buttonStore).
+const noticeButtonExpired bot.Notice = "notice.button_expired"
+
+// buttonExpiredText stands in while the core has no such notice.
+const buttonExpiredText = "Ce bouton a expiré : tapez la commande à la place.\nThis button has expired: type the command instead."
+
+// onInteraction handles slash commands, button presses, modal submissions
+// and autocomplete requests from the configured guilds (and presses on
+// buttons the bot sent by direct message).
+func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+	if ic.Interaction == nil {
+		return
+	}
+	i := ic.Interaction
+	log := a.log.With("guild", i.GuildID, "channel", i.ChannelID, "interaction", i.ID, "user", senderOf(i).ID)
+	if i.GuildID != "" && !a.guilds[i.GuildID] {
+		log.Warn("interaction from a guild that is not configured; ignored")
+		return
+	}
+	ctx, inbox, ok := a.begin()
+	if !ok {
+		return
+	}
+	defer a.end()
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand:
+		d := i.ApplicationCommandData()
+		a.learnResolved(d.Resolved)
+		text, path := commandText(a.specsOf(inbox, i.GuildID), d)
+		log.Info("slash command", "command", strings.Join(path, " "))
+		a.answer(ctx, inbox, i, log, text, privateCommands[path[0]])
+	case discordgo.InteractionMessageComponent:
+		d := i.MessageComponentData()
+		b, ok := a.buttons.decode(d.CustomID)
+		if !ok {
+			log.Warn("a button the adapter no longer remembers was pressed")
+			a.buttonExpired(ctx, inbox, i, log)
+			return
+		}
+		if b.Ask != "" {
+			title := b.Label
+			if title == "" {
+				title = labelOf(i.Message, d.CustomID)
+			}
+			log.Info("button pressed; asking", "payload", b.Payload)
+			endpoint := discordgo.EndpointInteractionResponse(i.ID, i.Token)
+			if _, err := a.request(ctx, "POST", endpoint, endpoint, modal(d.CustomID, title, b), nil); err != nil {
+				log.Error("could not show the question", "err", err)
+			}
+			return
+		}
+		log.Info("button pressed", "payload", b.Payload)
+		a.answer(ctx, inbox, i, log, b.Payload, false)
+	case discordgo.InteractionModalSubmit:
+		d := i.ModalSubmitData()
+		b, ok := a.buttons.decode(d.CustomID)
+		if !ok {
+			log.Warn("an answer to a question the adapter no longer remembers")
+			a.buttonExpired(ctx, inbox, i, log)
+			return
+		}
+		log.Info("question answered", "payload", b.Payload)
+		a.answer(ctx, inbox, i, log, strings.TrimSpace(b.Payload+" "+answerOf(d)), false)
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		choices := completions(a.specsOf(inbox, i.GuildID), i.ApplicationCommandData(), i.Locale)
+		if choices == nil {
+			choices = []*discordgo.ApplicationCommandOptionChoice{}
+		}
+		endpoint := discordgo.EndpointInteractionResponse(i.ID, i.Token)
+		resp := callback{Type: int(discordgo.InteractionApplicationCommandAutocompleteResult), Data: map[string]any{"choices": choices}}
+		if _, err := a.request(ctx, "POST", endpoint, endpoint, resp, nil); err != nil {
+			log.Warn("could not offer completions", "err", err)
+		}
+	}
+}
+
+// answer runs the core on text and replies to the interaction. The core
+// runs aside; if it has not answered after deferAfter, the interaction is
+// acknowledged with a deferred response so that Discord's three seconds
+// never run out, and the replies follow.
+func (a *Adapter) answer(ctx context.Context, inbox bot.Inbox, i *discordgo.Interaction, log *slog.Logger, text string, predictPrivate bool) {
+	x := &exchange{a: a, i: i, log: log, predictPrivate: predictPrivate}
+	timer := time.NewTimer(a.deferAfter)
+	defer timer.Stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		inbox.Receive(ctx, interactionAdapter{Adapter: a, x: x}, a.interactionMessage(ctx, i, text))
+	}()
+	select {
+	case <-done:
+	case <-timer.C:
+		x.deferNow(ctx)
+		<-done
+	}
+	x.finish(ctx)
+}
+
+// interactionMessage is an interaction as the core reads it. Its ID is the
+// interaction's: Discord delivers it again with the same ID after a
+// resume, and the core records nothing twice.
+func (a *Adapter) interactionMessage(ctx context.Context, i *discordgo.Interaction, text string) bot.Message {
+	sender := senderOf(i)
+	a.names.learn(sender)
+	m := bot.Message{
+		ID:       i.ID,
+		Platform: Platform,
+		Space:    i.GuildID,
+		Room:     i.ChannelID,
+		Sender:   userOf(sender),
+		Text:     text,
+		Direct:   i.GuildID == "",
+	}
+	if i.GuildID != "" {
+		m.Thread = a.threadOf(ctx, i.ChannelID)
+	}
+	m.Mentions = a.mentions(ctx, i.GuildID, text)
+	return m
+}
+
+// senderOf is who interacted: a guild member, or a user in a DM.
+func senderOf(i *discordgo.Interaction) *discordgo.User {
+	if i.Member != nil && i.Member.User != nil {
+		return i.Member.User
+	}
+	if i.User != nil {
+		return i.User
+	}
+	return &discordgo.User{}
+}
+
+// learnResolved keeps the names Discord sent with a command.
+func (a *Adapter) learnResolved(r *discordgo.ApplicationCommandInteractionDataResolved) {
+	if r == nil {
+		return
+	}
+	for _, u := range r.Users {
+		a.names.learn(u)
+	}
+}
+
+// buttonExpired tells the member, privately, that the button no longer
+// works.
+func (a *Adapter) buttonExpired(ctx context.Context, inbox bot.Inbox, i *discordgo.Interaction, log *slog.Logger) {
+	text := buttonExpiredText
+	if n, ok := inbox.(bot.Noticer); ok {
+		if s := n.Notice(Platform, i.ChannelID, noticeButtonExpired); !strings.HasPrefix(s, "[") {
+			text = s
+		}
+	}
+	x := &exchange{a: a, i: i, log: log}
+	if _, err := x.deliver(ctx, bot.Reply{Text: text, Private: true}, true); err != nil {
+		log.Warn("could not say the button expired", "err", err)
+	}
+}
