@@ -117,6 +117,9 @@ func dsn(path string, opts Options, txlock string, readOnly bool) string {
 	q.Set("_foreign_keys", "1")
 	q.Set("_synchronous", strings.ToUpper(string(opts.Durability)))
 	q.Set("_txlock", txlock)
+	// Each connection keeps its prepared statements: a gift runs a dozen
+	// statements, and preparing them anew every time was a third of its CPU.
+	q.Set("_stmt_cache_size", "64")
 	if readOnly {
 		q.Set("_query_only", "1")
 	}
