@@ -23,6 +23,7 @@ type Config struct {
 	Log         LogConfig         `yaml:"log"`
 	Communities []CommunityConfig `yaml:"communities"`
 	Console     ConsoleConfig     `yaml:"console"`
+	Discord     DiscordConfig     `yaml:"discord"`
 }
 
 // LogConfig sets what the logs say and how.

@@ -19,7 +19,11 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if c.level == "" {
+	cfg, _, _, err := c.load(io)
+	if err != nil {
+		return err
+	}
+	if c.level == "" && !cfg.anyPlatform() {
 		// The console shares the terminal with the logs; keep them quiet.
 		c.level = "warn"
 	}
@@ -28,6 +32,13 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer e.db.Close()
+	platforms, err := e.platformAdapters(ctx)
+	if err != nil {
+		return err
+	}
+	if len(platforms) > 0 {
+		return e.serve(ctx, io, platforms...)
+	}
 	e.log.Info("no platform credentials configured: starting the console chat", "database", e.cfg.Database)
 	return e.serve(ctx, io, e.consoleAdapter(ctx, io, "", ""))
 }
@@ -132,7 +143,7 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := b.Tick(ctx); err != nil {
+		if err := b.Tick(ctx); err != nil && ctx.Err() == nil {
 			// What failed stays pending: the next tick retries it.
 			e.log.Error("start-up tick", "err", err)
 		}
