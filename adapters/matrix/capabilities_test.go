@@ -1,0 +1,316 @@
+package matrix
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/ledger"
+)
+
+// A button is a reaction under the bot's message; a member's click reaches
+// the core as the button's payload, even after a restart, and the reply
+// answers the message with the buttons.
+func TestButtonReactionReachesTheCoreAsItsPayload(t *testing.T) {
+	e := newEnv(t)
+	r := e.start(e.config())
+	buttons := []bot.Button{{Label: "My balance", Payload: "/balance", Emoji: "👍"}, {Label: "Help", Payload: "/help"}}
+	msg, err := e.core.Deliver(e.ctx, r.a, bot.Target{Room: e.room}, bot.Reply{Text: "Proposal #1", Buttons: buttons})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := e.next(e.room)
+	if card.ID != string(msg) || body(card) != "Proposal #1\n👍 My balance · 2️⃣ Help" {
+		t.Errorf("card %s = %q, want %s listing the choices", card.ID, body(card), msg)
+	}
+	var keys []string
+	for _, ev := range e.hs.eventsIn(e.room) {
+		if rel := relatesTo(ev); ev.Sender == e.botID && ev.Type == "m.reaction" && rel["event_id"] == card.ID {
+			keys = append(keys, rel["key"].(string))
+		}
+	}
+	if !slices.Equal(keys, []string{"👍", "2️⃣"}) {
+		t.Errorf("the bot reacted with %v, want 👍 and 2️⃣", keys)
+	}
+
+	r.stop()
+	e.start(e.config())
+	click := e.hs.send(e.ana, e.room, "m.reaction", map[string]any{"m.relates_to": map[string]any{
+		"rel_type": "m.annotation", "event_id": card.ID, "key": "👍️", // with a variation selector, as some clients send
+	}})
+	reply := e.next(e.room)
+	if !strings.Contains(body(reply), "Your balance") {
+		t.Errorf("reply to the click = %q, want Ana's balance", body(reply))
+	}
+	if inReplyTo(reply) != card.ID {
+		t.Errorf("the reply answers %q, want the card %q (not the reaction %q)", inReplyTo(reply), card.ID, click)
+	}
+}
+
+// A button with a question asks it in the card's thread, naming the
+// member; their answer there completes the payload.
+func TestButtonAskCompletesThePayloadWithTheAnswer(t *testing.T) {
+	e := newEnv(t)
+	r := e.start(e.config())
+	buttons := []bot.Button{{Label: "Thank Bob", Payload: "/give 1h " + e.bob + " for", Emoji: "🙏", Ask: "What for?"}}
+	msg, err := r.a.SendButtons(e.ctx, bot.Target{Room: e.room}, bot.Reply{Text: "Thank someone", Buttons: buttons})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.next(e.room)
+	e.hs.send(e.ana, e.room, "m.reaction", map[string]any{"m.relates_to": map[string]any{"rel_type": "m.annotation", "event_id": string(msg), "key": "🙏"}})
+	q := e.next(e.room)
+	if threadOf(q) != string(msg) || body(q) != "@Ana What for?" {
+		t.Errorf("question %q in thread %q, want “@Ana What for?” in the card's thread %q", body(q), threadOf(q), msg)
+	}
+	if users, _ := pinged(q); !slices.Equal(users, []string{e.ana}) {
+		t.Errorf("the question pings %v, want Ana", users)
+	}
+	// A command in the thread stays a command; the next text answers.
+	e.say(e.ana, e.room, "!balance")
+	e.next(e.room)
+	answer := e.hs.send(e.ana, e.room, "m.room.message", map[string]any{"msgtype": "m.text", "body": "the seedlings",
+		"m.relates_to": map[string]any{"rel_type": "m.thread", "event_id": string(msg), "is_falling_back": true, "m.in_reply_to": map[string]any{"event_id": q.ID}}})
+	reply := e.next(e.room)
+	if !strings.Contains(body(reply), "gave 1h to @Bob") || threadOf(reply) != string(msg) || inReplyTo(reply) != answer {
+		t.Errorf("reply %q (thread %q, answering %q), want the gift in the thread answering %q", body(reply), threadOf(reply), inReplyTo(reply), answer)
+	}
+	_, exs, err := e.db.Statement(e.ctx, e.com.LedgerID(), ledger.Identity{Platform: Platform, UserID: e.bob})
+	if err != nil || len(exs) != 1 || exs[0].Note != "the seedlings" {
+		t.Errorf("Bob's statement = %+v, %v; want one gift noted “the seedlings”", exs, err)
+	}
+	// The question was answered: more text in the thread is just talk.
+	e.hs.send(e.ana, e.room, "m.room.message", map[string]any{"msgtype": "m.text", "body": "thanks!", "m.relates_to": map[string]any{"rel_type": "m.thread", "event_id": string(msg)}})
+	last := e.say(e.ana, e.room, "!balance")
+	if reply := e.next(e.room); inReplyTo(reply) != last {
+		t.Errorf("after the answer, the bot replied to %q (%q), want only %q", inReplyTo(reply), body(reply), last)
+	}
+}
+
+// Invited to a room outside the communities by a stranger, the bot joins,
+// says why it won't stay, and leaves; invites to a community room, or from
+// an allowed server, are accepted; a direct chat is remembered as such.
+func TestInvites(t *testing.T) {
+	e := newEnv(t)
+	eve := e.hs.addUser("eve:elsewhere.net", "Eve", "")
+	friend := e.hs.addUser("flo:friends.org", "Flo", "")
+	elsewhere := e.hs.createRoom(eve, "Elsewhere")
+	e.hs.invite(eve, elsewhere, e.botID, false)
+	second := e.hs.createRoom(e.ana, "Garden 2")
+	cfg := e.config()
+	cfg.Rooms = append(cfg.Rooms, second)
+	e.start(cfg)
+
+	notice := e.next(elsewhere)
+	if want := e.core.Notice(Platform, elsewhere, bot.NoticeInviteRefused); body(notice) != want {
+		t.Errorf("notice = %q, want %q", body(notice), want)
+	}
+	e.waitFor("the bot to leave", func() bool { return e.hs.membership(elsewhere, e.botID) == "leave" })
+	if reason := e.hs.stateContent(elsewhere, "m.room.member", e.botID)["reason"]; reason != body(notice) {
+		t.Errorf("leave reason = %v, want the notice", reason)
+	}
+
+	e.hs.invite(e.ana, second, e.botID, false)
+	e.waitFor("the bot to join the community room", func() bool { return e.hs.membership(second, e.botID) == "join" })
+
+	dm := e.hs.createRoom(friend, "")
+	e.hs.invite(friend, dm, e.botID, true)
+	e.waitFor("the bot to join the direct chat", func() bool { return e.hs.membership(dm, e.botID) == "join" })
+	e.say(friend, dm, "hello")
+	if reply := e.next(dm); !strings.Contains(body(reply), "Commands start with /") {
+		t.Errorf("reply in the direct chat = %q, want the hint about commands", body(reply))
+	}
+}
+
+// A private space is an invite-only, encrypted room that only the bot can
+// open to others, with exactly the named members invited.
+func TestPrivateSpace(t *testing.T) {
+	e := newEnv(t)
+	r := e.start(e.config())
+	room, err := r.a.CreatePrivateSpace(e.ctx, "Mediation 1", []bot.User{{ID: e.ana}, {ID: e.bob}, {ID: e.ana}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := e.hs.members(room)
+	slices.Sort(members)
+	want := []string{e.ana, e.bob, e.botID}
+	slices.Sort(want)
+	if !slices.Equal(members, want) {
+		t.Errorf("members = %v, want %v", members, want)
+	}
+	for _, u := range []string{e.ana, e.bob} {
+		if m := e.hs.membership(room, u); m != "invite" {
+			t.Errorf("%s is %q, want invited", u, m)
+		}
+	}
+	check := func(typ, field, want string) {
+		if got := e.hs.stateContent(room, typ, "")[field]; got != want {
+			t.Errorf("%s %s = %v, want %s", typ, field, got, want)
+		}
+	}
+	check("m.room.join_rules", "join_rule", "invite")
+	check("m.room.history_visibility", "history_visibility", "joined")
+	check("m.room.encryption", "algorithm", "m.megolm.v1.aes-sha2")
+	check("m.room.name", "name", "Mediation 1")
+	pl := e.hs.stateContent(room, "m.room.power_levels", "")
+	users, _ := pl["users"].(map[string]any)
+	if intOf(users[e.botID], 0) != 100 || intOf(pl["invite"], 0) != 100 || intOf(pl["kick"], 0) != 100 || intOf(pl["users_default"], -1) != 0 {
+		t.Errorf("power levels = %v, want the bot at 100, invite and kick at 100, members at 0", pl)
+	}
+	for _, u := range []string{e.ana, e.bob} {
+		if _, listed := users[u]; listed {
+			t.Errorf("%s has a power level of their own: %v", u, users[u])
+		}
+	}
+	// So Ana, once joined, cannot bring anyone in.
+	carol := e.hs.addUser("carol", "Carol", "")
+	e.hs.mu.Lock()
+	err = e.hs.joinLocked(e.ana, room)
+	e.hs.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := e.hs.inviteAs(e.ana, room, carol)
+	if rec != 403 {
+		t.Errorf("Ana's invite answered %d, want 403", rec)
+	}
+}
+
+// Files go to the media repository: a PNG as an inline m.image with its
+// size, anything else as m.file.
+func TestSendFile(t *testing.T) {
+	e := newEnv(t)
+	r := e.start(e.config())
+	img := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	img.Set(1, 1, color.RGBA{R: 200, A: 255})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	target := bot.Target{Room: e.room, ReplyTo: "$cmd"}
+	if _, err := r.a.SendFile(e.ctx, target, bot.Reply{Text: "Hours by month for @Bob", Mentions: []bot.Mention{{Text: "@Bob", User: bot.User{ID: e.bob}}},
+		File: &bot.File{Name: "chart.png", MIME: "image/png", Data: buf.Bytes()}}); err != nil {
+		t.Fatal(err)
+	}
+	ev := e.next(e.room)
+	info, _ := ev.Content["info"].(map[string]any)
+	if ev.Content["msgtype"] != "m.image" || intOf(info["w"], 0) != 3 || intOf(info["h"], 0) != 2 || info["mimetype"] != "image/png" || intOf(info["size"], 0) != buf.Len() {
+		t.Errorf("image event = %v, want m.image 3×2 image/png of %d bytes", ev.Content, buf.Len())
+	}
+	if m, ok := e.hs.mediaFor(ev.Content["url"].(string)); !ok || !bytes.Equal(m.data, buf.Bytes()) || m.mime != "image/png" {
+		t.Error("the uploaded image differs from the chart")
+	}
+	if body(ev) != "Hours by month for @Bob" || ev.Content["filename"] != "chart.png" || inReplyTo(ev) != "$cmd" {
+		t.Errorf("caption %q, filename %v, reply to %q", body(ev), ev.Content["filename"], inReplyTo(ev))
+	}
+	if users, _ := pinged(ev); !slices.Equal(users, []string{e.bob}) {
+		t.Errorf("the caption pings %v, want Bob", users)
+	}
+
+	if _, err := r.a.SendFile(e.ctx, bot.Target{Room: e.room}, bot.Reply{File: &bot.File{Name: "statement.csv", MIME: "text/csv", Data: []byte("id,minutes\n1,120\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	ev = e.next(e.room)
+	if ev.Content["msgtype"] != "m.file" || body(ev) != "statement.csv" {
+		t.Errorf("csv event = %v, want an m.file named statement.csv", ev.Content)
+	}
+}
+
+// An edit replaces the message in place, pings nobody again, and updates
+// the buttons' reactions.
+func TestEdit(t *testing.T) {
+	e := newEnv(t)
+	r := e.start(e.config())
+	msg, err := r.a.SendButtons(e.ctx, bot.Target{Room: e.room}, bot.Reply{Text: "Tally: 0", Buttons: []bot.Button{
+		{Label: "Consent", Payload: "/balance", Emoji: "👍"}, {Label: "Object", Payload: "/help", Emoji: "🙅"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.next(e.room)
+	err = r.a.Edit(e.ctx, bot.Target{Room: e.room}, msg, bot.Reply{Text: "Tally: 1 for @Ana", Mentions: []bot.Mention{{Text: "@Ana", User: bot.User{ID: e.ana}}},
+		Buttons: []bot.Button{{Label: "Consent", Payload: "/balance", Emoji: "👍"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := e.next(e.room)
+	rel := relatesTo(ev)
+	nc, _ := ev.Content["m.new_content"].(map[string]any)
+	if rel["rel_type"] != "m.replace" || rel["event_id"] != string(msg) || nc["body"] != "Tally: 1 for @Ana\n👍 Consent" {
+		t.Errorf("edit = %v, want an m.replace of %s with the new tally", ev.Content, msg)
+	}
+	if users, ok := pinged(ev); !ok || len(users) != 0 {
+		t.Errorf("the edit pings %v, want nobody", users)
+	}
+	if m, _ := nc["m.mentions"].(map[string]any); m == nil || len(m["user_ids"].([]any)) != 1 {
+		t.Errorf("new content mentions = %v, want Ana", nc["m.mentions"])
+	}
+	var redactions int
+	for _, ev := range e.hs.eventsIn(e.room) {
+		if ev.Type == "m.room.redaction" && ev.Sender == e.botID {
+			redactions++
+		}
+	}
+	if redactions != 1 {
+		t.Errorf("%d reactions withdrawn, want the one of the dropped button", redactions)
+	}
+	var c card
+	raw, _, _ := e.db.State(e.ctx, Platform, keyCardPrefix+string(msg))
+	if err := json.Unmarshal([]byte(raw), &c); err != nil || len(c.Buttons) != 1 {
+		t.Errorf("stored card %s (%v), want one button", raw, err)
+	}
+}
+
+// OpenThread on a bot message posts the title as the thread's first
+// reply; what is sent to the thread lands in it.
+func TestOpenThreadOnAMessage(t *testing.T) {
+	e := newEnv(t)
+	r := e.start(e.config())
+	cardID, err := r.a.Send(e.ctx, bot.Target{Room: e.room}, bot.Reply{Text: "Proposal #3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.next(e.room)
+	thread, err := r.a.OpenThread(e.ctx, bot.Target{Room: e.room, ReplyTo: string(cardID)}, "Proposal #3: discussion")
+	if err != nil || thread != string(cardID) {
+		t.Fatalf("thread %q, %v; want the card %q", thread, err, cardID)
+	}
+	title := e.next(e.room)
+	if threadOf(title) != thread || body(title) != "Proposal #3: discussion" || relatesTo(title)["is_falling_back"] != true {
+		t.Errorf("title %q relation %v, want a thread message under the card", body(title), relatesTo(title))
+	}
+	if _, err := r.a.Send(e.ctx, bot.Target{Room: e.room, Thread: thread}, bot.Reply{Text: "Check-in in a week"}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := e.next(e.room); threadOf(ev) != thread {
+		t.Errorf("%q landed in thread %q, want %q", body(ev), threadOf(ev), thread)
+	}
+}
+
+// With a password, the bot logs in once and reuses the stored device.
+func TestPasswordLoginKeepsItsDevice(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config()
+	cfg.AccessToken, cfg.Password = "", "bot-password"
+	e.start(cfg).stop()
+	raw, ok, err := e.db.State(e.ctx, Platform, keySession)
+	if err != nil || !ok || !strings.Contains(raw, `"device_id"`) {
+		t.Fatalf("stored session %q, %v, %v", raw, ok, err)
+	}
+	e.start(cfg)
+	cmd := e.say(e.ana, e.room, "!balance")
+	if reply := e.next(e.room); inReplyTo(reply) != cmd {
+		t.Errorf("reply answers %q, want %q", inReplyTo(reply), cmd)
+	}
+	if n := e.hs.loginCount(); n != 1 {
+		t.Errorf("%d logins, want 1", n)
+	}
+	if strings.Contains(e.logs.all(), "bot-password") {
+		t.Error("the password was logged")
+	}
+}

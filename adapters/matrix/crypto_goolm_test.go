@@ -1,0 +1,218 @@
+//go:build goolm
+
+package matrix
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/crypto/cryptohelper"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/entraide/entraide/bot"
+)
+
+// memberClient is a member's own Matrix client with end-to-end encryption:
+// real mautrix with its crypto helper, syncing against the fake.
+type memberClient struct {
+	client *mautrix.Client
+	mu     sync.Mutex
+	got    []*event.Event // decrypted messages from others
+	wake   chan struct{}
+}
+
+func newMemberClient(t *testing.T, e *env, user, password string) *memberClient {
+	t.Helper()
+	client, err := mautrix.NewClient(e.hs.URL(), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client.Client = e.hs.srv.Client()
+	if _, err := client.Login(e.ctx, &mautrix.ReqLogin{
+		Type:             mautrix.AuthTypePassword,
+		Identifier:       mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: user},
+		Password:         password,
+		StoreCredentials: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	helper, err := cryptohelper.NewCryptoHelper(client, []byte("member pickle key"), filepath.Join(t.TempDir(), "member-crypto.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := helper.Init(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	client.Crypto = helper
+	m := &memberClient{client: client, wake: make(chan struct{}, 1)}
+	client.Syncer.(mautrix.ExtensibleSyncer).OnEventType(event.EventMessage, func(ctx context.Context, evt *event.Event) {
+		if evt.Sender == client.UserID {
+			return
+		}
+		m.mu.Lock()
+		m.got = append(m.got, evt)
+		m.mu.Unlock()
+		select {
+		case m.wake <- struct{}{}:
+		default:
+		}
+	})
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		client.SyncWithContext(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		helper.Close()
+	})
+	return m
+}
+
+// next waits for the next decrypted message from someone else.
+func (m *memberClient) next(t *testing.T, ctx context.Context, seen int) *event.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for {
+		m.mu.Lock()
+		if len(m.got) > seen {
+			evt := m.got[seen]
+			m.mu.Unlock()
+			return evt
+		}
+		m.mu.Unlock()
+		select {
+		case <-m.wake:
+		case <-ctx.Done():
+			t.Fatal("no decrypted message arrived")
+		}
+	}
+}
+
+// encryptedEnv is an encrypted room with Ana, Bob and the bot, the bot
+// running with encryption, and Ana's own client.
+func encryptedEnv(t *testing.T) (*env, string, Config, *memberClient) {
+	e := newEnv(t)
+	e.hs.mu.Lock()
+	room := e.hs.createRoomLocked(e.ana, roomOpts{name: "Council", preset: "private_chat", invite: []string{e.bob, e.botID},
+		state: []fakeState{{typ: "m.room.encryption", content: map[string]any{"algorithm": "m.megolm.v1.aes-sha2"}}}})
+	for _, u := range []string{e.bob, e.botID} {
+		if err := e.hs.joinLocked(u, room); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.hs.mu.Unlock()
+	cfg := e.config()
+	cfg.Rooms = append(cfg.Rooms, room)
+	cfg.Encryption, cfg.CryptoDB, cfg.PickleKey = true, filepath.Join(t.TempDir(), "crypto.db"), "a long pickle key"
+	e.com.Rooms = append(e.com.Rooms, Platform+":"+room)
+	e.start(cfg)
+
+	ana := newMemberClient(t, e, e.ana, "ana-password")
+	// Her client shares the room key with the members it knows of: wait
+	// until it knows the room is encrypted and the bot is in it.
+	e.waitFor("Ana's client to know the room", func() bool {
+		enc, _ := ana.client.StateStore.IsEncrypted(e.ctx, id.RoomID(room))
+		return enc && ana.client.StateStore.IsInRoom(e.ctx, id.RoomID(room), id.UserID(e.botID))
+	})
+	return e, room, cfg, ana
+}
+
+// checkEncryptedReply reads the bot's answer in Ana's client: a notice in
+// reply to her command, pinging Bob, never sent in clear.
+func checkEncryptedReply(t *testing.T, e *env, room string, ana *memberClient, cmd id.EventID) {
+	t.Helper()
+	reply := ana.next(t, e.ctx, 0)
+	if reply.Type != event.EventMessage || reply.Mautrix.EventSource&event.SourceDecrypted == 0 {
+		t.Errorf("the reply is %s (source %v), want a decrypted message", reply.Type, reply.Mautrix.EventSource)
+	}
+	c := reply.Content.AsMessage()
+	if c.MsgType != event.MsgNotice || !strings.Contains(c.Body, "gave 2h to @Bob") {
+		t.Errorf("reply = %s %q, want a notice confirming the gift", c.MsgType, c.Body)
+	}
+	if c.RelatesTo.GetReplyTo() != cmd {
+		t.Errorf("reply answers %q, want Ana's command %q", c.RelatesTo.GetReplyTo(), cmd)
+	}
+	if c.Mentions == nil || !slices.Equal(c.Mentions.UserIDs, []id.UserID{id.UserID(e.bob)}) {
+		t.Errorf("reply mentions %v, want exactly Bob", c.Mentions)
+	}
+	for _, ev := range e.hs.eventsIn(room) {
+		if ev.Sender == e.botID && ev.Type == "m.room.message" {
+			t.Errorf("the bot wrote in clear in an encrypted room: %v", ev.Content)
+		}
+	}
+	if n := e.entries(); n != 1 {
+		t.Errorf("%d exchanges, want 1", n)
+	}
+}
+
+func (m *memberClient) sendCommand(t *testing.T, e *env, room, text string) id.EventID {
+	t.Helper()
+	resp, err := m.client.SendMessageEvent(e.ctx, id.RoomID(room), event.EventMessage, pillContent(text, e.displayNames, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evs := e.hs.eventsIn(room); evs[len(evs)-1].Type != "m.room.encrypted" {
+		t.Fatalf("Ana's command went out as %s, want m.room.encrypted", evs[len(evs)-1].Type)
+	}
+	return resp.EventID
+}
+
+// In an encrypted room, Ana's client encrypts a command; the bot decrypts
+// it, records it once and answers encrypted, and Ana's client reads the
+// answer.
+func TestEncryptedRoom(t *testing.T) {
+	e, room, _, ana := encryptedEnv(t)
+	cmd := ana.sendCommand(t, e, room, "!give 2h "+e.bob+" for the minutes")
+	checkEncryptedReply(t, e, room, ana, cmd)
+}
+
+// A command whose room key comes later (keys travel as to-device messages)
+// waits for it, across a restart, and is then handled once.
+func TestEncryptedCommandWaitsForItsKey(t *testing.T) {
+	e, room, cfg, ana := encryptedEnv(t)
+	e.hs.holdToDevice(e.botID, true)
+	cmd := ana.sendCommand(t, e, room, "!give 2h "+e.bob+" for the minutes")
+	e.waitFor("the bot to set the command aside", func() bool {
+		raw, _, _ := e.db.State(e.ctx, Platform, keyUndecrypted)
+		return strings.Contains(raw, string(cmd))
+	})
+	if e.hs.toDeviceWaiting(e.botID) == 0 {
+		t.Fatal("the room key is not waiting for the bot")
+	}
+	e.stopAll()
+	e.start(cfg)
+	e.hs.holdToDevice(e.botID, false)
+	checkEncryptedReply(t, e, room, ana, cmd)
+	e.waitFor("the waiting list to empty", func() bool {
+		raw, _, _ := e.db.State(e.ctx, Platform, keyUndecrypted)
+		return raw == "[]"
+	})
+}
+
+// The bot's private spaces are encrypted, and what it says there too.
+func TestPrivateSpaceIsEncrypted(t *testing.T) {
+	e, _, _, _ := encryptedEnv(t)
+	a := e.runs[0].a
+	room, err := a.CreatePrivateSpace(e.ctx, "Mediation 2", []bot.User{{ID: e.ana}, {ID: e.bob}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Send(e.ctx, bot.Target{Room: room}, bot.Reply{Text: "Welcome to the mediation"}); err != nil {
+		t.Fatal(err)
+	}
+	evs := e.hs.eventsIn(room)
+	if last := evs[len(evs)-1]; last.Sender != e.botID || last.Type != "m.room.encrypted" {
+		t.Errorf("the bot's first message in the space is %s from %s, want m.room.encrypted from the bot", last.Type, last.Sender)
+	}
+}

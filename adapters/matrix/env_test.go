@@ -1,0 +1,337 @@
+package matrix
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/ledger"
+)
+
+// env is one community room on a fake homeserver, with Ana, Bob and the
+// bot in it, a real ledger and a real core.
+type env struct {
+	t               *testing.T
+	ctx             context.Context
+	hs              *fakeHS
+	db              *ledger.DB
+	core            *bot.Bot
+	com             *bot.Community
+	ana, bob, botID string
+	room            string
+	botToken        string
+	cursor          int // the bot's messages already read
+	logs            *logBuffer
+	displayNames    map[string]string
+	adapterTunables func(*Adapter)
+	runs            []*running
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	hs := newFakeHS(t)
+	e := &env{t: t, ctx: ctx, hs: hs, logs: &logBuffer{t: t}}
+	e.ana = hs.addUser("ana", "Ana", "ana-password")
+	e.bob = hs.addUser("bob", "Bob", "bob-password")
+	e.botID = hs.addUser("entraide", "Entraide", "bot-password")
+	e.displayNames = map[string]string{e.ana: "Ana", e.bob: "Bob", e.botID: "Entraide"}
+	e.room = hs.createRoom(e.ana, "Garden", e.bob, e.botID)
+	e.botToken = hs.token(e.botID)
+	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e.db = db
+	e.com = &bot.Community{
+		Slug: "coop", Name: "Coop", Language: "en", Location: time.UTC,
+		Limits: bot.DefaultLimits(), UndoWindow: time.Minute,
+		Categories: bot.DefaultCategories(),
+		Moderators: []string{Platform + ":" + e.ana},
+		Rooms:      []string{Platform + ":" + e.room},
+	}
+	core, err := bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{e.com}, Logger: slog.New(e.logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.core = core
+	return e
+}
+
+// config is the bot's configuration against the fake.
+func (e *env) config() Config {
+	return Config{
+		Homeserver:     e.hs.URL(),
+		UserID:         e.botID,
+		AccessToken:    e.botToken,
+		DeviceName:     "Entraide",
+		Rooms:          []string{e.room},
+		AllowedServers: []string{"friends.org"},
+		HTTPClient:     e.hs.srv.Client(),
+	}
+}
+
+// running is an adapter whose Run is going on.
+type running struct {
+	a    *Adapter
+	stop func()
+}
+
+// start runs an adapter on cfg with e's ledger as its state store and
+// waits until it has synced once.
+func (e *env) start(cfg Config) *running {
+	e.t.Helper()
+	return e.startWith(cfg, e.db)
+}
+
+func (e *env) startWith(cfg Config, state StateStore) *running {
+	e.t.Helper()
+	a, err := New(cfg, state, slog.New(e.logs))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	fast(a)
+	if e.adapterTunables != nil {
+		e.adapterTunables(a)
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, e.core) }()
+	var once sync.Once
+	r := &running{a: a}
+	r.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					e.t.Errorf("Run: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				e.t.Error("the adapter did not stop within 10s of its context ending")
+			}
+			if err := a.Close(); err != nil {
+				e.t.Errorf("close: %v", err)
+			}
+		})
+	}
+	e.t.Cleanup(r.stop)
+	e.runs = append(e.runs, r)
+	e.waitFor("the first sync", func() bool {
+		_, ok, _ := state.State(e.ctx, Platform, keyNextBatch)
+		return ok
+	})
+	return r
+}
+
+// stopAll stops every adapter started so far.
+func (e *env) stopAll() {
+	for _, r := range e.runs {
+		r.stop()
+	}
+}
+
+// fast shortens the adapter's waits for tests.
+func fast(a *Adapter) {
+	a.syncTimeout = 200 * time.Millisecond
+	a.backoff = backoffPolicy{base: 5 * time.Millisecond, max: 50 * time.Millisecond}
+}
+
+// waitFor polls cond until it holds, failing the test after 10s.
+func (e *env) waitFor(what string, cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// say posts plain text as user.
+func (e *env) say(user, room, text string) string {
+	return e.hs.send(user, room, "m.room.message", map[string]any{"msgtype": "m.text", "body": text})
+}
+
+// sayPills posts text the way Element writes mentions: each Matrix ID in
+// text becomes a pill showing the display name, the body shows the name,
+// and m.mentions lists them.
+func (e *env) sayPills(user, room, text string, extra map[string]any) string {
+	return e.hs.send(user, room, "m.room.message", pillContent(text, e.displayNames, extra))
+}
+
+var testMXID = regexp.MustCompile(`@[a-z0-9._=\-]+:[a-z0-9.\-]+`)
+
+func pillContent(text string, names map[string]string, extra map[string]any) map[string]any {
+	var users []string
+	body := testMXID.ReplaceAllStringFunc(text, func(u string) string {
+		users = append(users, u)
+		return names[u]
+	})
+	var formatted strings.Builder
+	last := 0
+	for _, loc := range testMXID.FindAllStringIndex(text, -1) {
+		formatted.WriteString(html.EscapeString(text[last:loc[0]]))
+		u := text[loc[0]:loc[1]]
+		fmt.Fprintf(&formatted, `<a href="https://matrix.to/#/%s">%s</a>`, u, html.EscapeString(names[u]))
+		last = loc[1]
+	}
+	formatted.WriteString(html.EscapeString(text[last:]))
+	c := map[string]any{
+		"msgtype": "m.text", "body": body,
+		"format": "org.matrix.custom.html", "formatted_body": formatted.String(),
+		"m.mentions": map[string]any{"user_ids": users},
+	}
+	for k, v := range extra {
+		c[k] = v
+	}
+	return c
+}
+
+// inThread makes a message a thread reply to root.
+func inThread(root, replyTo string) map[string]any {
+	return map[string]any{"m.relates_to": map[string]any{
+		"rel_type": "m.thread", "event_id": root, "is_falling_back": true,
+		"m.in_reply_to": map[string]any{"event_id": replyTo},
+	}}
+}
+
+// next is the bot's next message (not a reaction) in room ("" for any).
+func (e *env) next(room string) *fakeEvent {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.ctx, 15*time.Second)
+	defer cancel()
+	ev, err := e.hs.next(ctx, &e.cursor, func(ev *fakeEvent) bool {
+		return ev.Sender == e.botID && ev.Type == "m.room.message" && (room == "" || ev.Room == room)
+	})
+	if err != nil {
+		e.t.Fatalf("no message from the bot: %v", err)
+	}
+	return ev
+}
+
+// entries is the number of exchanges in the ledger, after checking it.
+func (e *env) entries() int {
+	e.t.Helper()
+	rep, err := e.db.Verify(e.ctx)
+	if err != nil || !rep.OK() {
+		e.t.Fatalf("verify: %v %v", err, rep.Problems)
+	}
+	return rep.Exchanges
+}
+
+func (e *env) balance(user string) int64 {
+	e.t.Helper()
+	acct, _, err := e.db.Member(e.ctx, e.com.LedgerID(), ledger.Identity{Platform: Platform, UserID: user})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return acct.Balance
+}
+
+// body, relation and mentions read a message the bot sent.
+func body(ev *fakeEvent) string {
+	s, _ := ev.Content["body"].(string)
+	return s
+}
+
+func relatesTo(ev *fakeEvent) map[string]any {
+	m, _ := ev.Content["m.relates_to"].(map[string]any)
+	return m
+}
+
+func inReplyTo(ev *fakeEvent) string {
+	if r, ok := relatesTo(ev)["m.in_reply_to"].(map[string]any); ok {
+		s, _ := r["event_id"].(string)
+		return s
+	}
+	return ""
+}
+
+func threadOf(ev *fakeEvent) string {
+	r := relatesTo(ev)
+	if r["rel_type"] == "m.thread" {
+		s, _ := r["event_id"].(string)
+		return s
+	}
+	return ""
+}
+
+// pinged is m.mentions.user_ids; ok is false when m.mentions is missing.
+func pinged(ev *fakeEvent) (users []string, ok bool) {
+	m, ok := ev.Content["m.mentions"].(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	if m["room"] == true {
+		users = append(users, "@room")
+	}
+	list, _ := m["user_ids"].([]any)
+	for _, u := range list {
+		users = append(users, u.(string))
+	}
+	return users, true
+}
+
+// logBuffer is a slog handler that writes to the test log and keeps every
+// line, so a test can check what was (never) logged.
+type logBuffer struct {
+	t     testing.TB
+	mu    sync.Mutex
+	lines []string
+	attrs []slog.Attr
+	group string
+	root  *logBuffer
+}
+
+func (l *logBuffer) Enabled(context.Context, slog.Level) bool { return true }
+
+func (l *logBuffer) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", r.Level, r.Message)
+	for _, a := range l.attrs {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		return true
+	})
+	root := l
+	if l.root != nil {
+		root = l.root
+	}
+	root.mu.Lock()
+	root.lines = append(root.lines, b.String())
+	root.mu.Unlock()
+	if r.Level >= slog.LevelInfo {
+		root.t.Log(b.String())
+	}
+	return nil
+}
+
+func (l *logBuffer) WithAttrs(attrs []slog.Attr) slog.Handler {
+	root := l
+	if l.root != nil {
+		root = l.root
+	}
+	return &logBuffer{t: l.t, attrs: append(append([]slog.Attr(nil), l.attrs...), attrs...), root: root}
+}
+
+func (l *logBuffer) WithGroup(name string) slog.Handler { return l }
+
+func (l *logBuffer) all() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}

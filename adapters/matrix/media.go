@@ -1,0 +1,72 @@
+package matrix
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	_ "image/png" // image.DecodeConfig reads PNG sizes
+	"net/http"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/crypto/attachment"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/entraide/entraide/bot"
+)
+
+// SendFile implements bot.FileSender: the file goes to the media
+// repository, then into the room as m.image (a PNG, shown inline) or
+// m.file, with r.Text as its caption. In an encrypted room the file is
+// encrypted before upload, as Matrix clients expect.
+func (a *Adapter) SendFile(ctx context.Context, t bot.Target, r bot.Reply) (bot.MessageID, error) {
+	f := r.File
+	if f == nil {
+		return a.Send(ctx, t, r)
+	}
+	if err := a.waitReady(ctx); err != nil {
+		return "", err
+	}
+	room := id.RoomID(t.Room)
+	mime := f.MIME
+	if mime == "" {
+		mime = http.DetectContentType(f.Data)
+	}
+	c := &event.MessageEventContent{MsgType: event.MsgFile, Info: &event.FileInfo{MimeType: mime, Size: len(f.Data)}}
+	if mime == "image/png" {
+		c.MsgType = event.MsgImage
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(f.Data)); err == nil {
+			c.Info.Width, c.Info.Height = cfg.Width, cfg.Height
+		}
+	}
+	data, uploadMIME := f.Data, mime
+	var enc *attachment.EncryptedFile
+	if a.rooms.isEncrypted(ctx, a, room) {
+		enc = attachment.NewEncryptedFile()
+		data, uploadMIME = enc.Encrypt(f.Data), "application/octet-stream"
+	}
+	var up *mautrix.RespMediaUpload
+	// Uploading again after a failure at worst leaves an unused copy.
+	err := a.retry(ctx, opIdempotent, "upload", []any{"room", room, "file", f.Name}, func(ctx context.Context) error {
+		var err error
+		up, err = a.client.UploadMedia(ctx, mautrix.ReqUploadMedia{ContentBytes: data, ContentType: uploadMIME, FileName: f.Name})
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("matrix: upload %s: %w", f.Name, err)
+	}
+	if enc != nil {
+		c.File = &event.EncryptedFileInfo{EncryptedFile: *enc, URL: up.ContentURI.CUString()}
+	} else {
+		c.URL = up.ContentURI.CUString()
+	}
+	c.FileName = f.Name
+	caption := a.render(t, r.Text, r.Mentions)
+	c.Body, c.Mentions, c.RelatesTo = f.Name, caption.Mentions, caption.RelatesTo
+	if r.Text != "" {
+		c.Body, c.Format, c.FormattedBody = r.Text, caption.Format, caption.FormattedBody
+	}
+	evtID, err := a.post(ctx, room, event.EventMessage, c)
+	return bot.MessageID(evtID), err
+}
