@@ -120,6 +120,17 @@ type env struct {
 	communities []*bot.Community
 	db          *ledger.DB
 	log         *slog.Logger
+	closers     []func() error // run by close, before the ledger's
+}
+
+// close releases what the command opened, the ledger last.
+func (e *env) close() {
+	for _, c := range e.closers {
+		if err := c(); err != nil {
+			e.log.Warn("close", "err", err)
+		}
+	}
+	e.db.Close()
 }
 
 func (c *common) load(io stdio) (Config, []*bot.Community, *slog.Logger, error) {

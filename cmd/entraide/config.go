@@ -23,6 +23,7 @@ type Config struct {
 	Log         LogConfig         `yaml:"log"`
 	Communities []CommunityConfig `yaml:"communities"`
 	Console     ConsoleConfig     `yaml:"console"`
+	Matrix      MatrixConfig      `yaml:"matrix"`
 	Discord     DiscordConfig     `yaml:"discord"`
 }
 

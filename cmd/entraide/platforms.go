@@ -3,10 +3,30 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/entraide/entraide/adapters/discord"
+	"github.com/entraide/entraide/adapters/matrix"
 	"github.com/entraide/entraide/bot"
 )
+
+// MatrixConfig is config.yaml's matrix section. The adapter starts when the
+// homeserver and a token or password are set.
+type MatrixConfig struct {
+	Homeserver     string   `yaml:"homeserver"`
+	UserID         string   `yaml:"user_id"`
+	AccessToken    string   `yaml:"access_token"`
+	Password       string   `yaml:"password"`
+	DeviceName     string   `yaml:"device_name"`
+	AllowedServers []string `yaml:"allowed_servers"`
+	Encryption     bool     `yaml:"encryption"`
+	CryptoDB       string   `yaml:"crypto_db"`
+	PickleKey      string   `yaml:"pickle_key"`
+}
+
+func (m MatrixConfig) enabled() bool {
+	return m.Homeserver != "" && (m.AccessToken != "" || m.Password != "")
+}
 
 // DiscordConfig is config.yaml's discord section. The adapter starts when
 // the token is set.
@@ -20,12 +40,45 @@ type DiscordConfig struct {
 func (d DiscordConfig) enabled() bool { return d.Token != "" }
 
 // anyPlatform is true when some chat platform has credentials.
-func (cfg Config) anyPlatform() bool { return cfg.Discord.enabled() }
+func (cfg Config) anyPlatform() bool { return cfg.Discord.enabled() || cfg.Matrix.enabled() }
+
+// roomsOf lists the rooms the communities name on a platform ("matrix:!a:x"
+// gives "!a:x"); "platform:*" names none in particular.
+func (cfg Config) roomsOf(platform string) []string {
+	var out []string
+	for _, c := range cfg.Communities {
+		for _, r := range c.Rooms {
+			if room, ok := strings.CutPrefix(r, platform+":"); ok && room != "*" {
+				out = append(out, room)
+			}
+		}
+	}
+	return out
+}
 
 // platformAdapters builds the adapters whose credentials are configured;
 // none means the console chat.
 func (e *env) platformAdapters(ctx context.Context) ([]func(*bot.Bot) bot.Adapter, error) {
 	var out []func(*bot.Bot) bot.Adapter
+	if m := e.cfg.Matrix; m.enabled() {
+		a, err := matrix.New(matrix.Config{
+			Homeserver:     m.Homeserver,
+			UserID:         m.UserID,
+			AccessToken:    m.AccessToken,
+			Password:       m.Password,
+			DeviceName:     m.DeviceName,
+			Rooms:          e.cfg.roomsOf(matrix.Platform),
+			AllowedServers: m.AllowedServers,
+			Encryption:     m.Encryption,
+			CryptoDB:       m.CryptoDB,
+			PickleKey:      m.PickleKey,
+		}, e.db, e.log.With("platform", matrix.Platform))
+		if err != nil {
+			return nil, fmt.Errorf("config: matrix: %w", err)
+		}
+		e.closers = append(e.closers, a.Close)
+		out = append(out, func(*bot.Bot) bot.Adapter { return a })
+	}
 	if e.cfg.Discord.enabled() {
 		a, err := discord.New(discord.Config{
 			Token:          e.cfg.Discord.Token,

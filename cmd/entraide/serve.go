@@ -31,7 +31,7 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
-	defer e.db.Close()
+	defer e.close()
 	platforms, err := e.platformAdapters(ctx)
 	if err != nil {
 		return err
