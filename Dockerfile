@@ -5,8 +5,9 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-# go-sqlite3 needs cgo; the binary links glibc dynamically, like the runtime image.
-RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/entraide ./cmd/entraide
+# go-sqlite3 needs cgo; the binary links glibc dynamically, like the runtime
+# image. goolm is mautrix's pure-Go end-to-end encryption for Matrix.
+RUN CGO_ENABLED=1 go build -tags goolm -trimpath -ldflags="-s -w" -o /out/entraide ./cmd/entraide
 
 FROM debian:bookworm-slim
 RUN apt-get update \
