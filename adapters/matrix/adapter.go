@@ -25,9 +25,9 @@ import (
 
 // Adapter is one Matrix bot account. It implements bot.Adapter and the
 // optional bot.ButtonSender, bot.ThreadOpener, bot.PrivateSpaceCreator,
-// bot.FileSender and bot.Editor. It does not implement bot.PrivateSender:
-// Matrix has no message only one member of a room can see, so the core
-// answers in the room.
+// bot.FileSender, bot.Editor and bot.PrivateSender: Matrix has no message
+// only one member of a room can see, so private replies go to a direct
+// chat between the bot and the member.
 type Adapter struct {
 	cfg    Config
 	state  StateStore
@@ -43,6 +43,7 @@ type Adapter struct {
 	backoff       backoffPolicy
 	undecryptTTL  time.Duration // how long an event waits for its keys
 	shutdownGrace time.Duration // how long a started batch may outlive Run's ctx
+	dmRetryAfter  time.Duration // how long private replies go to the room after a direct chat could not be opened
 
 	txnPrefix string
 	txnSeq    atomic.Uint64
@@ -57,6 +58,7 @@ type Adapter struct {
 	rooms    roomCache
 	cards    cardCache
 	replyTo  aliasMap // reaction event → the message replies should answer
+	direct   directChats
 	pending  undecrypted
 	loggedIn bool // guarded by connectMu
 }
@@ -69,6 +71,7 @@ var (
 	_ bot.PrivateSpaceCreator = (*Adapter)(nil)
 	_ bot.FileSender          = (*Adapter)(nil)
 	_ bot.Editor              = (*Adapter)(nil)
+	_ bot.PrivateSender       = (*Adapter)(nil)
 )
 
 // New checks cfg and prepares the client; nothing touches the network
@@ -125,11 +128,13 @@ func New(cfg Config, state StateStore, log *slog.Logger) (*Adapter, error) {
 		backoff:       backoffPolicy{base: time.Second, max: 2 * time.Minute},
 		undecryptTTL:  time.Hour,
 		shutdownGrace: 5 * time.Second,
+		dmRetryAfter:  15 * time.Minute,
 		txnPrefix:     "entraide." + hex.EncodeToString(prefix[:]),
 		ready:         make(chan struct{}),
 		rooms:         newRoomCache(),
 		cards:         newCardCache(),
 		replyTo:       newAliasMap(),
+		direct:        newDirectChats(),
 	}, nil
 }
 

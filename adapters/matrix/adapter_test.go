@@ -86,9 +86,11 @@ func TestRestartHandlesMissedCommandsOnce(t *testing.T) {
 	second.stop()
 
 	e.start(e.config())
-	last := e.say(e.ana, e.room, "!balance")
-	if reply := e.next(e.room); inReplyTo(reply) != last {
-		t.Errorf("after a second restart the first reply answers %q (%q), want the new command %q", inReplyTo(reply), body(reply), last)
+	e.say(e.ana, e.room, "!balance")
+	// The balance is private: the first message the bot writes anywhere
+	// must be it, in Ana's direct chat, and no second answer to a gift.
+	if reply := e.nextPrivate(e.ana); !strings.Contains(body(reply), "Your balance: -3h") {
+		t.Errorf("after a second restart the first reply is %q, want Ana's balance", body(reply))
 	}
 	if n := e.entries(); n != 3 {
 		t.Errorf("%d exchanges after the second restart, want 3", n)
@@ -142,7 +144,7 @@ func TestRateLimitedSendIsRetriedInOrder(t *testing.T) {
 	r := e.start(e.config())
 	e.hs.fail(fault{method: "PUT", path: "/send/m.room.message/", times: 1, status: 429, retryAfter: 300 * time.Millisecond})
 
-	cmd := e.say(e.ana, e.room, "!balance")
+	cmd := e.sayPills(e.ana, e.room, "!give 1h "+e.bob, nil)
 	// While the answer waits out the rate limit, a second message is
 	// asked for in the same room; it must not overtake.
 	e.waitFor("the rate-limited send", func() bool {
@@ -154,8 +156,8 @@ func TestRateLimitedSendIsRetriedInOrder(t *testing.T) {
 		sent <- err
 	}()
 	first := e.next(e.room)
-	if inReplyTo(first) != cmd || !strings.Contains(body(first), "balance") {
-		t.Errorf("first message = %q in reply to %q, want the balance answering %q", body(first), inReplyTo(first), cmd)
+	if inReplyTo(first) != cmd || !strings.Contains(body(first), "gave 1h") {
+		t.Errorf("first message = %q in reply to %q, want the gift answering %q", body(first), inReplyTo(first), cmd)
 	}
 	if second := e.next(e.room); body(second) != "second" {
 		t.Errorf("second message = %q, want %q", body(second), "second")
@@ -190,9 +192,9 @@ func TestNetworkErrorsRecover(t *testing.T) {
 	if n := e.entries(); n != 1 {
 		t.Errorf("%d exchanges, want 1", n)
 	}
-	last := e.say(e.ana, e.room, "!balance")
-	if reply := e.next(e.room); inReplyTo(reply) != last {
-		t.Errorf("the next message answers %q (%q), want only one reply to the gift, then the balance", inReplyTo(reply), body(reply))
+	e.say(e.ana, e.room, "!balance")
+	if reply := e.next(""); !strings.Contains(body(reply), "Your balance") || !e.isDirectChat(reply.Room) {
+		t.Errorf("the next message is %q in %s, want only one reply to the gift, then the balance in Ana's direct chat", body(reply), reply.Room)
 	}
 }
 
@@ -213,9 +215,9 @@ func TestIgnoredMessages(t *testing.T) {
 	if ev := e.next(e.room); ev.ID != own {
 		t.Fatalf("the bot's first message is %q, want the one sent in its name", body(ev))
 	}
-	cmd := e.say(e.ana, e.room, "!balance")
-	if reply := e.next(e.room); inReplyTo(reply) != cmd {
-		t.Errorf("first reply %q answers %q, want the balance for %q", body(reply), inReplyTo(reply), cmd)
+	e.say(e.ana, e.room, "!balance")
+	if reply := e.nextPrivate(e.ana); !strings.Contains(body(reply), "Your balance") {
+		t.Errorf("first reply %q, want the balance", body(reply))
 	}
 	if n := e.entries(); n != 0 {
 		t.Errorf("%d exchanges, want none", n)
@@ -230,12 +232,16 @@ func TestCommandsAddressedToTheBot(t *testing.T) {
 		{"Entraide: give 1h " + e.bob + " for the jam", "gave 1h to @Bob"},
 		{e.botID + " give 1h " + e.bob + " for the bread", "gave 1h to @Bob"},
 		{"/give 1h " + e.bob + " for the slash", "gave 1h to @Bob"},
-		{e.botID + ": !balance", "Your balance: -3h"},
 	} {
 		cmd := e.sayPills(e.ana, e.room, c.text, nil)
 		if reply := e.next(e.room); inReplyTo(reply) != cmd || !strings.Contains(body(reply), c.want) {
 			t.Errorf("%q: reply %q answers %q, want %q answering %q", c.text, body(reply), inReplyTo(reply), c.want, cmd)
 		}
+	}
+	// A private answer goes to Ana's direct chat.
+	e.sayPills(e.ana, e.room, e.botID+": !balance", nil)
+	if reply := e.nextPrivate(e.ana); !strings.Contains(body(reply), "Your balance: -3h") {
+		t.Errorf("reply %q, want Ana's balance", body(reply))
 	}
 }
 
@@ -257,7 +263,7 @@ func TestBareDisplayNames(t *testing.T) {
 	}
 
 	e.say(e.ana, e.room, "!give 1h @bob for the bread")
-	reply := e.next(e.room)
+	reply := e.nextPrivate(e.ana)
 	if !strings.Contains(body(reply), "Several members are called @bob") || !strings.Contains(body(reply), e.bob) || !strings.Contains(body(reply), other) {
 		t.Errorf("reply %q, want the question naming %s and %s", body(reply), e.bob, other)
 	}
@@ -285,7 +291,7 @@ func TestTokenIsNeverLogged(t *testing.T) {
 	e.start(e.config())
 	e.hs.fail(fault{method: "PUT", path: "/send/", times: 1, status: 500})
 	e.say(e.ana, e.room, "!balance")
-	e.next(e.room)
+	e.nextPrivate(e.ana)
 	if strings.Contains(e.logs.all(), e.botToken) {
 		t.Error("the access token was logged")
 	}

@@ -4,6 +4,7 @@ package matrix
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -215,4 +216,98 @@ func TestPrivateSpaceIsEncrypted(t *testing.T) {
 	if last := evs[len(evs)-1]; last.Sender != e.botID || last.Type != "m.room.encrypted" {
 		t.Errorf("the bot's first message in the space is %s from %s, want m.room.encrypted from the bot", last.Type, last.Sender)
 	}
+}
+
+// With encryption on, the direct chat the bot opens for private replies is
+// encrypted, and Ana's client can read what the bot says there: the room
+// key was shared with her while she was still only invited. Her statement
+// goes there encrypted too.
+func TestDirectChatIsEncrypted(t *testing.T) {
+	e, room, _, ana := encryptedEnv(t)
+	ana.sendCommand(t, e, room, "!give 2h "+e.bob+" for the minutes")
+	ana.next(t, e.ctx, 0) // the gift is announced in the room
+	ana.sendCommand(t, e, room, "!balance")
+	var dm string
+	e.waitFor("the direct chat", func() bool {
+		rooms := e.hs.directRooms(e.botID)[e.ana]
+		if len(rooms) == 1 {
+			dm = rooms[0]
+		}
+		return dm != "" && len(botEventsIn(e, dm)) > 0
+	})
+	if enc := e.hs.stateContent(dm, "m.room.encryption", ""); enc["algorithm"] != "m.megolm.v1.aes-sha2" {
+		t.Errorf("the direct chat's encryption = %v, want megolm", enc)
+	}
+	if inv := e.hs.stateContent(dm, "m.room.member", e.ana); inv["membership"] != "invite" || inv["is_direct"] != true {
+		t.Errorf("Ana's membership = %v, want a direct invite", inv)
+	}
+	sent := botEventsIn(e, dm)[0]
+	if sent.Type != "m.room.encrypted" {
+		t.Fatalf("the bot wrote %s in the direct chat, want m.room.encrypted", sent.Type)
+	}
+	if n := len(botEventsIn(e, room)); n != 1 {
+		t.Errorf("the bot wrote %d messages in the community room, want only the gift's", n)
+	}
+	var dec *event.Event
+	e.waitFor("Ana's client to decrypt the reply", func() bool {
+		var err error
+		dec, err = ana.client.Crypto.Decrypt(e.ctx, wireEvent(t, sent))
+		return err == nil
+	})
+	if c := dec.Content.AsMessage(); c.MsgType != event.MsgNotice || !strings.Contains(c.Body, "Your balance: -2h") {
+		t.Errorf("decrypted reply = %s %q, want a notice with Ana's balance", c.MsgType, c.Body)
+	}
+
+	ana.sendCommand(t, e, room, "!export")
+	e.waitFor("the statement", func() bool { return len(botEventsIn(e, dm)) > 1 })
+	file := botEventsIn(e, dm)[1]
+	if file.Type != "m.room.encrypted" {
+		t.Errorf("the statement went out as %s, want m.room.encrypted", file.Type)
+	}
+	e.waitFor("Ana's client to decrypt the statement", func() bool {
+		var err error
+		dec, err = ana.client.Crypto.Decrypt(e.ctx, wireEvent(t, file))
+		return err == nil
+	})
+	c := dec.Content.AsMessage()
+	if c.MsgType != event.MsgFile || c.File == nil || c.URL != "" {
+		t.Fatalf("decrypted statement = %s (file %v, url %q), want an encrypted m.file", c.MsgType, c.File, c.URL)
+	}
+	m, ok := e.hs.mediaFor(string(c.File.URL))
+	if !ok {
+		t.Fatal("the statement is not in the media repository")
+	}
+	csv, err := c.File.Decrypt(m.data)
+	if err != nil || !strings.HasPrefix(string(csv), "id,") || !strings.Contains(string(csv), "120") {
+		t.Errorf("decrypted statement %q (%v), want the CSV with the 2h gift", csv, err)
+	}
+}
+
+// botEventsIn lists what the bot sent in room (reactions and state aside).
+func botEventsIn(e *env, room string) []*fakeEvent {
+	var out []*fakeEvent
+	for _, ev := range e.hs.eventsIn(room) {
+		if ev.Sender == e.botID && ev.StateKey == nil && (ev.Type == "m.room.message" || ev.Type == "m.room.encrypted") {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// wireEvent is ev as a client receives it.
+func wireEvent(t *testing.T, ev *fakeEvent) *event.Event {
+	t.Helper()
+	data, err := json.Marshal(ev.wire(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evt event.Event
+	if err := json.Unmarshal(data, &evt); err != nil {
+		t.Fatal(err)
+	}
+	evt.Type.Class = event.MessageEventType
+	if err := evt.Content.ParseRaw(evt.Type); err != nil {
+		t.Fatal(err)
+	}
+	return &evt
 }

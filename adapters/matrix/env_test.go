@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -217,6 +218,45 @@ func (e *env) next(room string) *fakeEvent {
 	})
 	if err != nil {
 		e.t.Fatalf("no message from the bot: %v", err)
+	}
+	return ev
+}
+
+// isDirectChat tells whether room is a direct chat, as Element sees it:
+// the bot's m.direct lists it for a member, and the bot and that member
+// are the only ones in it.
+func (e *env) isDirectChat(room string) bool {
+	for user, rooms := range e.hs.directRooms(e.botID) {
+		if !slices.Contains(rooms, room) {
+			continue
+		}
+		members := e.hs.members(room)
+		slices.Sort(members)
+		want := []string{user, e.botID}
+		slices.Sort(want)
+		return slices.Equal(members, want)
+	}
+	return false
+}
+
+// directChat is the room the bot's m.direct lists as its direct chat with
+// user, failing the test unless there is exactly one.
+func (e *env) directChat(user string) string {
+	e.t.Helper()
+	rooms := e.hs.directRooms(e.botID)[user]
+	if len(rooms) != 1 {
+		e.t.Fatalf("the bot's m.direct lists %v for %s, want one direct chat", rooms, user)
+	}
+	return rooms[0]
+}
+
+// nextPrivate is the bot's next message, which must be in its direct chat
+// with user.
+func (e *env) nextPrivate(user string) *fakeEvent {
+	e.t.Helper()
+	ev := e.next("")
+	if ev.Room == e.room || !e.isDirectChat(ev.Room) || !slices.Contains(e.hs.members(ev.Room), user) {
+		e.t.Fatalf("the bot's message %q went to %s, want its direct chat with %s", body(ev), ev.Room, user)
 	}
 	return ev
 }

@@ -53,6 +53,11 @@ type fakeHS struct {
 	// heldToDevice users get no to-device messages until released, as when
 	// a room key travels slower than the message it opens.
 	heldToDevice map[string]bool
+	// accountData is each user's global account data (m.direct…), by type.
+	accountData map[string]map[string]json.RawMessage
+	// refuseInvites are users whose server turns invitations down: a
+	// createRoom inviting them fails.
+	refuseInvites map[string]bool
 }
 
 type fakeUser struct{ id, display, password string }
@@ -128,6 +133,7 @@ func newFakeHS(t testing.TB) *fakeHS {
 		otks:         map[string]map[string]map[string]json.RawMessage{},
 		toDevice:     map[string]map[string][]fakeToDevice{},
 		heldToDevice: map[string]bool{},
+		accountData:  map[string]map[string]json.RawMessage{}, refuseInvites: map[string]bool{},
 	}
 	hs.srv = httptest.NewServer(hs.routes())
 	t.Cleanup(func() {
@@ -204,10 +210,8 @@ func (hs *fakeHS) routes() http.Handler {
 	authed("POST "+c+"/keys/signatures/upload", func(w http.ResponseWriter, r *http.Request, s fakeSession) {
 		writeJSON(w, map[string]any{"failures": map[string]any{}})
 	})
-	authed("PUT "+c+"/user/{user}/account_data/{type}", func(w http.ResponseWriter, r *http.Request, s fakeSession) { writeJSON(w, map[string]any{}) })
-	authed("GET "+c+"/user/{user}/account_data/{type}", func(w http.ResponseWriter, r *http.Request, s fakeSession) {
-		writeErr(w, http.StatusNotFound, "M_NOT_FOUND", "Account data not found")
-	})
+	authed("PUT "+c+"/user/{user}/account_data/{type}", hs.handlePutAccountData)
+	authed("GET "+c+"/user/{user}/account_data/{type}", hs.handleGetAccountData)
 	open("/", func(w http.ResponseWriter, r *http.Request) {
 		hs.t.Logf("fake homeserver: unhandled %s %s", r.Method, r.URL.Path)
 		writeErr(w, http.StatusNotFound, "M_UNRECOGNIZED", "Unrecognized request")
@@ -782,6 +786,12 @@ func (hs *fakeHS) handleCreateRoom(w http.ResponseWriter, r *http.Request, s fak
 	}
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
+	for _, u := range req.Invite {
+		if hs.refuseInvites[u] {
+			writeErr(w, http.StatusForbidden, "M_FORBIDDEN", "Invite refused by the remote server")
+			return
+		}
+	}
 	opts := roomOpts{name: req.Name, preset: req.Preset, invite: req.Invite, direct: req.IsDirect, powerLevels: req.PowerLevels}
 	for _, st := range req.InitialState {
 		opts.state = append(opts.state, fakeState{st.Type, st.StateKey, st.Content})
@@ -816,6 +826,13 @@ func (hs *fakeHS) createRoomLocked(creator string, o roomOpts) string {
 		"events": map[string]any{"m.room.name": 50, "m.room.power_levels": 100, "m.room.history_visibility": 100,
 			"m.room.canonical_alias": 50, "m.room.avatar": 50, "m.room.tombstone": 100, "m.room.server_acl": 100, "m.room.encryption": 100},
 		"events_default": 0, "state_default": 50, "ban": 50, "kick": 50, "redact": 50, "invite": 0,
+	}
+	if o.preset == "trusted_private_chat" {
+		// As on Synapse: every invitee is an admin, as the creator is.
+		users := pl["users"].(map[string]any)
+		for _, u := range o.invite {
+			users[u] = 100
+		}
 	}
 	maps.Copy(pl, o.powerLevels)
 	st("m.room.power_levels", empty, roundTrip(pl))
@@ -1024,6 +1041,43 @@ func (hs *fakeHS) handleUpload(w http.ResponseWriter, r *http.Request, s fakeSes
 	mxc := "mxc://" + hs.name + "/" + hs.nextID("media")
 	hs.media[mxc] = fakeMedia{data: data, mime: r.Header.Get("Content-Type"), name: r.URL.Query().Get("filename")}
 	writeJSON(w, map[string]any{"content_uri": mxc})
+}
+
+// ---- account data ----
+
+func (hs *fakeHS) handlePutAccountData(w http.ResponseWriter, r *http.Request, s fakeSession) {
+	var content json.RawMessage
+	if err := readBody(r, &content); err != nil || len(content) == 0 || content[0] != '{' {
+		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", "Content must be a JSON object")
+		return
+	}
+	if r.PathValue("user") != s.user {
+		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", "Cannot add account data for other users.")
+		return
+	}
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if hs.accountData[s.user] == nil {
+		hs.accountData[s.user] = map[string]json.RawMessage{}
+	}
+	hs.accountData[s.user][r.PathValue("type")] = content
+	writeJSON(w, map[string]any{})
+}
+
+func (hs *fakeHS) handleGetAccountData(w http.ResponseWriter, r *http.Request, s fakeSession) {
+	if r.PathValue("user") != s.user {
+		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", "Cannot get account data for other users.")
+		return
+	}
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	content, ok := hs.accountData[s.user][r.PathValue("type")]
+	if !ok {
+		writeErr(w, http.StatusNotFound, "M_NOT_FOUND", "Account data not found")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(content)
 }
 
 // ---- end-to-end encryption: keys and to-device messages ----
@@ -1273,6 +1327,56 @@ func (hs *fakeHS) toDeviceWaiting(user string) int {
 		}
 	}
 	return n
+}
+
+// directRooms is user's m.direct account data: the rooms listed as direct
+// chats, by the other party.
+func (hs *fakeHS) directRooms(user string) map[string][]string {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	out := map[string][]string{}
+	if raw, ok := hs.accountData[user]["m.direct"]; ok {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			hs.t.Errorf("m.direct of %s is not a map of room lists: %s", user, raw)
+		}
+	}
+	return out
+}
+
+// setDirectRooms writes user's m.direct, as another of their clients would.
+func (hs *fakeHS) setDirectRooms(user string, rooms map[string][]string) {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	data, _ := json.Marshal(rooms)
+	if hs.accountData[user] == nil {
+		hs.accountData[user] = map[string]json.RawMessage{}
+	}
+	hs.accountData[user]["m.direct"] = data
+}
+
+// refuseInvitesTo makes user's server turn down invitations.
+func (hs *fakeHS) refuseInvitesTo(user string) {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	hs.refuseInvites[user] = true
+}
+
+// leave makes user leave a room, as their client would.
+func (hs *fakeHS) leave(user, rid string) {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	key := user
+	hs.appendEvent(rid, "m.room.member", user, &key, map[string]any{"membership": "leave"})
+}
+
+// join makes an invited user join a room.
+func (hs *fakeHS) join(user, rid string) {
+	hs.mu.Lock()
+	err := hs.joinLocked(user, rid)
+	hs.mu.Unlock()
+	if err != nil {
+		hs.t.Fatal(err)
+	}
 }
 
 // fail injects a fault.

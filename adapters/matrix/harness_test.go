@@ -76,10 +76,11 @@ func (h *harness) SpaceMembers(ctx context.Context, room string) ([]string, erro
 	return out, nil
 }
 
-// Next reads the bot's next message as a client renders it: its body, its
-// thread (a thread's root belongs to it), who m.mentions pings, its file,
-// and its buttons: the choices stored for it, each of which the bot must
-// have put under the message as a reaction.
+// Next reads the bot's next message, in any room, as a client renders it:
+// its body, its thread (a thread's root belongs to it), whether it is
+// private (posted in a direct chat between the bot and one member), who
+// m.mentions pings, its file, and its buttons: the choices stored for it,
+// each of which the bot must have put under the message as a reaction.
 func (h *harness) Next(ctx context.Context) (adaptertest.Posted, error) {
 	ev, err := h.e.hs.next(ctx, &h.cursor, func(ev *fakeEvent) bool {
 		return ev.Sender == h.e.botID && ev.Type == "m.room.message"
@@ -87,7 +88,7 @@ func (h *harness) Next(ctx context.Context) (adaptertest.Posted, error) {
 	if err != nil {
 		return adaptertest.Posted{}, err
 	}
-	p := adaptertest.Posted{Text: body(ev), Thread: threadOf(ev)}
+	p := adaptertest.Posted{Text: body(ev), Thread: threadOf(ev), Private: h.e.isDirectChat(ev.Room)}
 	reactions := map[string]bool{}
 	for _, other := range h.e.hs.eventsIn(ev.Room) {
 		rel, _ := other.Content["m.relates_to"].(map[string]any)

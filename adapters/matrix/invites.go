@@ -44,6 +44,15 @@ func (a *Adapter) handleInvite(ctx context.Context, inbox bot.Inbox, room id.Roo
 			if err := a.rooms.markDirect(ctx, a, room); err != nil {
 				return fmt.Errorf("matrix: remember the direct chat %s: %w", room, err)
 			}
+			// As Element does on accepting a direct chat: list it in
+			// m.direct, so the member's private replies come here rather
+			// than to a second chat the bot would open.
+			if err := a.addDirectChat(ctx, inviter, room); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				log.Warn("cannot list the direct chat in the bot's m.direct", "err", err)
+			}
 		}
 		log.Info("joined on invitation")
 		return nil

@@ -19,14 +19,26 @@ import (
 // SendFile implements bot.FileSender: the file goes to the media
 // repository, then into the room as m.image (a PNG, shown inline) or
 // m.file, with r.Text as its caption. In an encrypted room the file is
-// encrypted before upload, as Matrix clients expect.
+// encrypted before upload, as Matrix clients expect. A private file (a
+// member's statement) goes to the member's direct chat, as SendPrivate
+// does.
 func (a *Adapter) SendFile(ctx context.Context, t bot.Target, r bot.Reply) (bot.MessageID, error) {
 	f := r.File
 	if f == nil {
+		if r.Private {
+			return a.SendPrivate(ctx, t, r)
+		}
 		return a.Send(ctx, t, r)
 	}
 	if err := a.waitReady(ctx); err != nil {
 		return "", err
+	}
+	if r.Private {
+		pt, err := a.privateTarget(ctx, t)
+		if err != nil {
+			return "", err
+		}
+		t = pt
 	}
 	room := id.RoomID(t.Room)
 	mime := f.MIME
