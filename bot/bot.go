@@ -33,6 +33,7 @@ type Ledger interface {
 	Link(ctx context.Context, req ledger.LinkRequest) (*ledger.LinkResult, error)
 	Unlink(ctx context.Context, req ledger.UnlinkRequest) (*ledger.LinkResult, error)
 	DecisionLedger
+	GroupLedger
 }
 
 // Options configure a Bot.
@@ -60,6 +61,7 @@ type Bot struct {
 	adapters   map[string]Adapter         // by platform, for proactive sends (Attach)
 	tickMu     sync.Mutex                 // one Tick (or outcome announcement) at a time
 	waiting    map[ledger.ProposalID]bool // outcomes said to wait for an adapter (under tickMu)
+	groups     groupState                 // reminders and newsletters (groups.go)
 }
 
 // New validates the communities, makes sure each exists in the ledger, and
@@ -99,6 +101,9 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		}
 		seen[c.Slug] = true
 		if c.id, err = opts.Ledger.EnsureCommunity(ctx, c.Slug); err != nil {
+			return nil, fmt.Errorf("community %q: %w", c.Slug, err)
+		}
+		if err := b.ensureGroups(ctx, c); err != nil {
 			return nil, fmt.Errorf("community %q: %w", c.Slug, err)
 		}
 	}

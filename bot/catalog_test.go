@@ -64,6 +64,11 @@ func TestCatalogsRender(t *testing.T) {
 		"Waiting", "Responded", "Quorum", "Kind", "Resolution", "Actor", "Next", "Weekday", "Day", "Month", "Time", "Count"} {
 		data[k] = "X" + k
 	}
+	// Groups, reminders and the newsletter (messages_groups.go).
+	for _, k := range []string{"Where", "Join", "Remind", "Group", "Zone", "Pings", "Now", "When", "Late", "Due", "First", "Last",
+		"Skipped", "Hours", "Opened", "Closed", "Open", "Weeks", "Room", "Approve", "Reject", "OptIn", "OptOut"} {
+		data[k] = "X" + k
+	}
 	for _, lang := range Languages() {
 		tr := c.In(lang)
 		plurals := pluralIDs(t, lang)

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -82,6 +83,7 @@ func (b *Bot) commandTree() []*Command {
 		{Name: "propose", Aliases: []string{"proposer"}, Usage: msgUsagePropose, Summary: msgSummaryPropose, Run: cmdPropose, Options: []Option{
 			{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionProposalText, Kind: OptionText, Required: true},
 			{Name: "deadline", Names: map[string]string{"fr": "echeance"}, Description: msgOptionDeadline, Kind: OptionText, Prefix: "until "},
+			{Name: "group", Names: map[string]string{"fr": "groupe"}, Description: msgOptionProposalGroup, Kind: OptionText, Prefix: "group:"},
 		}},
 		{Name: "consent", Aliases: []string{"consens", "consentir"}, Usage: msgUsageConsent, Summary: msgSummaryConsent, Run: cmdConsent, Options: []Option{number}},
 		{Name: "concern", Aliases: []string{"reserve", "réserve"}, Usage: msgUsageConcern, Summary: msgSummaryConcern, Run: cmdConcern, Options: []Option{number,
@@ -109,6 +111,7 @@ func (b *Bot) commandTree() []*Command {
 			{Name: "command", Names: map[string]string{"fr": "commande"}, Description: msgOptionCommand, Kind: OptionText},
 		}},
 	}
+	tree = slices.Insert(tree, len(tree)-1, b.groupCommands()...) // before /help
 	var link func(parent *Command, cs []*Command)
 	link = func(parent *Command, cs []*Command) {
 		for _, c := range cs {

@@ -58,6 +58,9 @@ type Community struct {
 	RateLimit RateLimit
 	// Decisions set the default deadline and the quorum of proposals.
 	Decisions Decisions
+	// Groups are the working groups config.yaml declares, the reminders'
+	// grace period and the newsletter's schedule (groups.go).
+	Groups GroupSettings
 
 	id ledger.CommunityID
 }

@@ -92,13 +92,20 @@ func (r *request) decisionRefusal(err error, n int) error {
 		}
 		data["Count"] = len(p.Eligible)
 		data["Date"] = shortDateTime(r.tr, p.OpenedAt, r.com.Location)
+		if p.Group != 0 {
+			data["Group"] = p.GroupName
+			return refuse(msgDecisionGroupNotEligible, data)
+		}
 		return refuse(msgDecisionNotEligible, data)
 	}
 	return err
 }
 
 func cmdPropose(r *request) error {
-	text := r.textAfter(0)
+	group, text, err := r.proposalGroup(r.textAfter(0)) // "… group:garden" (groups.go)
+	if err != nil {
+		return err
+	}
 	fields := strings.Fields(text)
 	if len(fields) == 0 {
 		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsagePropose, nil)})
@@ -124,7 +131,7 @@ func cmdPropose(r *request) error {
 	rec, err := r.bot.ledger.Propose(r.ctx, ledger.ProposeRequest{
 		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Room: r.msg.Room,
 		Text: text, Deadline: deadline, DeadlineInput: input,
-		QuorumCount: r.com.Decisions.Quorum.Count, QuorumPercent: r.com.Decisions.Quorum.Percent,
+		QuorumCount: r.com.Decisions.Quorum.Count, QuorumPercent: r.com.Decisions.Quorum.Percent, Group: group.ID,
 	})
 	if ledger.ErrorCode(err) == ledger.EDEADLINE {
 		data := map[string]any{"Input": input, "Deadline": dayTime(r.tr, deadline, r.com.Location), "Max": int(ledger.MaxDeadlineAhead.Hours() / 24)}

@@ -92,6 +92,7 @@ func (b *Bot) card(tr Tr, com *Community, p ledger.Proposal) Reply {
 	default:
 		lines = append(lines, tr.S(msgDecisionCardNotAdopted, data))
 	}
+	lines = append(lines, groupCardLine(tr, p)...) // a group's proposal (groups.go)
 	t := p.Tally()
 	lines = append(lines, whoLine(tr, msgDecisionWhoConsent, t.Consent, false)...)
 	lines = append(lines, whoLine(tr, msgDecisionWhoConcern, t.Concern, true)...)

@@ -15,6 +15,7 @@ type giveArgs struct {
 	recipients []Mention
 	note       string
 	category   string // category ID, or "" for none
+	group      string // working group named by "group:garden", or ""
 }
 
 // noteWords start the note: "/give 2h @ana for the garden".
@@ -37,6 +38,13 @@ func parseGiveArgs(args []string, mentions []Mention, com *Community, lang strin
 	var amount, note []string
 	inNote := false
 	for i, tok := range args {
+		if name, ok := groupToken(tok); ok {
+			if g.group != "" && g.group != name {
+				return g, refuse(msgGiveTwoGroups, nil)
+			}
+			g.group = name
+			continue
+		}
 		if strings.HasPrefix(tok, "#") && len(tok) > 1 {
 			if cat, ok := com.category(tok[1:]); ok {
 				if g.category != "" && g.category != cat.ID {
@@ -140,6 +148,10 @@ func give(r *request, fromCommons bool) error {
 		seen[m.User.ID] = true
 		recipients = append(recipients, ledger.Identity{Platform: r.msg.Platform, UserID: m.User.ID, Name: m.User.Name})
 	}
+	group, err := r.giveGroup(g.group)
+	if err != nil {
+		return err
+	}
 	receipt, err := r.bot.ledger.Give(r.ctx, ledger.GiveRequest{
 		Community:   r.com.id,
 		Key:         r.key(),
@@ -151,6 +163,7 @@ func give(r *request, fromCommons bool) error {
 		Category:    g.category,
 		Note:        g.note,
 		Limits:      r.com.Limits,
+		Group:       group.ID,
 	})
 	if err != nil {
 		return err
@@ -167,7 +180,7 @@ func give(r *request, fromCommons bool) error {
 		"Amount":     FormatMinutes(g.minutes),
 		"Total":      FormatMinutes(g.minutes * int64(len(names))),
 		"Recipients": r.tr.List(names),
-		"Details":    exchangeDetails(r.tr, r.com, g.category, g.note),
+		"Details":    exchangeDetails(r.tr, r.com, g.category, g.note) + groupDetail(group),
 		"Entries":    entryList(r.tr, receipt.Exchanges),
 		"Balance":    signed(receipt.ActorBalance),
 		"Commons":    signed(receipt.CommonsBalance),

@@ -84,6 +84,9 @@ func (b *Bot) Tick(ctx context.Context) error {
 			}
 		}
 	}
+	if err := b.tickGroups(ctx); err != nil { // reminders and newsletters (reminders.go)
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -135,6 +135,9 @@ type Proposal struct {
 	ClosedAt  time.Time
 	Outcome   Outcome
 	ClosedBy  *Voter // nil when it closed at its deadline (or is open)
+	// Group is the working group that decides it, 0 for the community.
+	Group     GroupID
+	GroupName string
 
 	RemindedAt  time.Time
 	AnnouncedAt time.Time
@@ -324,6 +327,9 @@ type ProposeRequest struct {
 	// members (rounded up) when QuorumPercent is set; zero for none.
 	QuorumCount   int
 	QuorumPercent int
+	// Group limits the proposal to a working group: its members when it
+	// opens are the eligible voters. 0 for the whole community.
+	Group GroupID
 }
 
 // Propose opens proposal #N with the community's members as its eligible
@@ -342,6 +348,9 @@ func (db *DB) Propose(ctx context.Context, req ProposeRequest) (*DecisionReceipt
 		return nil, errorf(EINVALID, "quorum %d or %d%%", req.QuorumCount, req.QuorumPercent)
 	}
 	fp := fingerprint(OpPropose, req.Community, req.Actor, req.Room, text, req.DeadlineInput)
+	if req.Group != 0 {
+		fp = fingerprint(fp, req.Group)
+	}
 	return db.decide(ctx, req.Key, fp, OpPropose, func(tx *Tx, rec *DecisionReceipt) (int64, ProposalID, error) {
 		if !req.Deadline.After(tx.now) || req.Deadline.Sub(tx.now) > MaxDeadlineAhead {
 			return 0, 0, errorf(EDEADLINE, "deadline %s is out of range", req.Deadline)
@@ -355,25 +364,36 @@ func (db *DB) Propose(ctx context.Context, req ProposeRequest) (*DecisionReceipt
 			req.Community).Scan(&number); err != nil {
 			return 0, 0, err
 		}
+		where, whereArgs := eligibleWhere, []any{req.Community}
+		if req.Group != 0 {
+			if err := checkGroup(ctx, tx, req.Community, req.Group); err != nil {
+				return 0, 0, err
+			}
+			where, whereArgs = groupEligibleWhere, []any{req.Community, req.Group}
+		}
 		var eligible int
-		if err := tx.QueryRowContext(ctx, eligibleCount, req.Community).Scan(&eligible); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM accounts a WHERE "+where, whereArgs...).Scan(&eligible); err != nil {
 			return 0, 0, err
 		}
 		quorum := req.QuorumCount
 		if req.QuorumPercent > 0 {
 			quorum = (req.QuorumPercent*eligible + 99) / 100
 		}
+		var group any
+		if req.Group != 0 {
+			group = req.Group
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO proposals
-			(community_id, number, proposer_id, platform, room, deadline, quorum, opened_at, idem_key)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			req.Community, number, actor.ID, req.Source, req.Room, req.Deadline.Unix(), quorum, tx.now.Unix(), req.Key)
+			(community_id, number, proposer_id, platform, room, deadline, quorum, opened_at, idem_key, group_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			req.Community, number, actor.ID, req.Source, req.Room, req.Deadline.Unix(), quorum, tx.now.Unix(), req.Key, group)
 		if err != nil {
 			return 0, 0, fmt.Errorf("ledger: insert proposal: %w", err)
 		}
 		n, _ := res.LastInsertId()
 		pid := ProposalID(n)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO proposal_eligible (proposal_id, account_id)
-			SELECT ?, a.id FROM accounts a WHERE `+eligibleWhere, pid, req.Community); err != nil {
+			SELECT ?, a.id FROM accounts a WHERE `+where, append([]any{pid}, whereArgs...)...); err != nil {
 			return 0, 0, fmt.Errorf("ledger: eligibility snapshot: %w", err)
 		}
 		op, err := insertDecisionOp(ctx, tx, req.Community, req.Key, fp, OpPropose, pid, actor.ID, req.Source)
@@ -394,6 +414,8 @@ const (
 	eligibleWhere = `a.community_id = ? AND a.kind = 'member'
 		AND EXISTS (SELECT 1 FROM identities i WHERE i.account_id = a.id)`
 	eligibleCount = "SELECT COUNT(*) FROM accounts a WHERE " + eligibleWhere
+	// groupEligibleWhere: the eligible members who are in a group.
+	groupEligibleWhere = eligibleWhere + " AND a.id IN (SELECT account_id FROM group_members WHERE group_id = ?)"
 )
 
 // RespondRequest records a member's response to proposal #Number.
@@ -963,11 +985,13 @@ func loadProposal(ctx context.Context, q queryer, id ProposalID) (Proposal, erro
 	var outcome, closedByName, closedByUser sql.NullString
 	err := q.QueryRowContext(ctx, `SELECT p.id, p.community_id, p.number, p.proposer_id, pa.display_name, `+fmt.Sprintf(userOn, "p.proposer_id")+`,
 		p.platform, p.room, p.thread, p.card, p.deadline, p.opened_at, p.quorum, p.closed_at, p.outcome,
-		p.closed_by, ca.display_name, `+fmt.Sprintf(userOn, "p.closed_by")+`, p.reminded_at, p.announced_at
+		p.closed_by, ca.display_name, `+fmt.Sprintf(userOn, "p.closed_by")+`, p.reminded_at, p.announced_at,
+		COALESCE(p.group_id, 0), COALESCE(g.name, '')
 		FROM proposals p JOIN accounts pa ON pa.id = p.proposer_id LEFT JOIN accounts ca ON ca.id = p.closed_by
+		LEFT JOIN groups g ON g.id = p.group_id
 		WHERE p.id = ?`, id).Scan(&p.ID, &p.Community, &p.Number, &p.Proposer.Account, &p.Proposer.Name, &p.Proposer.UserID,
 		&p.Platform, &p.Room, &p.Thread, &p.Card, &deadline, &opened, &p.Quorum, &closed, &outcome,
-		&closedBy, &closedByName, &closedByUser, &reminded, &announced)
+		&closedBy, &closedByName, &closedByUser, &reminded, &announced, &p.Group, &p.GroupName)
 	if err != nil {
 		return Proposal{}, fmt.Errorf("ledger: load proposal %d: %w", id, err)
 	}

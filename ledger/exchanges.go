@@ -26,6 +26,8 @@ type GiveRequest struct {
 	Category    string
 	Note        string
 	Limits      Limits
+	// Group is the working group the time was given for, 0 for none.
+	Group GroupID
 }
 
 // Give records a gift to one or more members as one operation: all of it or
@@ -37,6 +39,10 @@ func (db *DB) Give(ctx context.Context, req GiveRequest) (*Receipt, error) {
 		return nil, err
 	}
 	fp := fingerprint(req.kind(), req.Community, req.Actor, req.FromCommons, req.Recipients, req.Minutes, req.Category, req.Note)
+	if req.Group != 0 {
+		// Only then, so that gifts recorded before groups keep their fingerprint.
+		fp = fingerprint(fp, req.Group)
+	}
 
 	return db.record(ctx, req.Key, fp, func(tx *Tx) (OperationID, AccountID, error) { return giveTx(ctx, tx, fp, req) })
 }
@@ -125,6 +131,11 @@ func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (OperationI
 		return 0, 0, &LimitError{Kind: LimitMaxAmount, Limit: req.Limits.MaxAmount, Amount: req.Minutes}
 	}
 
+	if req.Group != 0 {
+		if err := checkGroup(ctx, tx, req.Community, req.Group); err != nil {
+			return 0, 0, err
+		}
+	}
 	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
 	if err != nil {
 		return 0, 0, err
@@ -180,7 +191,7 @@ func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (OperationI
 		return 0, 0, err
 	}
 	for _, a := range to {
-		if err := insertExchange(ctx, tx, op, req.Community, from.ID, a.ID, req.Minutes, req.Category, req.Note, actor.ID, req.Source, 0, ""); err != nil {
+		if err := insertGroupExchange(ctx, tx, op, req.Community, from.ID, a.ID, req.Minutes, req.Category, req.Note, actor.ID, req.Source, 0, "", req.Group); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -348,14 +359,23 @@ func insertOperation(ctx context.Context, tx *Tx, community CommunityID, key, fp
 
 func insertExchange(ctx context.Context, tx *Tx, op OperationID, community CommunityID, from, to AccountID, minutes int64,
 	category, note string, actor AccountID, source string, reverses ExchangeID, reason string) error {
-	var rev any
+	return insertGroupExchange(ctx, tx, op, community, from, to, minutes, category, note, actor, source, reverses, reason, 0)
+}
+
+// insertGroupExchange is insertExchange for time given for a working group.
+func insertGroupExchange(ctx context.Context, tx *Tx, op OperationID, community CommunityID, from, to AccountID, minutes int64,
+	category, note string, actor AccountID, source string, reverses ExchangeID, reason string, group GroupID) error {
+	var rev, grp any
 	if reverses != 0 {
 		rev = reverses
 	}
+	if group != 0 {
+		grp = group
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO exchanges
-		(operation_id, community_id, from_id, to_id, minutes, category, note, actor_id, source, reverses, reason, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		op, community, from, to, minutes, category, note, actor, source, rev, reason, tx.now.Unix()); err != nil {
+		(operation_id, community_id, from_id, to_id, minutes, category, note, actor_id, source, reverses, reason, created_at, group_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		op, community, from, to, minutes, category, note, actor, source, rev, reason, tx.now.Unix(), grp); err != nil {
 		return fmt.Errorf("ledger: insert exchange: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE accounts SET balance = balance - ? WHERE id = ?", minutes, from); err != nil {

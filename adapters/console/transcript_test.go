@@ -83,6 +83,14 @@ func runTranscript(t *testing.T, path string) {
 			}
 			continue
 		}
+		if key == "start" { // "#! start: 2026-03-27T17:00:00Z": when the script begins
+			at, err := time.Parse(time.RFC3339, value)
+			if err != nil {
+				t.Fatalf("%s:%d: start: %v", path, body+1, err)
+			}
+			clk.now = at
+			continue
+		}
 		if err := setUp(com, key, value); err != nil {
 			t.Fatalf("%s:%d: %v", path, body+1, err)
 		}
@@ -124,6 +132,7 @@ func runTranscript(t *testing.T, path string) {
 			t.Fatalf("%s:%d: tick: %v", path, i+1, err)
 		}
 		if s := strings.TrimRight(out.String(), "\n"); s != "" {
+			s = strings.ReplaceAll(s, files+string(filepath.Separator), "$FILES/")
 			return strings.Split(s, "\n")
 		}
 		return nil
@@ -241,6 +250,34 @@ func setUp(com *bot.Community, key, value string) error {
 			return err
 		}
 		com.UndoWindow = d
+	case "grace": // reminders posted late up to this long after they fell due
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return err
+		}
+		com.Groups.ReminderGrace = d
+	case "newsletter": // "#! newsletter: 0 9 * * MON", posted in the console
+		com.Groups.Newsletter = bot.NewsletterSettings{Schedule: value, Room: "console:console"}
+	case "group": // "#! group: garden [room] [Area/City] [pings]", as config.yaml declares it
+		f := strings.Fields(value)
+		if len(f) == 0 {
+			return fmt.Errorf("group: want a name")
+		}
+		d := bot.DeclaredGroup{Name: f[0]}
+		for _, w := range f[1:] {
+			switch {
+			case w == "room":
+				d.Room = "console:console"
+			case w == "pings":
+				on := true
+				d.Pings = &on
+			case strings.Contains(w, "/"):
+				d.Timezone = w
+			default:
+				return fmt.Errorf("group: unknown word %q", w)
+			}
+		}
+		com.Groups.Declared = append(com.Groups.Declared, d)
 	case "limits":
 		var floor, ceiling, max string
 		if _, err := fmt.Sscanf(value, "%s %s %s", &floor, &ceiling, &max); err != nil {

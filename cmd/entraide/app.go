@@ -38,6 +38,7 @@ func subcommands() []subcommand {
 		{"verify", "check every ledger invariant; exit status 0 only when all hold", cmdVerify},
 		{"backup", "write a consistent copy of the live database to FILE", cmdBackup},
 		{"bench", "seed a ledger and measure commands per second and latencies", cmdBench},
+		{"newsletter", "print a community's next newsletter issue (markdown or html) without sending it", cmdNewsletter},
 	}
 }
 

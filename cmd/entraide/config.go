@@ -46,6 +46,8 @@ type CommunityConfig struct {
 	RateLimit  RateLimitConfig  `yaml:"rate_limit"`
 	Categories []CategoryConfig `yaml:"categories"`
 	Decisions  DecisionsConfig  `yaml:"decisions"`
+	// groups:, reminders: and newsletter: (config_groups.go).
+	GroupsConfig `yaml:",inline"`
 }
 
 // DecisionsConfig sets decisions by consent: the deadline of a proposal
@@ -301,6 +303,9 @@ func (cc CommunityConfig) community() (*bot.Community, error) {
 	}
 	for _, cat := range cc.Categories {
 		c.Categories = append(c.Categories, bot.Category{ID: cat.ID, Names: map[string]string{"fr": cat.FR, "en": cat.EN}})
+	}
+	if c.Groups, err = cc.GroupsConfig.settings(); err != nil {
+		return nil, err
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err

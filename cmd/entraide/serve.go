@@ -126,8 +126,9 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 		return err
 	}
 	// Decisions: close proposals whose deadline passed, announce outcomes,
-	// send reminders. Once at start-up, for what fell due while the bot was
-	// down, then every minute.
+	// send reminders; then the groups' reminders and the scheduled
+	// newsletter (bot.Tick runs both). Once at start-up, for what fell due
+	// while the bot was down, then every minute.
 	if err := sched.AddQuiet("decisions", "* * * * *", b.Tick); err != nil {
 		return err
 	}

@@ -1,0 +1,158 @@
+package bot
+
+import (
+	"bytes"
+	"image/color"
+	"sort"
+	"time"
+
+	"github.com/entraide/entraide/ledger"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// The newsletter's chart: hours per week over the last chartWeeks weeks,
+// stacked by category, drawn with gonum.org/v1/plot as a PNG.
+
+const (
+	chartWidthPx  = 800
+	chartHeightPx = 400
+	chartDPI      = 96
+)
+
+// ChartPalette colours the series in order (Okabe–Ito, told apart by
+// colour-blind readers too, and a wine red for an eighth).
+var ChartPalette = []color.RGBA{
+	{0xE6, 0x9F, 0x00, 0xFF}, // orange
+	{0x56, 0xB4, 0xE9, 0xFF}, // sky blue
+	{0x00, 0x9E, 0x73, 0xFF}, // bluish green
+	{0xF0, 0xE4, 0x42, 0xFF}, // yellow
+	{0x00, 0x72, 0xB2, 0xFF}, // blue
+	{0xD5, 0x5E, 0x00, 0xFF}, // vermilion
+	{0xCC, 0x79, 0xA7, 0xFF}, // reddish purple
+	{0x88, 0x22, 0x55, 0xFF}, // wine
+}
+
+// ChartData is what the chart plots.
+type ChartData struct {
+	Title  string
+	YLabel string
+	Weeks  []time.Time // the start of each week, in the community's zone
+	Labels []string    // under each week
+	Series []ChartSeries
+}
+
+// ChartSeries is one category's net minutes per week; a category without
+// any time in the weeks shown has no series.
+type ChartSeries struct {
+	Category string // its ID, "" for exchanges without a category
+	Name     string // in the community's language
+	Minutes  []int64
+	Color    color.RGBA
+}
+
+// Hours is the series' value in week w as drawn: hours, never below zero
+// (a week whose corrections outweigh its gifts draws nothing).
+func (s ChartSeries) Hours(w int) float64 {
+	if s.Minutes[w] <= 0 {
+		return 0
+	}
+	return float64(s.Minutes[w]) / 60
+}
+
+// chartData turns the weekly totals into series, in the order of the
+// community's categories, then any other category, then none.
+func (b *Bot) chartData(com *Community, wk ledger.WeeklyTotals) ChartData {
+	tr := b.catalog.In(com.Language)
+	d := ChartData{Title: tr.S(msgNewsletterChartTitle, map[string]any{"Weeks": chartWeeks}), YLabel: tr.S(msgNewsletterChartHours, nil)}
+	for w := 0; w+1 < len(wk.Starts); w++ {
+		start := wk.Starts[w].In(com.Location)
+		d.Weeks = append(d.Weeks, start)
+		d.Labels = append(d.Labels, start.Format(tr.S(msgNewsletterWeekLayout, nil)))
+	}
+	done := map[string]bool{}
+	addSeries := func(id, name string) {
+		ms, ok := wk.Minutes[id]
+		if !ok || done[id] {
+			return
+		}
+		done[id] = true
+		some := false
+		for _, m := range ms {
+			some = some || m > 0
+		}
+		if !some {
+			return
+		}
+		d.Series = append(d.Series, ChartSeries{Category: id, Name: name, Minutes: ms, Color: ChartPalette[len(d.Series)%len(ChartPalette)]})
+	}
+	for _, c := range com.Categories {
+		addSeries(c.ID, c.Name(tr.Lang()))
+	}
+	var others []string
+	for id := range wk.Minutes {
+		if !done[id] && id != "" {
+			others = append(others, id)
+		}
+	}
+	sort.Strings(others)
+	for _, id := range others {
+		addSeries(id, id)
+	}
+	addSeries("", tr.S(msgNewsletterNoCategory, nil))
+	return d
+}
+
+// drawChart draws the stacked bars as a PNG.
+func drawChart(d ChartData) ([]byte, error) {
+	p := plot.New()
+	p.Title.Text = d.Title
+	p.Y.Label.Text = d.YLabel
+	p.Y.Min = 0
+	top := 1.0
+	for w := range d.Weeks {
+		sum := 0.0
+		for _, s := range d.Series {
+			sum += s.Hours(w)
+		}
+		top = max(top, sum)
+	}
+	// Room above the bars for the legend, one line per series.
+	p.Y.Max = top * (1.1 + 0.08*float64(len(d.Series)))
+	p.X.Min, p.X.Max = -0.5, float64(len(d.Weeks))-0.5
+	width := vg.Points(float64(chartWidthPx) * 72 / chartDPI / float64(max(len(d.Weeks), 1)) * 0.6)
+	var below *plotter.BarChart
+	for _, s := range d.Series {
+		values := make(plotter.Values, len(d.Weeks))
+		for w := range values {
+			values[w] = s.Hours(w)
+		}
+		bars, err := plotter.NewBarChart(values, width)
+		if err != nil {
+			return nil, err
+		}
+		bars.Color = s.Color
+		bars.LineStyle.Width = 0
+		if below != nil {
+			bars.StackOn(below)
+		}
+		p.Add(bars)
+		p.Legend.Add(s.Name, bars)
+		below = bars
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	if len(d.Labels) > 0 {
+		p.NominalX(d.Labels...)
+	}
+	canvas := vgimg.NewWith(vgimg.UseWH(vg.Points(chartWidthPx*72/chartDPI), vg.Points(chartHeightPx*72/chartDPI)), vgimg.UseDPI(chartDPI))
+	p.Draw(draw.New(canvas))
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: canvas}).WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

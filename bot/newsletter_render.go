@@ -1,0 +1,251 @@
+package bot
+
+import (
+	"html"
+	"strconv"
+	"strings"
+
+	"github.com/entraide/entraide/ledger"
+)
+
+// An issue is written once as a list of blocks, in the community's
+// language, then rendered as Markdown or as HTML. Every line is plain
+// text from the catalogue, so both renderings say the same.
+
+type nlBlock struct {
+	kind  string // h1, h2, h3, p, ul, chart, footer
+	text  string
+	items []string
+}
+
+type nlDoc struct {
+	title    string
+	blocks   []nlBlock
+	chart    string // the chart's file name
+	mentions []Mention
+}
+
+// newsletterDoc writes issue n; md says whether members are written as
+// "@name" mentions (Markdown for chat) or plain names (HTML).
+func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[ledger.AccountID]bool, md bool) nlDoc {
+	doc := nlDoc{chart: n.ChartName}
+	add := func(kind, text string, items ...string) {
+		doc.blocks = append(doc.blocks, nlBlock{kind: kind, text: text, items: items})
+	}
+	st := n.Stats
+	doc.title = tr.S(msgNewsletterTitle, map[string]any{"Community": com.Name, "Number": n.Number})
+	add("h1", doc.title)
+	add("p", tr.S(msgNewsletterPeriod, map[string]any{"From": dayTime(tr, n.From, com.Location), "To": dayTime(tr, n.To, com.Location)}))
+
+	// The time bank.
+	add("h2", tr.S(msgNewsletterTimeBank, nil))
+	var bank []string
+	if st.Exchanges == 0 && st.Minutes == 0 {
+		bank = append(bank, tr.S(msgNewsletterQuiet, nil))
+	} else {
+		line := tr.N(msgNewsletterExchanges, max(st.Exchanges, 0), map[string]any{"Hours": FormatMinutes(st.Minutes)})
+		if st.Corrections > 0 {
+			line += " " + tr.N(msgNewsletterCorrections, st.Corrections, nil)
+		}
+		bank = append(bank, line+".", tr.N(msgNewsletterActive, st.ActiveMembers, nil))
+	}
+	if st.NewMembers > 0 {
+		var names []string
+		for _, v := range st.Newcomers {
+			if md {
+				tok, m := mentionOf(v)
+				names = append(names, tok)
+				if m != nil {
+					doc.mentions = append(doc.mentions, *m)
+				}
+			} else {
+				names = append(names, v.Name)
+			}
+		}
+		if hidden := st.NewMembers - len(st.Newcomers); hidden > 0 && len(names) > 0 {
+			names = append(names, tr.N(msgNewsletterOthers, hidden, nil))
+		}
+		if len(names) == 0 {
+			bank = append(bank, tr.N(msgNewsletterNewcomersAnon, st.NewMembers, nil))
+		} else {
+			bank = append(bank, tr.N(msgNewsletterNewcomers, st.NewMembers, map[string]any{"Names": tr.List(names)}))
+		}
+	}
+	add("ul", "", bank...)
+
+	if len(st.Categories) > 0 {
+		var items []string
+		for _, c := range st.Categories {
+			name := tr.S(msgNewsletterNoCategory, nil)
+			if c.Category != "" {
+				name = com.categoryName(c.Category, tr.Lang())
+			}
+			items = append(items, tr.N(msgNewsletterCategoryItem, c.Exchanges, map[string]any{"Name": name, "Hours": FormatMinutes(c.Minutes)}))
+		}
+		add("h3", tr.S(msgNewsletterByCategory, nil))
+		add("ul", "", items...)
+	}
+	named := false
+	for _, g := range st.Groups {
+		named = named || g.Group != 0
+	}
+	if named {
+		var items []string
+		for _, g := range st.Groups {
+			name := g.Name
+			if g.Group == 0 {
+				name = tr.S(msgNewsletterNoGroup, nil)
+			}
+			item := tr.N(msgNewsletterGroupItem, g.Exchanges, map[string]any{"Name": name, "Hours": FormatMinutes(g.Minutes)})
+			var who []string
+			for _, v := range g.Members {
+				who = append(who, v.Name)
+			}
+			if hidden := g.Active - len(g.Members); hidden > 0 && len(who) > 0 {
+				who = append(who, tr.N(msgNewsletterOthers, hidden, nil))
+			}
+			if len(who) > 0 {
+				item += " — " + tr.List(who)
+			}
+			items = append(items, item)
+		}
+		add("h3", tr.S(msgNewsletterByGroup, nil))
+		add("ul", "", items...)
+	}
+
+	// Decisions.
+	var decisions []string
+	for _, p := range n.Closed {
+		id := msgNewsletterNotAdopted
+		if p.Outcome == ledger.Adopted {
+			id = msgNewsletterAdopted
+		}
+		decisions = append(decisions, tr.S(id, proposalData(tr, p))+groupTag(tr, p))
+	}
+	for i := len(n.Open) - 1; i >= 0; i-- { // oldest first
+		p := n.Open[i]
+		data := proposalData(tr, p)
+		data["Deadline"] = dayTime(tr, p.Deadline, com.Location)
+		decisions = append(decisions, tr.N(msgNewsletterOpen, len(p.Tally().Waiting), data)+groupTag(tr, p))
+	}
+	if len(decisions) > 0 {
+		add("h2", tr.S(msgNewsletterDecisions, nil))
+		add("ul", "", decisions...)
+	}
+
+	// What comes next.
+	if len(n.Upcoming) > 0 {
+		var items []string
+		for _, rm := range n.Upcoming {
+			items = append(items, tr.S(msgNewsletterUpcoming, map[string]any{
+				"When": dayTime(tr, rm.NextDue, b.zone(com, rm.Timezone)), "Group": rm.GroupName, "Text": truncate(rm.Text, 100)}))
+		}
+		add("h2", tr.S(msgNewsletterComing, nil))
+		add("ul", "", items...)
+	}
+
+	// Conflicts: counts only, never names or topics.
+	if c := n.Conflicts; n.HasConflicts && (c.Opened > 0 || c.Closed > 0 || c.Open > 0) {
+		add("h2", tr.S(msgNewsletterConflicts, nil))
+		add("ul", "", tr.S(msgNewsletterConflictCounts, map[string]any{"Opened": c.Opened, "Closed": c.Closed, "Open": c.Open}))
+	}
+
+	// News from members, approved by a moderator.
+	if len(n.News) > 0 {
+		var items []string
+		for _, x := range n.News {
+			if optedOut[x.Author.Account] {
+				items = append(items, x.Text)
+			} else {
+				items = append(items, tr.S(msgNewsletterNewsItem, map[string]any{"Text": x.Text, "Name": x.Author.Name}))
+			}
+		}
+		add("h2", tr.S(msgNewsletterNews, nil))
+		add("ul", "", items...)
+	}
+
+	add("chart", tr.S(msgNewsletterChart, map[string]any{"Weeks": chartWeeks}))
+	add("footer", tr.S(msgNewsletterFooter, map[string]any{"Command": "/" + newsletterWord(tr) + " " + optOutWord(tr)}))
+	return doc
+}
+
+func newsletterWord(tr Tr) string {
+	if tr.Lang() == "fr" {
+		return "journal"
+	}
+	return "newsletter"
+}
+
+func optOutWord(tr Tr) string {
+	if tr.Lang() == "fr" {
+		return "anonyme"
+	}
+	return "optout"
+}
+
+func proposalData(tr Tr, p ledger.Proposal) map[string]any {
+	return map[string]any{"Number": p.Number, "Text": truncate(p.Text(), 80)}
+}
+
+func groupTag(tr Tr, p ledger.Proposal) string {
+	if p.Group == 0 {
+		return ""
+	}
+	return " " + tr.S(msgNewsletterGroupTag, map[string]any{"Group": p.GroupName})
+}
+
+// renderMarkdown writes the issue for chat platforms.
+func renderMarkdown(doc nlDoc) (string, []Mention) {
+	var sb strings.Builder
+	// No blank lines: headings end lists in Markdown, and a chat message
+	// stays compact.
+	for _, bl := range doc.blocks {
+		switch bl.kind {
+		case "h1":
+			sb.WriteString("# " + bl.text + "\n")
+		case "h2":
+			sb.WriteString("## " + bl.text + "\n")
+		case "h3":
+			sb.WriteString("### " + bl.text + "\n")
+		case "p", "chart":
+			sb.WriteString(bl.text + "\n")
+		case "footer":
+			sb.WriteString("_" + bl.text + "_\n")
+		case "ul":
+			for _, it := range bl.items {
+				sb.WriteString("- " + it + "\n")
+			}
+		}
+	}
+	return strings.TrimRight(sb.String(), "\n"), doc.mentions
+}
+
+// renderHTML writes the issue as a standalone HTML page (for e-mail or a
+// web page); the chart is referenced by its file name.
+func renderHTML(doc nlDoc, lang string) string {
+	esc := html.EscapeString
+	var sb strings.Builder
+	sb.WriteString("<!DOCTYPE html>\n<html lang=\"" + esc(lang) + "\">\n<head>\n<meta charset=\"utf-8\">\n")
+	sb.WriteString("<title>" + esc(doc.title) + "</title>\n</head>\n<body>\n<article class=\"entraide-newsletter\">\n")
+	for _, bl := range doc.blocks {
+		switch bl.kind {
+		case "h1", "h2", "h3":
+			sb.WriteString("<" + bl.kind + ">" + esc(bl.text) + "</" + bl.kind + ">\n")
+		case "p":
+			sb.WriteString("<p>" + esc(bl.text) + "</p>\n")
+		case "ul":
+			sb.WriteString("<ul>\n")
+			for _, it := range bl.items {
+				sb.WriteString("<li>" + esc(it) + "</li>\n")
+			}
+			sb.WriteString("</ul>\n")
+		case "chart":
+			sb.WriteString("<figure>\n<img src=\"" + esc(doc.chart) + "\" alt=\"" + esc(bl.text) + "\" width=\"" +
+				strconv.Itoa(chartWidthPx) + "\" height=\"" + strconv.Itoa(chartHeightPx) + "\">\n<figcaption>" + esc(bl.text) + "</figcaption>\n</figure>\n")
+		case "footer":
+			sb.WriteString("<footer><p>" + esc(bl.text) + "</p></footer>\n")
+		}
+	}
+	sb.WriteString("</article>\n</body>\n</html>\n")
+	return sb.String()
+}

@@ -1,0 +1,538 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Working groups: a named set of members of one community, bound to the
+// room where it was created, where its reminders are posted.
+
+// GroupID is a working group's row.
+type GroupID int64
+
+// Group error codes, beyond the common ones (ENOTFOUND: no such group;
+// EFORBIDDEN: the actor is neither a member of the group nor a moderator).
+const (
+	EEXISTS    Code = "exists"     // a group of that name already exists (and has its room)
+	ETOOMANY   Code = "too_many"   // a group has as many reminders as it may
+	EPAUSED    Code = "paused"     // the reminder is paused
+	ENOTREPEAT Code = "not_repeat" // a one-time reminder has no next occurrence to skip
+)
+
+// MaxGroupNameLength is the longest group name, in characters.
+const MaxGroupNameLength = 32
+
+var groupName = regexp.MustCompile(`^[\p{Ll}\p{Lo}\p{N}][-_\p{Ll}\p{Lo}\p{N}]*$`)
+
+// NormalizeGroupName is a group name as stored: lower case, without
+// spaces around it. ok is false when it is not a valid name: letters,
+// digits, "-" and "_", starting with a letter or digit, at most
+// MaxGroupNameLength characters.
+func NormalizeGroupName(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if n := len([]rune(s)); n == 0 || n > MaxGroupNameLength {
+		return s, false
+	}
+	return s, groupName.MatchString(s)
+}
+
+// Group is a working group with its members.
+type Group struct {
+	ID        GroupID
+	Community CommunityID
+	Name      string
+	Platform  string // the room it is bound to, "" until it is bound
+	Room      string
+	Timezone  string // IANA zone, "" for the community's
+	Pings     bool   // its reminders mention its members
+	Declared  bool   // declared in config.yaml
+	CreatedAt time.Time
+	// Members by name; UserID is their identity on the group's platform.
+	Members []Voter
+}
+
+// Bound is true when the group has a room.
+func (g Group) Bound() bool { return g.Room != "" }
+
+// HasMember reports whether account is in the group.
+func (g Group) HasMember(account AccountID) bool {
+	for _, m := range g.Members {
+		if m.Account == account {
+			return true
+		}
+	}
+	return false
+}
+
+// GroupReceipt is what a group command returns, the same on a replay.
+type GroupReceipt struct {
+	Group    Group // as it is after the command (now, on a replay)
+	Replayed bool
+	// Changed is false when the command found things already so (joining
+	// a group one is in): nothing was written.
+	Changed bool
+}
+
+// GroupRequest is a group command. Room is the room of Source where it
+// is typed (for create); Moderator says the actor is a moderator, who may
+// change any group's settings.
+type GroupRequest struct {
+	Community CommunityID
+	Key       string
+	Source    string
+	Actor     Identity
+	Moderator bool
+	Name      string
+	Room      string
+}
+
+// Operation kinds of group_ops.
+const (
+	opGroupCreate   = "group_create"
+	opGroupJoin     = "group_join"
+	opGroupLeave    = "group_leave"
+	opGroupPings    = "group_pings"
+	opGroupTimezone = "group_timezone"
+)
+
+// CreateGroup creates a group bound to the room where it is typed, with
+// the actor as its first member. A group declared in config.yaml without
+// a room gets this one. It returns *Error with EINVALID (a bad name) or
+// EEXISTS (the name is taken).
+func (db *DB) CreateGroup(ctx context.Context, req GroupRequest) (*GroupReceipt, error) {
+	name, ok := NormalizeGroupName(req.Name)
+	switch {
+	case !ok:
+		return nil, errorf(EINVALID, "group name %q", req.Name)
+	case req.Source == "" || req.Room == "":
+		return nil, errorf(EINVALID, "a group needs a platform and a room")
+	}
+	fp := fingerprint(opGroupCreate, req.Community, req.Actor, name, req.Room)
+	return db.groupCommand(ctx, req.Community, req.Key, fp, opGroupCreate, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+		g, err := groupByName(ctx, tx, req.Community, name)
+		switch {
+		case err == nil && g.Bound():
+			return 0, 0, false, errorf(EEXISTS, "group %q exists", name)
+		case err == nil:
+			if _, err := tx.ExecContext(ctx, "UPDATE groups SET platform = ?, room = ? WHERE id = ?", req.Source, req.Room, g.ID); err != nil {
+				return 0, 0, false, fmt.Errorf("ledger: bind group: %w", err)
+			}
+		case ErrorCode(err) == ENOTFOUND:
+			res, err := tx.ExecContext(ctx, `INSERT INTO groups (community_id, name, platform, room, created_at) VALUES (?, ?, ?, ?, ?)`,
+				req.Community, name, req.Source, req.Room, tx.now.Unix())
+			if err != nil {
+				return 0, 0, false, fmt.Errorf("ledger: create group: %w", err)
+			}
+			n, _ := res.LastInsertId()
+			g.ID = GroupID(n)
+		default:
+			return 0, 0, false, err
+		}
+		actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO group_members (group_id, account_id, joined_at) VALUES (?, ?, ?)",
+			g.ID, actor.ID, tx.now.Unix()); err != nil {
+			return 0, 0, false, fmt.Errorf("ledger: join group: %w", err)
+		}
+		return int64(g.ID), actor.ID, true, nil
+	})
+}
+
+// JoinGroup adds the actor to a group. It returns *Error with ENOTFOUND;
+// joining a group one is in changes nothing (Changed is false).
+func (db *DB) JoinGroup(ctx context.Context, req GroupRequest) (*GroupReceipt, error) {
+	name, _ := NormalizeGroupName(req.Name)
+	fp := fingerprint(opGroupJoin, req.Community, req.Actor, name)
+	return db.groupCommand(ctx, req.Community, req.Key, fp, opGroupJoin, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+		g, err := groupByName(ctx, tx, req.Community, name)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO group_members (group_id, account_id, joined_at) VALUES (?, ?, ?)",
+			g.ID, actor.ID, tx.now.Unix())
+		if err != nil {
+			return 0, 0, false, fmt.Errorf("ledger: join group: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		return int64(g.ID), actor.ID, n == 1, nil
+	})
+}
+
+// LeaveGroup takes the actor out of a group. It returns *Error with
+// ENOTFOUND; leaving a group one is not in changes nothing.
+func (db *DB) LeaveGroup(ctx context.Context, req GroupRequest) (*GroupReceipt, error) {
+	name, _ := NormalizeGroupName(req.Name)
+	fp := fingerprint(opGroupLeave, req.Community, req.Actor, name)
+	return db.groupCommand(ctx, req.Community, req.Key, fp, opGroupLeave, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+		g, err := groupByName(ctx, tx, req.Community, name)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		acct, found, err := lookupAccount(ctx, tx, req.Community, req.Actor)
+		if err != nil || !found {
+			return int64(g.ID), 0, false, err
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM group_members WHERE group_id = ? AND account_id = ?", g.ID, acct)
+		if err != nil {
+			return 0, 0, false, fmt.Errorf("ledger: leave group: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		return int64(g.ID), acct, n == 1, nil
+	})
+}
+
+// SetGroupPings says whether the group's reminders mention its members.
+// Members of the group and moderators may. It returns *Error with
+// ENOTFOUND or EFORBIDDEN.
+func (db *DB) SetGroupPings(ctx context.Context, req GroupRequest, on bool) (*GroupReceipt, error) {
+	name, _ := NormalizeGroupName(req.Name)
+	fp := fingerprint(opGroupPings, req.Community, req.Actor, name, on)
+	return db.groupCommand(ctx, req.Community, req.Key, fp, opGroupPings, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+		g, actor, err := groupForChange(ctx, tx, req, name)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		if g.Pings == on {
+			return int64(g.ID), actor, false, nil
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE groups SET pings = ? WHERE id = ?", on, g.ID); err != nil {
+			return 0, 0, false, fmt.Errorf("ledger: set pings: %w", err)
+		}
+		return int64(g.ID), actor, true, nil
+	})
+}
+
+// NextFunc computes a reminder's next occurrence strictly after after, in
+// the zone r.Timezone names ("" for the community's); ok is false when
+// there is none.
+type NextFunc func(r Reminder, after time.Time) (next time.Time, ok bool)
+
+// SetGroupTimezone sets the zone the group's reminders are computed in
+// ("" for the community's), and reschedules its recurring reminders from
+// now with next, in the same transaction. Members of the group and
+// moderators may. It returns *Error with ENOTFOUND, EFORBIDDEN or
+// EINVALID (an unknown zone).
+func (db *DB) SetGroupTimezone(ctx context.Context, req GroupRequest, tz string, next NextFunc) (*GroupReceipt, error) {
+	name, _ := NormalizeGroupName(req.Name)
+	if tz != "" {
+		if _, err := time.LoadLocation(tz); err != nil {
+			return nil, errorf(EINVALID, "time zone %q", tz)
+		}
+	}
+	fp := fingerprint(opGroupTimezone, req.Community, req.Actor, name, tz)
+	return db.groupCommand(ctx, req.Community, req.Key, fp, opGroupTimezone, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+		g, actor, err := groupForChange(ctx, tx, req, name)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		if g.Timezone == tz {
+			return int64(g.ID), actor, false, nil
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE groups SET timezone = ? WHERE id = ?", tz, g.ID); err != nil {
+			return 0, 0, false, fmt.Errorf("ledger: set time zone: %w", err)
+		}
+		return int64(g.ID), actor, true, rescheduleGroup(ctx, tx, g.ID, next)
+	})
+}
+
+// DeclaredGroup is a group config.yaml declares. Room ("" for none yet)
+// is on Platform; Timezone "" and Pings nil leave the group's as they are.
+type DeclaredGroup struct {
+	Name     string
+	Platform string
+	Room     string
+	Timezone string
+	Pings    *bool
+}
+
+// DeclareGroup creates a group config.yaml declares, or brings an existing
+// one in line with it: its room, zone and pings when the file names them.
+// Recurring reminders are rescheduled with next when the zone changes.
+// Declaring again what is already so writes nothing.
+func (db *DB) DeclareGroup(ctx context.Context, community CommunityID, d DeclaredGroup, next NextFunc) (Group, error) {
+	name, ok := NormalizeGroupName(d.Name)
+	if !ok {
+		return Group{}, errorf(EINVALID, "group name %q", d.Name)
+	}
+	if (d.Platform == "") != (d.Room == "") {
+		return Group{}, errorf(EINVALID, "group %q: a room needs its platform", name)
+	}
+	if d.Timezone != "" {
+		if _, err := time.LoadLocation(d.Timezone); err != nil {
+			return Group{}, errorf(EINVALID, "group %q: time zone %q", name, d.Timezone)
+		}
+	}
+	if g, err := db.Group(ctx, community, name); err == nil && g.Declared &&
+		(d.Room == "" || (g.Platform == d.Platform && g.Room == d.Room)) &&
+		(d.Timezone == "" || g.Timezone == d.Timezone) && (d.Pings == nil || g.Pings == *d.Pings) {
+		return g, nil
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return Group{}, err
+	}
+	defer tx.Rollback()
+	g, err := groupByName(ctx, tx, community, name)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		pings := d.Pings != nil && *d.Pings
+		res, err := tx.ExecContext(ctx, `INSERT INTO groups (community_id, name, platform, room, timezone, pings, declared, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, 1, ?)`, community, name, d.Platform, d.Room, d.Timezone, pings, tx.now.Unix())
+		if err != nil {
+			return Group{}, fmt.Errorf("ledger: declare group: %w", err)
+		}
+		n, _ := res.LastInsertId()
+		g.ID = GroupID(n)
+	case err != nil:
+		return Group{}, err
+	default:
+		platform, room, tz, pings := g.Platform, g.Room, g.Timezone, g.Pings
+		if d.Room != "" {
+			platform, room = d.Platform, d.Room
+		}
+		if d.Timezone != "" {
+			tz = d.Timezone
+		}
+		if d.Pings != nil {
+			pings = *d.Pings
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE groups SET platform = ?, room = ?, timezone = ?, pings = ?, declared = 1 WHERE id = ?",
+			platform, room, tz, pings, g.ID); err != nil {
+			return Group{}, fmt.Errorf("ledger: declare group: %w", err)
+		}
+		if tz != g.Timezone {
+			if err := rescheduleGroup(ctx, tx, g.ID, next); err != nil {
+				return Group{}, err
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return Group{}, err
+	}
+	return db.groupByID(ctx, g.ID)
+}
+
+// Group returns a community's group by name, with its members. It returns
+// *Error with ENOTFOUND.
+func (db *DB) Group(ctx context.Context, community CommunityID, name string) (Group, error) {
+	name, _ = NormalizeGroupName(name)
+	tx, err := db.read(ctx)
+	if err != nil {
+		return Group{}, err
+	}
+	defer tx.Rollback()
+	return groupByName(ctx, tx, community, name)
+}
+
+// Groups lists a community's groups by name, each with its members.
+func (db *DB) Groups(ctx context.Context, community CommunityID) ([]Group, error) {
+	tx, err := db.read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, groupSelect+" WHERE g.community_id = ? ORDER BY g.name", community)
+	if err != nil {
+		return nil, err
+	}
+	var out []Group
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if err := loadGroupMembers(ctx, tx, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) groupByID(ctx context.Context, id GroupID) (Group, error) {
+	tx, err := db.read(ctx)
+	if err != nil {
+		return Group{}, err
+	}
+	defer tx.Rollback()
+	return loadGroup(ctx, tx, id)
+}
+
+// groupCommand runs one group command as one transaction: a key already
+// recorded gets the group as it is now, and write is not called; a key
+// recorded for another request is ECONFLICT. write reports whether it
+// changed anything; only a change is recorded.
+func (db *DB) groupCommand(ctx context.Context, community CommunityID, key, fp, kind, source string,
+	write func(tx *Tx) (target int64, actor AccountID, changed bool, err error)) (*GroupReceipt, error) {
+	target, replayed, changed, err := db.groupOp(ctx, community, key, fp, kind, source, write)
+	if err != nil {
+		return nil, err
+	}
+	g, err := db.groupByID(ctx, GroupID(target))
+	if err != nil {
+		return nil, err
+	}
+	return &GroupReceipt{Group: g, Replayed: replayed, Changed: changed}, nil
+}
+
+// groupOp runs a write of this feature (groups, reminders, news,
+// newsletters) as one transaction, keyed like every command by the
+// platform event ID.
+func (db *DB) groupOp(ctx context.Context, community CommunityID, key, fp, kind, source string,
+	write func(tx *Tx) (target int64, actor AccountID, changed bool, err error)) (target int64, replayed, changed bool, err error) {
+	if key == "" {
+		return 0, false, false, errorf(EINVALID, "missing idempotency key")
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return 0, false, false, err
+	}
+	defer tx.Rollback()
+	var prior, priorKind string
+	err = tx.QueryRowContext(ctx, "SELECT target, fingerprint, kind FROM group_ops WHERE idem_key = ?", key).Scan(&target, &prior, &priorKind)
+	switch {
+	case err == nil:
+		if prior != fp || priorKind != kind {
+			return 0, false, false, errorf(ECONFLICT, "key %q was recorded for another request", key)
+		}
+		return target, true, true, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return 0, false, false, err
+	}
+	target, actor, changed, err := write(tx)
+	if err != nil {
+		return 0, false, false, err
+	}
+	if changed {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO group_ops (community_id, idem_key, fingerprint, kind, target, actor_id, source, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, community, key, fp, kind, target, actor, source, tx.now.Unix()); err != nil {
+			return 0, false, false, fmt.Errorf("ledger: record %s: %w", kind, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, false, false, fmt.Errorf("ledger: commit: %w", err)
+	}
+	return target, false, changed, nil
+}
+
+// groupForChange is the named group if the actor may change its settings
+// or reminders: a member of it, or a moderator.
+func groupForChange(ctx context.Context, tx *Tx, req GroupRequest, name string) (Group, AccountID, error) {
+	g, err := groupByName(ctx, tx, req.Community, name)
+	if err != nil {
+		return Group{}, 0, err
+	}
+	actor, err := mayChangeGroup(ctx, tx, g, req.Community, req.Actor, req.Moderator)
+	return g, actor, err
+}
+
+// mayChangeGroup is the actor's account if they are a member of g or a
+// moderator; EFORBIDDEN otherwise.
+func mayChangeGroup(ctx context.Context, tx *Tx, g Group, community CommunityID, id Identity, moderator bool) (AccountID, error) {
+	acct, found, err := lookupAccount(ctx, tx, community, id)
+	if err != nil {
+		return 0, err
+	}
+	if found && g.HasMember(acct) {
+		return acct, nil
+	}
+	if !moderator {
+		return 0, errorf(EFORBIDDEN, "%s:%s is not a member of group %q", id.Platform, id.UserID, g.Name)
+	}
+	if !found {
+		a, err := memberAccount(ctx, tx, community, id)
+		if err != nil {
+			return 0, err
+		}
+		acct = a.ID
+	}
+	return acct, nil
+}
+
+// checkGroup confirms a group belongs to a community.
+func checkGroup(ctx context.Context, q queryer, community CommunityID, group GroupID) error {
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM groups WHERE id = ? AND community_id = ?", group, community).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return errorf(ENOTFOUND, "no group %d in community %d", group, community)
+	}
+	return nil
+}
+
+const groupSelect = `SELECT g.id, g.community_id, g.name, g.platform, g.room, g.timezone, g.pings, g.declared, g.created_at FROM groups g`
+
+func scanGroup(row rowScanner) (Group, error) {
+	var g Group
+	var created int64
+	if err := row.Scan(&g.ID, &g.Community, &g.Name, &g.Platform, &g.Room, &g.Timezone, &g.Pings, &g.Declared, &created); err != nil {
+		return Group{}, err
+	}
+	g.CreatedAt = unixUTC(created)
+	return g, nil
+}
+
+func groupByName(ctx context.Context, q queryer, community CommunityID, name string) (Group, error) {
+	g, err := scanGroup(q.QueryRowContext(ctx, groupSelect+" WHERE g.community_id = ? AND g.name = ?", community, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Group{}, errorf(ENOTFOUND, "no group %q", name)
+	}
+	if err != nil {
+		return Group{}, err
+	}
+	return g, loadGroupMembers(ctx, q, &g)
+}
+
+func loadGroup(ctx context.Context, q queryer, id GroupID) (Group, error) {
+	g, err := scanGroup(q.QueryRowContext(ctx, groupSelect+" WHERE g.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Group{}, errorf(ENOTFOUND, "no group %d", id)
+	}
+	if err != nil {
+		return Group{}, err
+	}
+	return g, loadGroupMembers(ctx, q, &g)
+}
+
+// loadGroupMembers fills g.Members: the accounts in the group that still
+// hold a platform identity, with their identity on the group's platform.
+func loadGroupMembers(ctx context.Context, q queryer, g *Group) error {
+	rows, err := q.QueryContext(ctx, `SELECT a.id, a.display_name,
+		COALESCE((SELECT MIN(i.user_id) FROM identities i WHERE i.account_id = a.id AND i.platform = ?), '')
+		FROM group_members m JOIN accounts a ON a.id = m.account_id
+		WHERE m.group_id = ? AND EXISTS (SELECT 1 FROM identities i WHERE i.account_id = a.id)
+		ORDER BY a.display_name COLLATE NOCASE, a.id`, g.Platform, g.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	g.Members = nil
+	for rows.Next() {
+		var v Voter
+		if err := rows.Scan(&v.Account, &v.Name, &v.UserID); err != nil {
+			return err
+		}
+		g.Members = append(g.Members, v)
+	}
+	return rows.Err()
+}
