@@ -44,7 +44,7 @@ func (db *DB) Give(ctx context.Context, req GiveRequest) (*Receipt, error) {
 		fp = fingerprint(fp, req.Group)
 	}
 
-	return db.record(ctx, req.Key, fp, func(tx *Tx) (OperationID, AccountID, error) { return giveTx(ctx, tx, fp, req) })
+	return db.record(ctx, req.Key, fp, func(tx *Tx) (*Receipt, error) { return giveTx(ctx, tx, fp, req) })
 }
 
 func (req GiveRequest) kind() OperationKind {
@@ -92,7 +92,7 @@ func (db *DB) Undo(ctx context.Context, req UndoRequest) (*Receipt, error) {
 		return nil, errorf(EINVALID, "missing idempotency key")
 	}
 	fp := fingerprint(OpUndo, req.Community, req.Actor)
-	return db.record(ctx, req.Key, fp, func(tx *Tx) (OperationID, AccountID, error) { return undoTx(ctx, tx, fp, req) })
+	return db.record(ctx, req.Key, fp, func(tx *Tx) (*Receipt, error) { return undoTx(ctx, tx, fp, req) })
 }
 
 // ReverseRequest cancels one entry with a new one, with who and why.
@@ -120,30 +120,30 @@ func (db *DB) Reverse(ctx context.Context, req ReverseRequest) (*Receipt, error)
 		return nil, errorf(EINVALID, "reason longer than %d characters", MaxNoteLength)
 	}
 	fp := fingerprint(OpReverse, req.Community, req.Actor, req.Exchange, reason)
-	return db.record(ctx, req.Key, fp, func(tx *Tx) (OperationID, AccountID, error) { return reverseTx(ctx, tx, fp, req, reason) })
+	return db.record(ctx, req.Key, fp, func(tx *Tx) (*Receipt, error) { return reverseTx(ctx, tx, fp, req, reason) })
 }
 
-func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (OperationID, AccountID, error) {
+func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (*Receipt, error) {
 	// Limits are checked after the replay, never before: they come from
 	// configuration that may have changed since the first delivery, and a
 	// redelivered gift that was recorded must get its receipt, not a refusal.
 	if req.Minutes > req.Limits.MaxAmount {
-		return 0, 0, &LimitError{Kind: LimitMaxAmount, Limit: req.Limits.MaxAmount, Amount: req.Minutes}
+		return nil, &LimitError{Kind: LimitMaxAmount, Limit: req.Limits.MaxAmount, Amount: req.Minutes}
 	}
 
 	if req.Group != 0 {
 		if err := checkGroup(ctx, tx, req.Community, req.Group); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 	}
 	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	from := actor
 	if req.FromCommons {
 		if from, err = commonsAccount(ctx, tx, req.Community); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 	}
 	to := make([]Account, 0, len(req.Recipients))
@@ -151,13 +151,13 @@ func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (OperationI
 	for _, rid := range req.Recipients {
 		a, err := memberAccount(ctx, tx, req.Community, rid)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		if a.ID == actor.ID && !req.FromCommons {
-			return 0, 0, errorf(ESELF, "cannot give to oneself")
+			return nil, errorf(ESELF, "cannot give to oneself")
 		}
 		if seen[a.ID] {
-			return 0, 0, errorf(EINVALID, "recipient %s named twice", a.Name)
+			return nil, errorf(EINVALID, "recipient %s named twice", a.Name)
 		}
 		seen[a.ID] = true
 		to = append(to, a)
@@ -178,108 +178,127 @@ func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (OperationI
 		if req.Minutes > math.MaxInt64/n {
 			total = math.MaxInt64
 		}
-		return 0, 0, &LimitError{Kind: LimitFloor, Account: from.Name, Limit: floor, Balance: from.Balance, Amount: total}
+		return nil, &LimitError{Kind: LimitFloor, Account: from.Name, Limit: floor, Balance: from.Balance, Amount: total}
 	}
 	for _, a := range to {
 		if a.Balance+req.Minutes > req.Limits.Ceiling {
-			return 0, 0, &LimitError{Kind: LimitCeiling, Account: a.Name, Limit: req.Limits.Ceiling, Balance: a.Balance, Amount: req.Minutes}
+			return nil, &LimitError{Kind: LimitCeiling, Account: a.Name, Limit: req.Limits.Ceiling, Balance: a.Balance, Amount: req.Minutes}
 		}
 	}
 
 	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, req.kind(), actor.ID, req.Source)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
+	}
+	// The receipt is built from what this transaction holds rather than read
+	// back: a gift is the hot path, and the re-reads were a third of it.
+	r := &Receipt{Operation: op, Kind: req.kind(), Key: req.Key, CreatedAt: unixUTC(tx.now.Unix()), ActorBalance: actor.Balance}
+	if from.ID == actor.ID {
+		r.ActorBalance -= req.Minutes * n
+	}
+	if from.Kind == KindCommons {
+		r.CommonsBalance = from.Balance - req.Minutes*n
 	}
 	for _, a := range to {
-		if err := insertGroupExchange(ctx, tx, op, req.Community, from.ID, a.ID, req.Minutes, req.Category, req.Note, actor.ID, req.Source, 0, "", req.Group); err != nil {
-			return 0, 0, err
+		id, err := insertGroupExchange(ctx, tx, op, req.Community, from.ID, a.ID, req.Minutes, req.Category, req.Note, actor.ID, req.Source, 0, "", req.Group)
+		if err != nil {
+			return nil, err
 		}
+		if a.ID == actor.ID {
+			r.ActorBalance += req.Minutes // a moderator paid from the commons for their own work
+		}
+		r.Exchanges = append(r.Exchanges, Exchange{
+			ID: id, Operation: op, Kind: req.kind(), Community: req.Community,
+			From: from.ID, To: a.ID, FromName: from.Name, ToName: a.Name, FromKind: from.Kind, ToKind: a.Kind,
+			Minutes: req.Minutes, Category: req.Category, Note: req.Note,
+			Actor: actor.ID, ActorName: actor.Name, Source: req.Source, CreatedAt: r.CreatedAt,
+		})
 	}
-	return op, actor.ID, nil
+	return r, nil
 }
 
-func undoTx(ctx context.Context, tx *Tx, fp string, req UndoRequest) (OperationID, AccountID, error) {
+func undoTx(ctx context.Context, tx *Tx, fp string, req UndoRequest) (*Receipt, error) {
 	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	var last OperationID
 	var created int64
 	err = tx.QueryRowContext(ctx, `SELECT id, created_at FROM operations
 		WHERE actor_id = ? AND kind IN ('give', 'commons') ORDER BY id DESC LIMIT 1`, actor.ID).Scan(&last, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, errorf(ENOTHING, "no gift to undo")
+		return nil, errorf(ENOTHING, "no gift to undo")
 	}
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	entries, err := operationExchanges(ctx, tx, last)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	for _, e := range entries {
 		if e.ReversedBy != 0 {
-			return 0, 0, errorf(EREVERSED, "operation %d already reversed", last)
+			return nil, errorf(EREVERSED, "operation %d already reversed", last)
 		}
 	}
 	if tx.now.Sub(unixUTC(created)) > req.Window {
-		return 0, 0, errorf(EEXPIRED, "operation %d is older than %s", last, req.Window)
+		return nil, errorf(EEXPIRED, "operation %d is older than %s", last, req.Window)
 	}
 	for _, e := range entries {
 		if e.ToKind == KindMember {
 			var bal int64
 			if err := tx.QueryRowContext(ctx, "SELECT balance FROM accounts WHERE id = ?", e.To).Scan(&bal); err != nil {
-				return 0, 0, err
+				return nil, err
 			}
 			if bal-e.Minutes < req.Limits.Floor {
-				return 0, 0, &LimitError{Kind: LimitFloor, Account: e.ToName, Limit: req.Limits.Floor, Balance: bal, Amount: e.Minutes}
+				return nil, &LimitError{Kind: LimitFloor, Account: e.ToName, Limit: req.Limits.Floor, Balance: bal, Amount: e.Minutes}
 			}
 		}
 	}
 	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpUndo, actor.ID, req.Source)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	for _, e := range entries {
 		if err := insertExchange(ctx, tx, op, req.Community, e.To, e.From, e.Minutes, e.Category, e.Note, actor.ID, req.Source, e.ID, ""); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 	}
-	return op, actor.ID, nil
+	return loadReceipt(ctx, tx, op, actor.ID)
 }
 
-func reverseTx(ctx context.Context, tx *Tx, fp string, req ReverseRequest, reason string) (OperationID, AccountID, error) {
+func reverseTx(ctx context.Context, tx *Tx, fp string, req ReverseRequest, reason string) (*Receipt, error) {
 	orig, err := scanExchange(tx.QueryRowContext(ctx, exchangeSelect+" WHERE e.id = ? AND e.community_id = ?", req.Exchange, req.Community))
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, errorf(ENOTFOUND, "exchange %d", req.Exchange)
+		return nil, errorf(ENOTFOUND, "exchange %d", req.Exchange)
 	}
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	if orig.Reverses != 0 {
-		return 0, 0, errorf(ECORRECTION, "exchange %d is a correction", orig.ID)
+		return nil, errorf(ECORRECTION, "exchange %d is a correction", orig.ID)
 	}
 	if orig.ReversedBy != 0 {
-		return 0, 0, errorf(EREVERSED, "exchange %d already reversed by %d", orig.ID, orig.ReversedBy)
+		return nil, errorf(EREVERSED, "exchange %d already reversed by %d", orig.ID, orig.ReversedBy)
 	}
 	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpReverse, actor.ID, req.Source)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	if err := insertExchange(ctx, tx, op, req.Community, orig.To, orig.From, orig.Minutes, orig.Category, orig.Note, actor.ID, req.Source, orig.ID, reason); err != nil {
-		return 0, 0, err
+		return nil, err
 	}
-	return op, actor.ID, nil
+	return loadReceipt(ctx, tx, op, actor.ID)
 }
 
 // record runs one write as one transaction: a key already recorded gets its
 // original receipt back and write is not called; otherwise write records
-// the operation and the receipt is read back before the commit.
-func (db *DB) record(ctx context.Context, key, fp string, write func(tx *Tx) (OperationID, AccountID, error)) (*Receipt, error) {
+// the operation and returns its receipt, which is committed with it.
+func (db *DB) record(ctx context.Context, key, fp string, write func(tx *Tx) (*Receipt, error)) (*Receipt, error) {
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -288,11 +307,7 @@ func (db *DB) record(ctx context.Context, key, fp string, write func(tx *Tx) (Op
 	if r, err := replay(ctx, tx, key, fp); r != nil || err != nil {
 		return r, err
 	}
-	op, actor, err := write(tx)
-	if err != nil {
-		return nil, err
-	}
-	r, err := loadReceipt(ctx, tx, op, actor)
+	r, err := write(tx)
 	if err != nil {
 		return nil, err
 	}
@@ -359,12 +374,13 @@ func insertOperation(ctx context.Context, tx *Tx, community CommunityID, key, fp
 
 func insertExchange(ctx context.Context, tx *Tx, op OperationID, community CommunityID, from, to AccountID, minutes int64,
 	category, note string, actor AccountID, source string, reverses ExchangeID, reason string) error {
-	return insertGroupExchange(ctx, tx, op, community, from, to, minutes, category, note, actor, source, reverses, reason, 0)
+	_, err := insertGroupExchange(ctx, tx, op, community, from, to, minutes, category, note, actor, source, reverses, reason, 0)
+	return err
 }
 
 // insertGroupExchange is insertExchange for time given for a working group.
 func insertGroupExchange(ctx context.Context, tx *Tx, op OperationID, community CommunityID, from, to AccountID, minutes int64,
-	category, note string, actor AccountID, source string, reverses ExchangeID, reason string, group GroupID) error {
+	category, note string, actor AccountID, source string, reverses ExchangeID, reason string, group GroupID) (ExchangeID, error) {
 	var rev, grp any
 	if reverses != 0 {
 		rev = reverses
@@ -372,19 +388,24 @@ func insertGroupExchange(ctx context.Context, tx *Tx, op OperationID, community 
 	if group != 0 {
 		grp = group
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO exchanges
+	res, err := tx.ExecContext(ctx, `INSERT INTO exchanges
 		(operation_id, community_id, from_id, to_id, minutes, category, note, actor_id, source, reverses, reason, created_at, group_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		op, community, from, to, minutes, category, note, actor, source, rev, reason, tx.now.Unix(), grp); err != nil {
-		return fmt.Errorf("ledger: insert exchange: %w", err)
+		op, community, from, to, minutes, category, note, actor, source, rev, reason, tx.now.Unix(), grp)
+	if err != nil {
+		return 0, fmt.Errorf("ledger: insert exchange: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE accounts SET balance = balance - ? WHERE id = ?", minutes, from); err != nil {
-		return fmt.Errorf("ledger: debit: %w", err)
+		return 0, fmt.Errorf("ledger: debit: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE accounts SET balance = balance + ? WHERE id = ?", minutes, to); err != nil {
-		return fmt.Errorf("ledger: credit: %w", err)
+		return 0, fmt.Errorf("ledger: credit: %w", err)
 	}
-	return nil
+	return ExchangeID(id), nil
 }
 
 func loadReceipt(ctx context.Context, tx *Tx, op OperationID, actor AccountID) (*Receipt, error) {
@@ -401,7 +422,7 @@ func loadReceipt(ctx context.Context, tx *Tx, op OperationID, actor AccountID) (
 	if err := tx.QueryRowContext(ctx, "SELECT balance FROM accounts WHERE id = ?", actor).Scan(&r.ActorBalance); err != nil {
 		return nil, err
 	}
-	if len(r.Exchanges) > 0 {
+	if r.Kind == OpCommons && len(r.Exchanges) > 0 {
 		err := tx.QueryRowContext(ctx, "SELECT balance FROM accounts WHERE community_id = ? AND kind = 'commons'",
 			r.Exchanges[0].Community).Scan(&r.CommonsBalance)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -356,4 +357,39 @@ func TestReplayAfterLimitsChanged(t *testing.T) {
 		}
 		e.wantUnchanged(before)
 	}
+}
+
+// A gift's receipt is built inside its transaction; a replay reads it back
+// from the tables. Both must say the same, or a redelivered command would
+// be answered with other numbers.
+func TestFreshReceiptEqualsReplayedReceipt(t *testing.T) {
+	e := newEnv(t)
+	e.mustGive(bob, 30, ana)
+	for name, req := range map[string]GiveRequest{
+		"one recipient":   e.giveReq(ana, 20, bob),
+		"several":         e.giveReq(ana, 10, bob, cleo, dan),
+		"commons":         func() GiveRequest { r := e.giveReq(mod, 15, bob, cleo); r.FromCommons = true; return r }(),
+		"commons to self": func() GiveRequest { r := e.giveReq(mod, 25, mod); r.FromCommons = true; return r }(),
+	} {
+		req.Category, req.Note = "joy", "n"
+		fresh, err := e.db.Give(e.ctx, req)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		again, err := e.db.Give(e.ctx, req)
+		if err != nil || !again.Replayed {
+			t.Fatalf("%s: replay %v, replayed=%v", name, err, again != nil && again.Replayed)
+		}
+		again.Replayed = false
+		if !reflect.DeepEqual(fresh, again) {
+			t.Errorf("%s:\nfresh  %+v\nreplay %+v", name, fresh, again)
+		}
+		if want := e.balance(req.Actor); fresh.ActorBalance != want {
+			t.Errorf("%s: receipt says actor balance %d, ledger %d", name, fresh.ActorBalance, want)
+		}
+		if req.FromCommons && fresh.CommonsBalance != e.commons() {
+			t.Errorf("%s: receipt says commons %d, ledger %d", name, fresh.CommonsBalance, e.commons())
+		}
+	}
+	e.verifyOK()
 }

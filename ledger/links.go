@@ -89,7 +89,7 @@ func (db *DB) Link(ctx context.Context, req LinkRequest) (*LinkResult, error) {
 	}
 	fp := fingerprint(OpLink, req.Community, req.Actor, req.Code)
 	var res LinkResult
-	r, err := db.record(ctx, req.Key, fp, func(tx *Tx) (OperationID, AccountID, error) {
+	r, err := db.record(ctx, req.Key, fp, func(tx *Tx) (*Receipt, error) {
 		var owner AccountID
 		var expires int64
 		var used sql.NullInt64
@@ -97,50 +97,50 @@ func (db *DB) Link(ctx context.Context, req LinkRequest) (*LinkResult, error) {
 			WHERE code = ? AND community_id = ?`, req.Code, req.Community).
 			Scan(&owner, &res.Other.Platform, &res.Other.UserID, &expires, &used)
 		if errors.Is(err, sql.ErrNoRows) || used.Valid {
-			return 0, 0, errorf(ENOTFOUND, "no live code %q", req.Code)
+			return nil, errorf(ENOTFOUND, "no live code %q", req.Code)
 		}
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		if tx.now.Unix() > expires {
-			return 0, 0, errorf(EEXPIRED, "code %q expired", req.Code)
+			return nil, errorf(EEXPIRED, "code %q expired", req.Code)
 		}
 		if res.Other.Platform == req.Actor.Platform {
-			return 0, 0, errorf(ESAMEPLATFORM, "both identities are on %s", req.Actor.Platform)
+			return nil, errorf(ESAMEPLATFORM, "both identities are on %s", req.Actor.Platform)
 		}
 		actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		if actor.ID == owner {
-			return 0, 0, errorf(EALREADY, "already one account")
+			return nil, errorf(EALREADY, "already one account")
 		}
 		var others int
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM identities WHERE account_id = ?", actor.ID).Scan(&others); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		if others > 1 {
-			return 0, 0, errorf(EBUSY, "account %d holds %d identities", actor.ID, others)
+			return nil, errorf(EBUSY, "account %d holds %d identities", actor.ID, others)
 		}
 		op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpLink, actor.ID, req.Source)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		transfer, err := moveBalance(ctx, tx, op, req.Community, actor, owner, req.Source, 0)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE identities SET account_id = ? WHERE community_id = ? AND platform = ? AND user_id = ?",
 			owner, req.Community, req.Actor.Platform, req.Actor.UserID); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE link_codes SET used_at = ? WHERE code = ?", tx.now.Unix(), req.Code); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		if err := logLink(ctx, tx, op, req.Community, "link", req.Actor, actor.ID, owner, transfer, 0); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
-		return op, owner, nil
+		return loadReceipt(ctx, tx, op, owner)
 	})
 	if err != nil {
 		return nil, err
@@ -166,7 +166,7 @@ func (db *DB) Unlink(ctx context.Context, req UnlinkRequest) (*LinkResult, error
 	}
 	fp := fingerprint(OpUnlink, req.Community, req.Actor)
 	var res LinkResult
-	r, err := db.record(ctx, req.Key, fp, func(tx *Tx) (OperationID, AccountID, error) {
+	r, err := db.record(ctx, req.Key, fp, func(tx *Tx) (*Receipt, error) {
 		var link int64
 		var from, to AccountID
 		var transfer sql.NullInt64
@@ -175,40 +175,40 @@ func (db *DB) Unlink(ctx context.Context, req UnlinkRequest) (*LinkResult, error
 			  AND NOT EXISTS (SELECT 1 FROM identity_links u WHERE u.undoes = l.id)
 			ORDER BY l.id DESC LIMIT 1`, req.Community, req.Actor.Platform, req.Actor.UserID).Scan(&link, &from, &to, &transfer)
 		if errors.Is(err, sql.ErrNoRows) {
-			return 0, 0, errorf(ENOTLINKED, "%s:%s was not linked", req.Actor.Platform, req.Actor.UserID)
+			return nil, errorf(ENOTLINKED, "%s:%s was not linked", req.Actor.Platform, req.Actor.UserID)
 		}
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		joined, err := memberAccount(ctx, tx, req.Community, req.Actor)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpUnlink, joined.ID, req.Source)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		var back ExchangeID
 		if transfer.Valid {
 			orig, err := scanExchange(tx.QueryRowContext(ctx, exchangeSelect+" WHERE e.id = ?", transfer.Int64))
 			if err != nil {
-				return 0, 0, err
+				return nil, err
 			}
 			if err := insertExchange(ctx, tx, op, req.Community, orig.To, orig.From, orig.Minutes, "", "", joined.ID, req.Source, orig.ID, ""); err != nil {
-				return 0, 0, err
+				return nil, err
 			}
 			if err := tx.QueryRowContext(ctx, "SELECT id FROM exchanges WHERE reverses = ?", orig.ID).Scan(&back); err != nil {
-				return 0, 0, err
+				return nil, err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE identities SET account_id = ? WHERE community_id = ? AND platform = ? AND user_id = ?",
 			from, req.Community, req.Actor.Platform, req.Actor.UserID); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		if err := logLink(ctx, tx, op, req.Community, "unlink", req.Actor, to, from, back, link); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
-		return op, from, nil
+		return loadReceipt(ctx, tx, op, from)
 	})
 	if err != nil {
 		return nil, err
