@@ -213,6 +213,9 @@ type Notice string
 // Notices adapters may need.
 const (
 	NoticeInviteRefused Notice = "notice.invite_refused"
+	// NoticeButtonExpired answers a press on a button the platform no
+	// longer knows (one sent before a restart).
+	NoticeButtonExpired Notice = "notice.button_expired"
 )
 
 // Noticer gives adapters the bot's wording; *Bot implements it.

@@ -23,6 +23,10 @@ type Command struct {
 	// Hidden commands are left out of /help: they repeat their parent for
 	// platforms where a command group cannot run by itself.
 	Hidden bool
+	// Private commands answer only the member who asked; platforms that
+	// must choose an answer's audience before it is known (Discord's
+	// deferred replies) read it from the Spec.
+	Private bool
 
 	parent *Command
 }
@@ -63,8 +67,8 @@ func (b *Bot) commandTree() []*Command {
 	number := Option{Name: "number", Names: map[string]string{"fr": "numero"}, Description: msgOptionProposalNumber, Kind: OptionInteger, Required: true}
 	tree := []*Command{
 		{Name: "give", Aliases: []string{"donner", "donne"}, Usage: msgUsageGive, Summary: msgSummaryGive, Run: cmdGive, Options: giveOptions},
-		{Name: "balance", Aliases: []string{"solde"}, Usage: msgUsageBalance, Summary: msgSummaryBalance, Run: cmdBalance, Options: []Option{member}},
-		{Name: "history", Aliases: []string{"historique"}, Usage: msgUsageHistory, Summary: msgSummaryHistory, Run: cmdHistory, Options: []Option{member, page}},
+		{Private: true, Name: "balance", Aliases: []string{"solde"}, Usage: msgUsageBalance, Summary: msgSummaryBalance, Run: cmdBalance, Options: []Option{member}},
+		{Private: true, Name: "history", Aliases: []string{"historique"}, Usage: msgUsageHistory, Summary: msgSummaryHistory, Run: cmdHistory, Options: []Option{member, page}},
 		{Name: "undo", Aliases: []string{"annuler"}, Usage: msgUsageUndo, Summary: msgSummaryUndo, Run: cmdUndo},
 		{Name: "reverse", Aliases: []string{"corriger"}, Usage: msgUsageReverse, Summary: msgSummaryReverse, Moderator: true, Run: cmdReverse, Options: []Option{
 			{Name: "entry", Names: map[string]string{"fr": "ecriture"}, Description: msgOptionEntry, Kind: OptionInteger, Required: true},
@@ -75,11 +79,11 @@ func (b *Bot) commandTree() []*Command {
 			{Name: "give", Aliases: []string{"donner"}, Usage: msgUsageCommonsGive, Summary: msgSummaryCommonsGive, Moderator: true, Run: cmdCommonsGive, Options: giveOptions},
 			{Name: "history", Aliases: []string{"historique"}, Usage: msgUsageCommonsHistory, Summary: msgSummaryCommonsHistory, Run: cmdCommonsHistory, Options: []Option{page}},
 		}},
-		{Name: "export", Aliases: []string{"exporter"}, Usage: msgUsageExport, Summary: msgSummaryExport, Run: cmdExport},
-		{Name: "link", Aliases: []string{"lier"}, Usage: msgUsageLink, Summary: msgSummaryLink, Run: cmdLink, Options: []Option{
+		{Private: true, Name: "export", Aliases: []string{"exporter"}, Usage: msgUsageExport, Summary: msgSummaryExport, Run: cmdExport},
+		{Private: true, Name: "link", Aliases: []string{"lier"}, Usage: msgUsageLink, Summary: msgSummaryLink, Run: cmdLink, Options: []Option{
 			{Name: "code", Names: map[string]string{"fr": "code"}, Description: msgOptionCode, Kind: OptionText},
 		}},
-		{Name: "unlink", Aliases: []string{"delier"}, Usage: msgUsageUnlink, Summary: msgSummaryUnlink, Run: cmdUnlink},
+		{Private: true, Name: "unlink", Aliases: []string{"delier"}, Usage: msgUsageUnlink, Summary: msgSummaryUnlink, Run: cmdUnlink},
 		{Name: "propose", Aliases: []string{"proposer"}, Usage: msgUsagePropose, Summary: msgSummaryPropose, Run: cmdPropose, Options: []Option{
 			{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionProposalText, Kind: OptionText, Required: true},
 			{Name: "deadline", Names: map[string]string{"fr": "echeance"}, Description: msgOptionDeadline, Kind: OptionText, Prefix: "until "},
@@ -104,10 +108,10 @@ func (b *Bot) commandTree() []*Command {
 		}},
 		{Name: "close", Aliases: []string{"clore"}, Usage: msgUsageClose, Summary: msgSummaryClose, Run: cmdClose, Options: []Option{number}},
 		{Name: "proposal", Aliases: []string{"proposition"}, Usage: msgUsageProposal, Summary: msgSummaryProposal, Run: cmdProposal, Options: []Option{number}},
-		{Name: "decisions", Aliases: []string{"décisions"}, Usage: msgUsageDecisions, Summary: msgSummaryDecisions, Run: cmdDecisions, Options: []Option{
+		{Private: true, Name: "decisions", Aliases: []string{"décisions"}, Usage: msgUsageDecisions, Summary: msgSummaryDecisions, Run: cmdDecisions, Options: []Option{
 			{Name: "which", Names: map[string]string{"fr": "lesquelles"}, Description: msgOptionDecisionsFilter, Kind: OptionText},
 		}},
-		{Name: "help", Aliases: []string{"aide"}, Usage: msgUsageHelp, Summary: msgSummaryHelp, Run: cmdHelp, Options: []Option{
+		{Private: true, Name: "help", Aliases: []string{"aide"}, Usage: msgUsageHelp, Summary: msgSummaryHelp, Run: cmdHelp, Options: []Option{
 			{Name: "command", Names: map[string]string{"fr": "commande"}, Description: msgOptionCommand, Kind: OptionText},
 		}},
 	}

@@ -78,6 +78,7 @@ const (
 	msgListAnd               = "list_and"
 	msgMentionAmbiguous      = "mention.ambiguous"
 	msgNoticeInviteRefused   = "notice.invite_refused" // NoticeInviteRefused
+	msgNoticeButtonExpired   = "notice.button_expired" // NoticeButtonExpired
 	msgNotACommand           = "not_a_command"
 	msgRateLimited           = "rate_limited"
 	msgOptionAmount          = "option.amount"

@@ -53,6 +53,7 @@ type Spec struct {
 	Names        map[string][]string // the path by language
 	Descriptions map[string]string
 	Moderator    bool
+	Private      bool // its answers are for the asker only
 	Options      []OptionSpec
 }
 
@@ -88,7 +89,7 @@ func (b *Bot) Specs(platform, room string) []Spec {
 
 func (b *Bot) spec(com *Community, path []*Command) Spec {
 	leaf := path[len(path)-1]
-	s := Spec{Names: map[string][]string{}, Descriptions: map[string]string{}, Moderator: leaf.Moderator}
+	s := Spec{Names: map[string][]string{}, Descriptions: map[string]string{}, Moderator: leaf.Moderator, Private: leaf.Private}
 	for _, c := range path {
 		s.Path = append(s.Path, c.Name)
 	}

@@ -305,15 +305,16 @@ func findSpec(specs []bot.Spec, path []string) (bot.Spec, bool) {
 	return bot.Spec{}, false
 }
 
-// commandText is the text the core parses for a slash command.
-func commandText(specs []bot.Spec, d discordgo.ApplicationCommandInteractionData) (text string, path []string) {
+// commandText is the text the core parses for a slash command, and
+// whether its answers are private (the core's Spec says).
+func commandText(specs []bot.Spec, d discordgo.ApplicationCommandInteractionData) (text string, path []string, private bool) {
 	path, opts := invocation(d)
 	spec, ok := findSpec(specs, path)
 	if !ok {
 		// Registered by an older catalogue: let the core answer it.
 		spec = bot.Spec{Path: path}
 	}
-	return spec.Text(optionValues(opts)), path
+	return spec.Text(optionValues(opts)), path, spec.Private
 }
 
 // completions answers an autocomplete request for a category option with

@@ -160,7 +160,7 @@ func TestCommandText(t *testing.T) {
 			{Name: "note", Kind: bot.OptionText, Prefix: "for "},
 			{Name: "category", Kind: bot.OptionCategory, Prefix: "#"},
 		}},
-		{Path: []string{"history"}, Options: []bot.OptionSpec{
+		{Path: []string{"history"}, Private: true, Options: []bot.OptionSpec{
 			{Name: "member", Kind: bot.OptionMember},
 			{Name: "page", Kind: bot.OptionInteger},
 		}},
@@ -172,15 +172,15 @@ func TestCommandText(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &d); err != nil {
 		t.Fatal(err)
 	}
-	text, path := commandText(specs, d)
-	if text != "/commons give 1h30 <@1> <@!2> for the party #joy" || strings.Join(path, " ") != "commons give" {
-		t.Errorf("text %q path %v", text, path)
+	text, path, private := commandText(specs, d)
+	if text != "/commons give 1h30 <@1> <@!2> for the party #joy" || strings.Join(path, " ") != "commons give" || private {
+		t.Errorf("text %q path %v private %v", text, path, private)
 	}
 	raw = `{"name":"history","type":1,"options":[{"name":"page","type":4,"value":3},{"name":"member","type":6,"value":"42"}]}`
 	d = discordgo.ApplicationCommandInteractionData{}
 	json.Unmarshal([]byte(raw), &d)
-	if text, _ := commandText(specs, d); text != "/history <@42> 3" {
-		t.Errorf("text %q", text)
+	if text, _, private := commandText(specs, d); text != "/history <@42> 3" || !private {
+		t.Errorf("text %q private %v", text, private)
 	}
 }
 

@@ -10,19 +10,6 @@ import (
 	"github.com/entraide/entraide/bot"
 )
 
-// privateCommands answer only the member who asked (the core marks their
-// replies Private). The list is only a guess for deferred responses,
-// whose audience Discord fixes before the answer is known; a wrong guess
-// costs a removed "thinking…", never a wrong audience.
-var privateCommands = map[string]bool{"balance": true, "history": true, "export": true, "help": true, "link": true}
-
-// noticeButtonExpired is the notice for a press on a button the adapter
-// no longer remembers (see buttonStore).
-const noticeButtonExpired bot.Notice = "notice.button_expired"
-
-// buttonExpiredText stands in while the core has no such notice.
-const buttonExpiredText = "Ce bouton a expiré : tapez la commande à la place.\nThis button has expired: type the command instead."
-
 // onInteraction handles slash commands, button presses, modal submissions
 // and autocomplete requests from the configured guilds (and presses on
 // buttons the bot sent by direct message).
@@ -45,9 +32,13 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 	case discordgo.InteractionApplicationCommand:
 		d := i.ApplicationCommandData()
 		a.learnResolved(d.Resolved)
-		text, path := commandText(a.specsOf(inbox, i.GuildID), d)
+		// Whether the answer is private is only a guess for a deferred
+		// response, whose audience Discord fixes before the answer is
+		// known; a wrong guess costs a removed "thinking…", never a wrong
+		// audience.
+		text, path, private := commandText(a.specsOf(inbox, i.GuildID), d)
 		log.Info("slash command", "command", strings.Join(path, " "))
-		a.answer(ctx, inbox, i, log, text, privateCommands[path[0]])
+		a.answer(ctx, inbox, i, log, text, private)
 	case discordgo.InteractionMessageComponent:
 		d := i.MessageComponentData()
 		b, ok := a.buttons.decode(d.CustomID)
@@ -161,12 +152,12 @@ func (a *Adapter) learnResolved(r *discordgo.ApplicationCommandInteractionDataRe
 // buttonExpired tells the member, privately, that the button no longer
 // works.
 func (a *Adapter) buttonExpired(ctx context.Context, inbox bot.Inbox, i *discordgo.Interaction, log *slog.Logger) {
-	text := buttonExpiredText
-	if n, ok := inbox.(bot.Noticer); ok {
-		if s := n.Notice(Platform, i.ChannelID, noticeButtonExpired); !strings.HasPrefix(s, "[") {
-			text = s
-		}
+	n, ok := inbox.(bot.Noticer)
+	if !ok {
+		log.Warn("the inbox has no notices; the expired button goes unanswered")
+		return
 	}
+	text := n.Notice(Platform, i.ChannelID, bot.NoticeButtonExpired)
 	x := &exchange{a: a, i: i, log: log}
 	if _, err := x.deliver(ctx, bot.Reply{Text: text, Private: true}, true); err != nil {
 		log.Warn("could not say the button expired", "err", err)
