@@ -57,13 +57,17 @@ CREATE TABLE exchanges (
     note         TEXT    NOT NULL DEFAULT '' CHECK (length(note) <= 280),
     actor_id     INTEGER NOT NULL REFERENCES accounts(id),
     source       TEXT    NOT NULL,
-    -- A correction is a new entry pointing at the one it cancels; UNIQUE
-    -- makes "reversed at most once" a property of the schema.
-    reverses     INTEGER UNIQUE REFERENCES exchanges(id),
+    -- A correction is a new entry pointing at the one it cancels; the
+    -- unique index below makes "reversed at most once" a property of the
+    -- schema.
+    reverses     INTEGER REFERENCES exchanges(id),
     reason       TEXT    NOT NULL DEFAULT '',
     created_at   INTEGER NOT NULL,
     CHECK (from_id <> to_id)
 );
+-- Partial: most entries reverse nothing, and indexing their NULLs would
+-- cost every gift one more index write for nothing.
+CREATE UNIQUE INDEX exchanges_reverses ON exchanges(reverses) WHERE reverses IS NOT NULL;
 CREATE INDEX exchanges_from ON exchanges(from_id, id);
 CREATE INDEX exchanges_to ON exchanges(to_id, id);
 CREATE INDEX exchanges_operation ON exchanges(operation_id);
