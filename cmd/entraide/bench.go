@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -178,6 +179,12 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 	bal, hist := run.stats(benchBalance), run.stats(benchHistory)
 	fmt.Fprintf(out, "reads at %d exchanges: /balance p50 %s p99 %s; /history p50 %s p99 %s\n",
 		seeded.Exchanges, fmtMillis(bal.p50), fmtMillis(bal.p99), fmtMillis(hist.p50), fmtMillis(hist.p99))
+
+	// The newsletter is composed from aggregates over the period and the
+	// last 12 weeks; its cost must not follow the size of the journal.
+	if err := benchNewsletter(ctx, out, b, seeded.Exchanges); err != nil {
+		return err
+	}
 
 	// Memory.
 	if rssReset {
@@ -626,4 +633,33 @@ func okOrMissed(ok bool) string {
 		return "ok"
 	}
 	return "MISSED"
+}
+
+// benchNewsletterTarget is the longest a newsletter may take to compose.
+const benchNewsletterTarget = 200 * time.Millisecond
+
+// benchNewsletter composes the newsletter (Markdown and HTML, chart
+// included) a few times and prints the median and slowest.
+func benchNewsletter(ctx context.Context, out io.Writer, b *bot.Bot, exchanges int) error {
+	var took []time.Duration
+	for i := 0; i < 6; i++ {
+		format := bot.NewsletterMarkdown
+		if i%2 == 1 {
+			format = bot.NewsletterHTML
+		}
+		start := time.Now()
+		n, err := b.ComposeNewsletter(ctx, benchCommunity().Slug, format)
+		if err != nil {
+			return fmt.Errorf("newsletter: %w", err)
+		}
+		took = append(took, time.Since(start))
+		if len(n.PNG) == 0 {
+			return fmt.Errorf("newsletter: no chart was drawn")
+		}
+	}
+	slices.Sort(took)
+	median := took[len(took)/2]
+	fmt.Fprintf(out, "newsletter:  composed in %s (median of %d, slowest %s) over %d exchanges, chart included   target < %s: %s\n",
+		fmtMillis(median), len(took), fmtMillis(took[len(took)-1]), exchanges, benchNewsletterTarget, okOrMissed(median < benchNewsletterTarget))
+	return nil
 }

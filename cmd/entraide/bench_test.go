@@ -45,6 +45,7 @@ func TestBenchSmallRun(t *testing.T) {
 		`raw ceiling: ` + num + ` inserts/s, p50 ` + ms + `, p99 ` + ms + ` \(50 single-row inserts`,
 		`give ÷ raw: +` + num + ` .* target ≥ 0\.5: (ok|MISSED)`,
 		`reads at 2000 exchanges: /balance p50 ` + ms + ` p99 ` + ms + `; /history p50 ` + ms + ` p99 ` + ms,
+		`newsletter: +composed in ` + ms + ` \(median of 6, slowest ` + ms + `\) over 2000 exchanges, chart included +target < 200ms: (ok|MISSED)`,
 		`peak RSS: +` + num + ` MiB`,
 		`verify: +ok — 51 accounts, 2072 entries`,
 	} {
