@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -191,11 +192,19 @@ func (b *Bot) nextFunc(com *Community) ledger.NextFunc {
 	}
 }
 
-// groupSubwords are the words of /group and /remind subcommands: a group
-// may not be named after one, or "/remind list" would be ambiguous.
-var groupSubwords = map[string]bool{}
-
-func reservedGroupName(name string) bool { return groupSubwords[name] }
+// reservedGroupName tells whether name is a word of the /group and /remind
+// subcommands: a group may not be named after one, or "/remind list" would
+// be ambiguous. Config checks ask it before any bot exists.
+func reservedGroupName(name string) bool {
+	for _, c := range (&Bot{}).groupCommands()[:2] {
+		for _, s := range c.Sub {
+			if s.Name == name || slices.Contains(s.Aliases, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // groupCommands declares /group, /remind, /newsletter and /news.
 func (b *Bot) groupCommands() []*Command {
@@ -244,18 +253,6 @@ func (b *Bot) groupCommands() []*Command {
 		}},
 	}
 	return cmds
-}
-
-func init() {
-	// The reserved words are known before any bot is made (config checks).
-	for _, c := range (&Bot{}).groupCommands()[:2] {
-		for _, s := range c.Sub {
-			groupSubwords[s.Name] = true
-			for _, a := range s.Aliases {
-				groupSubwords[a] = true
-			}
-		}
-	}
 }
 
 // rest is the message's text after the command's words ("/remind add"),

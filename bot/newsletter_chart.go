@@ -23,9 +23,10 @@ const (
 	chartDPI      = 96
 )
 
-// ChartPalette colours the series in order (Okabe–Ito, told apart by
+// chartPalette colours the series in order (Okabe–Ito, told apart by
 // colour-blind readers too, and a wine red for an eighth).
-var ChartPalette = []color.RGBA{
+func chartPalette() []color.RGBA {
+	return []color.RGBA{
 	{0xE6, 0x9F, 0x00, 0xFF}, // orange
 	{0x56, 0xB4, 0xE9, 0xFF}, // sky blue
 	{0x00, 0x9E, 0x73, 0xFF}, // bluish green
@@ -34,6 +35,7 @@ var ChartPalette = []color.RGBA{
 	{0xD5, 0x5E, 0x00, 0xFF}, // vermilion
 	{0xCC, 0x79, 0xA7, 0xFF}, // reddish purple
 	{0x88, 0x22, 0x55, 0xFF}, // wine
+	}
 }
 
 // ChartData is what the chart plots.
@@ -74,6 +76,7 @@ func (b *Bot) chartData(com *Community, wk ledger.WeeklyTotals) ChartData {
 		d.Labels = append(d.Labels, start.Format(tr.S(msgNewsletterWeekLayout, nil)))
 	}
 	done := map[string]bool{}
+	palette := chartPalette()
 	addSeries := func(id, name string) {
 		ms, ok := wk.Minutes[id]
 		if !ok || done[id] {
@@ -87,7 +90,7 @@ func (b *Bot) chartData(com *Community, wk ledger.WeeklyTotals) ChartData {
 		if !some {
 			return
 		}
-		d.Series = append(d.Series, ChartSeries{Category: id, Name: name, Minutes: ms, Color: ChartPalette[len(d.Series)%len(ChartPalette)]})
+		d.Series = append(d.Series, ChartSeries{Category: id, Name: name, Minutes: ms, Color: palette[len(d.Series)%len(palette)]})
 	}
 	for _, c := range com.Categories {
 		addSeries(c.ID, c.Name(tr.Lang()))

@@ -235,7 +235,7 @@ func TestNewsletterChart(t *testing.T) {
 			counts[[3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)}]++
 		}
 	}
-	for i, c := range ChartPalette {
+	for i, c := range chartPalette() {
 		n := counts[[3]uint8{c.R, c.G, c.B}]
 		switch {
 		case i < len(d.Series) && n < 50:
