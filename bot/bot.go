@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -34,6 +35,7 @@ type Ledger interface {
 	Unlink(ctx context.Context, req ledger.UnlinkRequest) (*ledger.LinkResult, error)
 	DecisionLedger
 	GroupLedger
+	ConflictLedger
 }
 
 // Options configure a Bot.
@@ -43,6 +45,9 @@ type Options struct {
 	Logger      *slog.Logger
 	// Now is the clock (rate limits, dates in replies); tests inject one.
 	Now func() time.Time
+	// Random is where council draws take their seeds: crypto/rand unless
+	// a test injects a fixed source. Each draw records its seed.
+	Random io.Reader
 }
 
 // Bot is the core. It is safe for concurrent use by several adapters.
@@ -62,6 +67,8 @@ type Bot struct {
 	tickMu     sync.Mutex                 // one Tick (or outcome announcement) at a time
 	waiting    map[ledger.ProposalID]bool // outcomes said to wait for an adapter (under tickMu)
 	groups     groupState                 // reminders and newsletters (groups.go)
+	conflicts  conflictState              // cases' private spaces (conflicts.go)
+	random     io.Reader                  // council draws' seeds (council.go)
 }
 
 // New validates the communities, makes sure each exists in the ledger, and
@@ -79,6 +86,9 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Random == nil {
+		opts.Random = rand.Reader
+	}
 	catalog, err := NewCatalog()
 	if err != nil {
 		return nil, err
@@ -90,6 +100,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		log:         opts.Logger,
 		now:         opts.Now,
 		limiters:    map[string]*rate.Limiter{},
+		random:      opts.Random,
 	}
 	seen := map[string]bool{}
 	for _, c := range opts.Communities {
@@ -106,6 +117,9 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		if err := b.ensureGroups(ctx, c); err != nil {
 			return nil, fmt.Errorf("community %q: %w", c.Slug, err)
 		}
+	}
+	if err := b.loadCaseSpaces(ctx); err != nil {
+		return nil, err
 	}
 	b.commands = b.commandTree()
 	return b, nil
@@ -182,8 +196,9 @@ func (b *Bot) Handle(ctx context.Context, m Message) (replies []Reply) {
 	return req.replies
 }
 
-// communityFor finds the community a room belongs to. With a single
-// community, every room belongs to it.
+// communityFor finds the community a room belongs to: the one whose
+// config names it, else the one whose case has its private space there.
+// With a single community, every room belongs to it.
 func (b *Bot) communityFor(m Message) *Community {
 	for _, c := range b.communities {
 		for _, r := range c.Rooms {
@@ -191,6 +206,9 @@ func (b *Bot) communityFor(m Message) *Community {
 				return c
 			}
 		}
+	}
+	if c := b.caseSpaceCommunity(m.Platform, m.Room); c != nil {
+		return c
 	}
 	if len(b.communities) == 1 {
 		return b.communities[0]

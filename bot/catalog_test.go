@@ -69,6 +69,11 @@ func TestCatalogsRender(t *testing.T) {
 		"Skipped", "Hours", "Opened", "Closed", "Open", "Weeks", "Room", "Approve", "Reject", "OptIn", "OptOut"} {
 		data[k] = "X" + k
 	}
+	// Conflict cases and the council (messages_conflicts.go).
+	for _, k := range []string{"Parties", "Mediators", "Rules", "Every", "Status", "Topic", "Summary", "Role", "Mention", "State",
+		"Days", "Council", "Aside", "Reason", "Eligible", "Seed", "Seats", "Algorithm"} {
+		data[k] = "X" + k
+	}
 	for _, lang := range Languages() {
 		tr := c.In(lang)
 		plurals := pluralIDs(t, lang)

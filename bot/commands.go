@@ -115,7 +115,8 @@ func (b *Bot) commandTree() []*Command {
 			{Name: "command", Names: map[string]string{"fr": "commande"}, Description: msgOptionCommand, Kind: OptionText},
 		}},
 	}
-	tree = slices.Insert(tree, len(tree)-1, b.groupCommands()...) // before /help
+	tree = slices.Insert(tree, len(tree)-1, b.groupCommands()...)    // before /help
+	tree = slices.Insert(tree, len(tree)-1, b.conflictCommands()...) // before /help
 	var link func(parent *Command, cs []*Command)
 	link = func(parent *Command, cs []*Command) {
 		for _, c := range cs {

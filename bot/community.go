@@ -61,6 +61,9 @@ type Community struct {
 	// Groups are the working groups config.yaml declares, the reminders'
 	// grace period and the newsletter's schedule (groups.go).
 	Groups GroupSettings
+	// Conflicts are the mediation settings: the moderators' room, the
+	// rules, check-ins and the council (conflicts.go).
+	Conflicts ConflictSettings
 
 	id ledger.CommunityID
 }
@@ -95,6 +98,9 @@ func (c *Community) Validate() error {
 		return fmt.Errorf("categories: at least one is required")
 	}
 	if err := c.Decisions.validate(); err != nil {
+		return err
+	}
+	if err := c.Conflicts.Validate(); err != nil {
 		return err
 	}
 	owner := map[string]string{} // lower-cased name → category ID

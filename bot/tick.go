@@ -42,7 +42,8 @@ func (b *Bot) adapterFor(ctx context.Context, platform string) Adapter {
 // proposals whose deadline has passed (those that passed while the bot was
 // down too, so serve ticks once at start-up and then every minute), posts
 // each outcome not yet announced, and sends the "closing soon" reminders
-// that are due. Ticks never overlap.
+// that are due; then the groups' reminders and newsletters, and the
+// mediation cases' check-ins (council.go). Ticks never overlap.
 //
 // An outcome or reminder whose platform has no attached adapter, or whose
 // post fails, stays pending and is retried by the next tick. It is marked
@@ -85,6 +86,9 @@ func (b *Bot) Tick(ctx context.Context) error {
 		}
 	}
 	if err := b.tickGroups(ctx); err != nil { // reminders and newsletters (reminders.go)
+		errs = append(errs, err)
+	}
+	if err := b.tickConflicts(ctx); err != nil { // check-ins and idle cases (council.go)
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

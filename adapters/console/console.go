@@ -3,7 +3,9 @@
 // tests. A line "NAME: text" is said by console member NAME; any other line
 // by the default member. "@NAME" mentions a known console member. A line may
 // start with "[ID]" to give its event ID, so a script can redeliver an
-// event on purpose.
+// event on purpose. "NAME@ROOM: text" is said in another room: a private
+// space the bot made ("bob@private-1: …", members only) or any other
+// room, such as a moderators' room ("ana@moderateurs: …").
 package console
 
 import (
@@ -16,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +53,10 @@ type Options struct {
 	Prompt bool
 	// FileDir is where attachments are saved.
 	FileDir string
+	// Spaces lists the private spaces made before this console started
+	// (room → member IDs), so that they keep their members and new ones
+	// get other names; it is called once, at first need.
+	Spaces func(ctx context.Context) (map[string][]string, error)
 }
 
 // Adapter is the console chat.
@@ -60,6 +67,7 @@ type Adapter struct {
 	out     *bufio.Writer
 	known   map[string]bool
 	spaces  map[string][]string // private space → member IDs
+	loaded  bool                // Options.Spaces was read
 	threads int
 }
 
@@ -98,7 +106,7 @@ func New(opts Options) *Adapter {
 func (a *Adapter) Platform() string { return Platform }
 
 var (
-	speakerLine = regexp.MustCompile(`^([\p{L}\p{N}_.-]{1,32}):\s+(.*)$`)
+	speakerLine = regexp.MustCompile(`^([\p{L}\p{N}_.-]{1,32})(?:@([\p{L}\p{N}_.-]{1,32}))?:\s+(.*)$`)
 	eventIDLine = regexp.MustCompile(`^\[([^\]\s]{1,64})\]\s+(.*)$`)
 )
 
@@ -170,22 +178,56 @@ func (a *Adapter) parse(line string, n int) (bot.Message, bool) {
 	if m := eventIDLine.FindStringSubmatch(line); m != nil {
 		id, line = m[1], m[2]
 	}
-	who, text := a.opts.As, line
+	who, room, text := a.opts.As, "", line
 	if m := speakerLine.FindStringSubmatch(line); m != nil {
-		who, text = m[1], m[2]
+		who, room, text = m[1], strings.ToLower(m[2]), m[3]
 	}
 	who = strings.ToLower(who)
+	if room == "" {
+		room = Room
+	}
+	if members, private := a.spaceMembers(room); private && !slices.Contains(members, who) {
+		// A platform would not even show them the space.
+		a.write("", fmt.Sprintf("(console: %s is not a member of %s; the line is not delivered)", who, room))
+		return bot.Message{}, false
+	}
 	a.know(who)
 	return bot.Message{
 		ID:       id,
 		Platform: Platform,
-		Room:     Room,
+		Room:     room,
 		Sender:   bot.User{ID: who, Name: who},
 		Text:     text,
 		Mentions: a.mentions(text),
-		Direct:   true,
+		Direct:   room == Room,
 		Local:    true,
 	}, true
+}
+
+// spaceMembers lists a private space's members; private is false when room
+// is not one.
+func (a *Adapter) spaceMembers(room string) (members []string, private bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.loadSpacesLocked()
+	members, private = a.spaces[room]
+	return members, private
+}
+
+// loadSpacesLocked reads the spaces made before this console started, once.
+func (a *Adapter) loadSpacesLocked() {
+	if a.loaded || a.opts.Spaces == nil {
+		return
+	}
+	a.loaded = true
+	spaces, err := a.opts.Spaces(context.Background())
+	if err != nil {
+		fmt.Fprintf(a.out, "(console: the private spaces could not be read: %v)\n", err)
+		return
+	}
+	for room, members := range spaces {
+		a.spaces[room] = members
+	}
 }
 
 // mentions resolves "@name" tokens of known members and of the bot; other
@@ -244,10 +286,46 @@ func (a *Adapter) CreatePrivateSpace(ctx context.Context, name string, members [
 		ids[i] = m.ID
 	}
 	a.mu.Lock()
-	room := fmt.Sprintf("private-%d", len(a.spaces)+1)
+	defer a.mu.Unlock()
+	a.loadSpacesLocked()
+	n := len(a.spaces) + 1
+	for {
+		if _, taken := a.spaces[fmt.Sprintf("private-%d", n)]; !taken {
+			break
+		}
+		n++
+	}
+	room := fmt.Sprintf("private-%d", n)
 	a.spaces[room] = ids
-	a.mu.Unlock()
 	return room, nil
+}
+
+// AddToPrivateSpace implements bot.PrivateSpaceEditor.
+func (a *Adapter) AddToPrivateSpace(ctx context.Context, room string, u bot.User) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.loadSpacesLocked()
+	members, ok := a.spaces[room]
+	if !ok {
+		return fmt.Errorf("console: no private space %s", room)
+	}
+	if !slices.Contains(members, u.ID) {
+		a.spaces[room] = append(members, u.ID)
+	}
+	return nil
+}
+
+// RemoveFromPrivateSpace implements bot.PrivateSpaceEditor.
+func (a *Adapter) RemoveFromPrivateSpace(ctx context.Context, room string, u bot.User) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.loadSpacesLocked()
+	members, ok := a.spaces[room]
+	if !ok {
+		return fmt.Errorf("console: no private space %s", room)
+	}
+	a.spaces[room] = slices.DeleteFunc(members, func(m string) bool { return m == u.ID })
+	return nil
 }
 
 // OpenThread implements bot.ThreadOpener: what the bot says in the thread
@@ -264,6 +342,7 @@ func (a *Adapter) OpenThread(ctx context.Context, t bot.Target, title string) (s
 func (a *Adapter) SpaceMembers(room string) []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.loadSpacesLocked()
 	return append([]string(nil), a.spaces[room]...)
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -72,6 +73,7 @@ func runTranscript(t *testing.T, path string) {
 	// The set-up directives come first, before anything is typed.
 	body := 0
 	var members []string // "#! members: bob, chloe": accounts that exist before the script
+	var random io.Reader // "#! seed: …": the source of council draws' seeds
 	for ; body < len(lines) && strings.HasPrefix(lines[body], "#"); body++ {
 		key, value, ok := directive(lines[body])
 		if !ok {
@@ -81,6 +83,14 @@ func runTranscript(t *testing.T, path string) {
 			for _, m := range strings.Split(value, ",") {
 				members = append(members, strings.TrimSpace(m))
 			}
+			continue
+		}
+		if key == "seed" { // "#! seed: 32 hex digits": council draws take their seeds from it
+			seed, err := ledger.ParseSeed(value)
+			if err != nil {
+				t.Fatalf("%s:%d: seed: %v", path, body+1, err)
+			}
+			random = &seedReader{next: seed}
 			continue
 		}
 		if key == "start" { // "#! start: 2026-03-27T17:00:00Z": when the script begins
@@ -112,10 +122,11 @@ func runTranscript(t *testing.T, path string) {
 		if db, err = ledger.Open(ctx, dbPath, ledger.Options{Now: clk.Now, Durability: ledger.DurabilityNormal}); err != nil {
 			t.Fatal(err)
 		}
-		if b, err = bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{com}, Now: clk.Now}); err != nil {
+		if b, err = bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{com}, Now: clk.Now, Random: random}); err != nil {
 			t.Fatal(err)
 		}
-		a = New(Options{Out: &out, As: "ana", Members: []string{"ana", "bob", "chloe", "david", "emma"}, RunID: "t", FileDir: files})
+		a = New(Options{Out: &out, As: "ana", Members: append([]string{"ana", "bob", "chloe", "david", "emma"}, members...), RunID: "t", FileDir: files,
+			Spaces: ledgerSpaces(db)})
 		b.Attach(a)
 	}
 	start()
@@ -149,11 +160,16 @@ func runTranscript(t *testing.T, path string) {
 		case strings.HasPrefix(line, "> "):
 			got = append(got, line)
 			n++
+			out.Reset()
 			m, ok := a.parse(strings.TrimPrefix(line, "> "), n)
+			if !ok && out.Len() > 0 {
+				// The console refused it (not a member of a private space).
+				got = append(got, strings.Split(strings.TrimRight(out.String(), "\n"), "\n")...)
+				continue
+			}
 			if !ok {
 				t.Fatalf("%s:%d: %q is not a message", path, i+1, line)
 			}
-			out.Reset()
 			b.Receive(ctx, a, m)
 			reply := strings.ReplaceAll(strings.TrimRight(out.String(), "\n"), files+string(filepath.Separator), "$FILES/")
 			if reply != "" {
@@ -199,6 +215,60 @@ func runTranscript(t *testing.T, path string) {
 	rep, err := db.Verify(ctx)
 	if err != nil || !rep.OK() {
 		t.Errorf("ledger after %s: %v %v", path, err, rep.Problems)
+	}
+	// Every council draw can be re-run from its record.
+	draws, err := db.CouncilDraws(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range draws {
+		if !d.Reproduces() {
+			t.Errorf("%s: council draw #%d does not reproduce from its seed %s", path, d.Number, d.SeedHex())
+		}
+	}
+}
+
+// seedReader gives a fixed seed, then the next one (its last byte plus
+// one) on each read of a whole seed: draws in a transcript are fixed.
+type seedReader struct {
+	next [ledger.SeedSize]byte
+	off  int
+}
+
+func (s *seedReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c := copy(p[n:], s.next[s.off:])
+		n += c
+		s.off += c
+		if s.off == len(s.next) {
+			s.off = 0
+			s.next[len(s.next)-1]++
+		}
+	}
+	return n, nil
+}
+
+// ledgerSpaces lists the console's private spaces the ledger knows: the
+// spaces of cases, with their members, as serve gives them to the console.
+func ledgerSpaces(db *ledger.DB) func(ctx context.Context) (map[string][]string, error) {
+	return func(ctx context.Context) (map[string][]string, error) {
+		cs, err := db.Cases(ctx, 0, ledger.CasesAll)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string][]string{}
+		for _, c := range cs {
+			if c.Platform != Platform {
+				continue
+			}
+			ids := []string{}
+			for _, m := range c.Members {
+				ids = append(ids, m.UserID)
+			}
+			out[c.Room] = ids
+		}
+		return out, nil
 	}
 }
 
@@ -278,6 +348,34 @@ func setUp(com *bot.Community, key, value string) error {
 			}
 		}
 		com.Groups.Declared = append(com.Groups.Declared, d)
+	case "moderators_room": // "#! moderators_room: moderateurs", a console room
+		com.Conflicts.ModeratorsRoom = Platform + ":" + value
+	case "check_in", "inactive_after":
+		d, ok := bot.ParseDeadlineDuration(value)
+		if !ok {
+			return fmt.Errorf("%s: %q is not a duration like 7d", key, value)
+		}
+		if key == "check_in" {
+			com.Conflicts.CheckIn = d
+		} else {
+			com.Conflicts.InactiveAfter = d
+		}
+	case "council": // "#! council: bob, chloe": the named members
+		for _, m := range strings.Split(value, ",") {
+			com.Conflicts.Council.Members = append(com.Conflicts.Council.Members, Platform+":"+strings.TrimSpace(m))
+		}
+	case "council_drawn":
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return fmt.Errorf("council_drawn: %w", err)
+		}
+		com.Conflicts.Council.Drawn = n
+	case "council_eligible": // "#! council_eligible: active 30d"
+		d, ok := bot.ParseDeadlineDuration(strings.TrimPrefix(value, "active "))
+		if !ok {
+			return fmt.Errorf("council_eligible: want active 30d, got %q", value)
+		}
+		com.Conflicts.Council.ActiveWithin = d
 	case "limits":
 		var floor, ceiling, max string
 		if _, err := fmt.Sscanf(value, "%s %s %s", &floor, &ceiling, &max); err != nil {

@@ -1386,6 +1386,13 @@ func (f *fakeDiscord) channelRoute(w http.ResponseWriter, r *http.Request, seg [
 			ch.Members = append(ch.Members, seg[3])
 		}
 		w.WriteHeader(204)
+	case n == 4 && seg[2] == "thread-members" && r.Method == "DELETE":
+		if ch.Type != 11 && ch.Type != 12 {
+			apiError(w, 400, 50024, "Cannot execute action on this channel type")
+			return
+		}
+		ch.Members = slices.DeleteFunc(ch.Members, func(m string) bool { return m == seg[3] })
+		w.WriteHeader(204)
 	case n == 3 && seg[2] == "thread-members" && r.Method == "GET":
 		var out []any
 		for _, m := range ch.Members {

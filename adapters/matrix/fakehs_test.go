@@ -198,6 +198,7 @@ func (hs *fakeHS) routes() http.Handler {
 	authed("POST "+c+"/rooms/{room}/join", hs.handleJoin)
 	authed("POST "+c+"/join/{room}", hs.handleJoin)
 	authed("POST "+c+"/rooms/{room}/leave", hs.handleLeave)
+	authed("POST "+c+"/rooms/{room}/kick", hs.handleKick)
 	authed("GET "+c+"/rooms/{room}/members", hs.handleMembers)
 	authed("GET "+c+"/rooms/{room}/joined_members", hs.handleJoinedMembers)
 	authed("GET "+c+"/rooms/{room}/messages", hs.handleMessages)

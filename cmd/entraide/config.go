@@ -48,6 +48,8 @@ type CommunityConfig struct {
 	Decisions  DecisionsConfig  `yaml:"decisions"`
 	// groups:, reminders: and newsletter: (config_groups.go).
 	GroupsConfig `yaml:",inline"`
+	// Mediation cases and the council (config_conflicts.go).
+	Conflicts ConflictsConfig `yaml:"conflicts"`
 }
 
 // DecisionsConfig sets decisions by consent: the deadline of a proposal
@@ -107,6 +109,7 @@ func DefaultConfig() Config {
 			Rooms:      []string{"console:*"},
 			RateLimit:  RateLimitConfig{PerMinute: 30, Burst: 10},
 			Decisions:  DecisionsConfig{Deadline: "7d", Quorum: "0"},
+			Conflicts:  ConflictsConfig{ModeratorsRoom: "console:moderateurs"},
 		}},
 		Console: ConsoleConfig{As: "ana", Members: []string{"ana", "bob", "chloe", "david", "emma"}},
 	}
@@ -305,6 +308,9 @@ func (cc CommunityConfig) community() (*bot.Community, error) {
 		c.Categories = append(c.Categories, bot.Category{ID: cat.ID, Names: map[string]string{"fr": cat.FR, "en": cat.EN}})
 	}
 	if c.Groups, err = cc.GroupsConfig.settings(); err != nil {
+		return nil, err
+	}
+	if c.Conflicts, err = cc.Conflicts.settings(); err != nil {
 		return nil, err
 	}
 	if err := c.Validate(); err != nil {

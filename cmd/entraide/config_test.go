@@ -179,6 +179,7 @@ log: {level: debug, format: json}
 			{ID: "garden", Names: map[string]string{"fr": "jardin", "en": "gardening"}},
 			{ID: "kitchen", Names: map[string]string{"fr": "cuisine", "en": "cooking"}},
 		},
+		Conflicts: bot.ConflictSettings{Council: bot.CouncilSettings{Drawn: 3}}, // three drawn by lot unless said
 	}
 	want.Limits.Floor, want.Limits.Ceiling, want.Limits.MaxAmount = -90, 120, 45
 	if c.Location == nil || c.Location.String() != "America/Montreal" {

@@ -97,6 +97,7 @@ func (e *env) consoleAdapter(ctx context.Context, io stdio, as, runID string) fu
 			RunID:   runID,
 			Prompt:  interactive,
 			FileDir: files,
+			Spaces:  consoleSpaces(e.db),
 		})
 	}
 }

@@ -61,8 +61,15 @@ func cmdExport(ctx context.Context, args []string, io stdio) error {
 	asCSV := fs.Bool("csv", false, "write CSV: "+fmt.Sprint(bot.ExchangeCSVHeader())+
 		", or with --decisions: "+fmt.Sprint(bot.DecisionCSVHeader()))
 	decisions := fs.Bool("decisions", false, "print the decision log instead: one row per version of each proposal")
+	cases := fs.Bool("cases", false, "print the log of the mediation cases instead (for moderators: it holds their notes): "+
+		fmt.Sprint(caseCSVHeader))
+	council := fs.Bool("council", false, "print the council's draws by lot instead, with what re-runs each: "+fmt.Sprint(councilCSVHeader))
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *cases && *council || (*cases || *council) && *decisions {
+		fmt.Fprintln(io.err, "entraide export: choose one of --decisions, --cases and --council")
+		return errUsage
 	}
 	e, err := c.openExisting(ctx, io)
 	if err != nil {
@@ -71,6 +78,12 @@ func cmdExport(ctx context.Context, args []string, io stdio) error {
 	defer e.db.Close()
 	if *decisions {
 		return exportDecisions(ctx, e, io, *asCSV)
+	}
+	if *cases {
+		return exportCases(ctx, e, io, *asCSV)
+	}
+	if *council {
+		return exportCouncil(ctx, e, io, *asCSV)
 	}
 	if *asCSV {
 		w, err := bot.NewExchangeCSV(io.out)

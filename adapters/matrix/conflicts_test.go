@@ -1,0 +1,177 @@
+package matrix
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/ledger"
+)
+
+// A moderator's !conflict open makes a new room for the case: invite-only,
+// encrypted, history from one's join, power levels under which only the
+// bot may invite or kick, and exactly the parties and mediators invited.
+// The welcome states the rules there; a party's command in the room is
+// answered in the right community, though no config names the room (the
+// bot serves two communities here).
+func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
+	e := newEnv(t)
+	carol := e.hs.addUser("carol", "Carol", "")
+	dave := e.hs.addUser("dave", "Dave", "")
+	e.hs.addMembers(e.room, e.ana, carol, dave)
+	e.displayNames[carol], e.displayNames[dave] = "Carol", "Dave"
+	other := &bot.Community{Slug: "other", Name: "Other", Language: "fr", Location: time.UTC, Limits: bot.DefaultLimits(),
+		Categories: bot.DefaultCategories(), Rooms: []string{Platform + ":!elsewhere:" + e.hs.name}}
+	core, err := bot.New(e.ctx, bot.Options{Ledger: e.db, Communities: []*bot.Community{e.com, other}, Logger: slog.New(e.logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.core = core
+	e.start(e.config())
+
+	e.sayPills(e.ana, e.room, "!conflict open "+e.bob+" "+carol+" mediator "+dave+" about the shed keys", nil)
+	welcome := e.next("")
+	room := welcome.Room
+	if room == e.room || e.isDirectChat(room) {
+		t.Fatalf("the welcome went to %s, want the case's own room", room)
+	}
+	if !strings.Contains(body(welcome), "Mediation #1 — the shed keys") || !strings.Contains(body(welcome), "Confidentiality") {
+		t.Errorf("welcome = %q", body(welcome))
+	}
+	if users, _ := pinged(welcome); !slices.Equal(slices.Sorted(slices.Values(users)), slices.Sorted(slices.Values([]string{e.bob, carol, dave}))) {
+		t.Errorf("the welcome pings %v, want the parties and the mediator", users)
+	}
+	if reply := e.nextPrivate(e.ana); !strings.Contains(body(reply), "Mediation #1 is open") {
+		t.Errorf("the moderator's answer = %q, want it in her direct chat", body(reply))
+	}
+
+	members := e.hs.members(room)
+	slices.Sort(members)
+	want := []string{e.bob, carol, dave, e.botID}
+	slices.Sort(want)
+	if !slices.Equal(members, want) {
+		t.Errorf("members = %v, want exactly the parties, the mediator and the bot %v", members, want)
+	}
+	for _, u := range []string{e.bob, carol, dave} {
+		if m := e.hs.membership(room, u); m != "invite" {
+			t.Errorf("%s is %q, want invited", u, m)
+		}
+	}
+	check := func(typ, field, want string) {
+		t.Helper()
+		if got := e.hs.stateContent(room, typ, "")[field]; got != want {
+			t.Errorf("%s %s = %v, want %s", typ, field, got, want)
+		}
+	}
+	check("m.room.join_rules", "join_rule", "invite")
+	check("m.room.history_visibility", "history_visibility", "joined")
+	check("m.room.encryption", "algorithm", "m.megolm.v1.aes-sha2")
+	check("m.room.guest_access", "guest_access", "forbidden")
+	check("m.room.name", "name", "Mediation #1")
+	pl := e.hs.stateContent(room, "m.room.power_levels", "")
+	users, _ := pl["users"].(map[string]any)
+	if intOf(users[e.botID], 0) != 100 || intOf(pl["invite"], 0) != 100 || intOf(pl["kick"], 0) != 100 ||
+		intOf(pl["ban"], 0) != 100 || intOf(pl["state_default"], 0) != 100 || intOf(pl["users_default"], -1) != 0 {
+		t.Errorf("power levels = %v, want only the bot able to invite, kick and change the room", pl)
+	}
+	for _, u := range []string{e.bob, carol, dave} {
+		if _, listed := users[u]; listed {
+			t.Errorf("%s has a power level of their own: %v", u, users[u])
+		}
+	}
+	c, err := e.db.Case(e.ctx, e.com.LedgerID(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Room != room || c.Platform != Platform || len(c.WithRole(ledger.RoleParty)) != 2 || len(c.WithRole(ledger.RoleMediator)) != 1 {
+		t.Errorf("case %+v", c)
+	}
+
+	// Bob joins and asks where things stand: answered in the room, in
+	// the case's community (English), though the room is in no config.
+	e.hs.mu.Lock()
+	err = e.hs.joinLocked(e.bob, room)
+	e.hs.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.say(e.bob, room, "!conflict status")
+	if m := e.next(room); !strings.Contains(body(m), "Mediation #1 — open — the shed keys") {
+		t.Errorf("status in the case's room = %q", body(m))
+	}
+
+	// The moderator adds herself as a mediator, and takes Dave out: the
+	// bot invites and kicks (nobody else may), and says so in the room.
+	e.sayPills(e.ana, e.room, "!conflict add #1 "+e.ana+" mediator", nil)
+	if m := e.next(room); !strings.Contains(body(m), "joins mediation #1 (mediator)") {
+		t.Errorf("announcement = %q", body(m))
+	}
+	e.nextPrivate(e.ana)
+	if m := e.hs.membership(room, e.ana); m != "invite" {
+		t.Errorf("Ana is %q in the case's room, want invited", m)
+	}
+	e.sayPills(e.ana, e.room, "!conflict remove #1 "+dave, nil)
+	if m := e.next(room); !strings.Contains(body(m), "Dave leaves mediation #1 (mediator)") {
+		t.Errorf("announcement = %q", body(m))
+	}
+	e.nextPrivate(e.ana)
+	if m := e.hs.membership(room, dave); m != "leave" {
+		t.Errorf("Dave is %q in the case's room, want gone", m)
+	}
+	c, _ = e.db.Case(e.ctx, e.com.LedgerID(), 1)
+	if names := memberNames(c); names != "Bob:party Carol:party Ana:mediator" {
+		t.Errorf("case members %s", names)
+	}
+	// Nothing was said in the community room.
+	if got := botMessagesIn(e, e.room, 0); len(got) != 0 {
+		t.Errorf("the bot wrote %q in the community room", body(got[0]))
+	}
+}
+
+func memberNames(c ledger.Case) string {
+	var out []string
+	for _, m := range c.Members {
+		out = append(out, m.Name+":"+string(m.Role))
+	}
+	return strings.Join(out, " ")
+}
+
+// handleKick takes a member out of a room (or withdraws their invite), as
+// a homeserver does for who has the power to kick.
+func (hs *fakeHS) handleKick(w http.ResponseWriter, r *http.Request, s fakeSession) {
+	var req struct {
+		UserID string `json:"user_id"`
+		Reason string `json:"reason"`
+	}
+	if err := readBody(r, &req); err != nil {
+		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+		return
+	}
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	rid := r.PathValue("room")
+	room := hs.roomFor(w, rid, s.user, "join")
+	if room == nil {
+		return
+	}
+	level, pl := room.powerLevel(s.user)
+	if level < intOf(pl["kick"], 50) {
+		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", "You don't have permission to kick users")
+		return
+	}
+	if m := room.membership(req.UserID); m != "join" && m != "invite" {
+		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", req.UserID+" is not in the room")
+		return
+	}
+	key := req.UserID
+	content := map[string]any{"membership": "leave"}
+	if req.Reason != "" {
+		content["reason"] = req.Reason
+	}
+	hs.appendEvent(rid, "m.room.member", s.user, &key, content)
+	writeJSON(w, map[string]any{})
+}

@@ -1,0 +1,354 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The council that arbitrates when mediation fails is partly drawn by lot
+// ("trois actionnaires tirés au sort"). A draw is reproducible: its row
+// keeps the seed, the eligible accounts and the result, and DrawLots run
+// on the first two gives the third, for anyone who wants to check.
+
+// DrawAlgorithm names the way DrawLots draws, recorded with each draw.
+const DrawAlgorithm = "pcg-dxsm-fisher-yates-v1"
+
+// SeedSize is the length of a draw's seed, in bytes.
+const SeedSize = 16
+
+// DrawLots draws seats accounts among eligible with seed, as
+// DrawAlgorithm says:
+//
+//  1. the eligible account IDs are sorted in ascending order;
+//  2. a PCG-DXSM generator (Go's math/rand/v2 PCG) is seeded with the
+//     seed's first and last 8 bytes, each read as a big-endian uint64;
+//  3. a Fisher–Yates shuffle runs from the last position down to the
+//     second: position i is swapped with position j = Uint64() mod (i+1);
+//  4. the first seats accounts (all of them, if there are fewer) are drawn,
+//     in that order.
+//
+// The same seed and eligible accounts always give the same result.
+func DrawLots(seed [SeedSize]byte, eligible []AccountID, seats int) []AccountID {
+	ids := slices.Clone(eligible)
+	slices.Sort(ids)
+	g := rand.NewPCG(binary.BigEndian.Uint64(seed[:8]), binary.BigEndian.Uint64(seed[8:]))
+	for i := len(ids) - 1; i > 0; i-- {
+		j := int(g.Uint64() % uint64(i+1))
+		ids[i], ids[j] = ids[j], ids[i]
+	}
+	if seats < 0 {
+		seats = 0
+	}
+	return ids[:min(seats, len(ids))]
+}
+
+// CouncilDraw is one recorded draw.
+type CouncilDraw struct {
+	ID          int64
+	Community   CommunityID
+	Number      int
+	Seed        [SeedSize]byte
+	Algorithm   string
+	Seats       int
+	Eligible    []Voter // ascending account ID
+	Drawn       []Voter // in draw order
+	Excluded    []Voter // left out: the named members
+	ActiveSince time.Time
+	Actor       Voter
+	Key         string
+	CreatedAt   time.Time
+}
+
+// SeedHex is the seed as recorded.
+func (d CouncilDraw) SeedHex() string { return hex.EncodeToString(d.Seed[:]) }
+
+// Reproduces reports whether running DrawLots on the recorded seed and
+// eligible accounts gives the recorded result.
+func (d CouncilDraw) Reproduces() bool {
+	if d.Algorithm != DrawAlgorithm {
+		return false
+	}
+	return slices.Equal(DrawLots(d.Seed, voterIDs(d.Eligible), d.Seats), voterIDs(d.Drawn))
+}
+
+func voterIDs(vs []Voter) []AccountID {
+	out := make([]AccountID, len(vs))
+	for i, v := range vs {
+		out[i] = v.Account
+	}
+	return out
+}
+
+// CouncilDrawRequest draws the council's seats by lot among the
+// community's members, leaving out the Exclude identities (the named
+// members), and only members who gave or received time since ActiveSince
+// when it is set. Seed comes from the caller (crypto/rand in the bot).
+// Platform is where the result is shown, for the members' identities.
+type CouncilDrawRequest struct {
+	CaseActor
+	Seed        [SeedSize]byte
+	Seats       int
+	Exclude     []Identity
+	ActiveSince time.Time
+	Platform    string
+}
+
+// CouncilDrawReceipt is what a draw returns, the same on a replay.
+type CouncilDrawReceipt struct {
+	Draw     CouncilDraw
+	Replayed bool
+}
+
+// RecordCouncilDraw draws and records the council's seats. The actor must
+// be a moderator. A replayed key returns the draw it made, whatever the
+// seed given this time. It returns *Error with EFORBIDDEN or EINVALID (no
+// seats to draw).
+func (db *DB) RecordCouncilDraw(ctx context.Context, req CouncilDrawRequest) (*CouncilDrawReceipt, error) {
+	switch {
+	case req.Key == "":
+		return nil, errorf(EINVALID, "missing idempotency key")
+	case !req.Moderator:
+		return nil, errorf(EFORBIDDEN, "only moderators draw the council")
+	case req.Seats <= 0:
+		return nil, errorf(EINVALID, "no seats to draw")
+	}
+	// The seed and the time are the bot's, not the request's: a
+	// redelivered event must find its draw, not conflict with it.
+	fp := fingerprint(opCouncilDraw, req.Community, req.Actor)
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var priorOp int64
+	var prior, priorKind string
+	err = tx.QueryRowContext(ctx, "SELECT id, fingerprint, kind FROM case_ops WHERE idem_key = ?", req.Key).Scan(&priorOp, &prior, &priorKind)
+	switch {
+	case err == nil:
+		if prior != fp || priorKind != opCouncilDraw {
+			return nil, errorf(ECONFLICT, "key %q was recorded for another request", req.Key)
+		}
+		var drawID int64
+		if err := tx.QueryRowContext(ctx, "SELECT id FROM council_draws WHERE op_id = ?", priorOp).Scan(&drawID); err != nil {
+			return nil, err
+		}
+		d, err := loadDraw(ctx, tx, drawID, req.Platform)
+		if err != nil {
+			return nil, err
+		}
+		return &CouncilDrawReceipt{Draw: d, Replayed: true}, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, err
+	}
+	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+	if err != nil {
+		return nil, err
+	}
+	var excluded []AccountID
+	for _, id := range req.Exclude {
+		acct, found, err := lookupAccount(ctx, tx, req.Community, id)
+		if err != nil {
+			return nil, err
+		}
+		if found && !slices.Contains(excluded, acct) {
+			excluded = append(excluded, acct)
+		}
+	}
+	slices.Sort(excluded)
+	where, args := eligibleWhere, []any{req.Community}
+	var since any
+	if !req.ActiveSince.IsZero() {
+		since = req.ActiveSince.Unix()
+		where += ` AND a.id IN (SELECT from_id FROM exchanges WHERE community_id = ? AND created_at > ?
+			UNION SELECT to_id FROM exchanges WHERE community_id = ? AND created_at > ?)`
+		args = append(args, req.Community, since, req.Community, since)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT a.id FROM accounts a WHERE "+where+" ORDER BY a.id", args...)
+	if err != nil {
+		return nil, err
+	}
+	var eligible []AccountID
+	for rows.Next() {
+		var id AccountID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if !slices.Contains(excluded, id) {
+			eligible = append(eligible, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	drawn := DrawLots(req.Seed, eligible, req.Seats)
+	var number int
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(number), 0) + 1 FROM council_draws WHERE community_id = ?", req.Community).Scan(&number); err != nil {
+		return nil, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO case_ops (community_id, idem_key, fingerprint, kind, target, actor_id, source, created_at)
+		VALUES (?, ?, ?, ?, 0, ?, ?, ?)`, req.Community, req.Key, fp, opCouncilDraw, actor.ID, req.Source, tx.now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("ledger: record draw: %w", err)
+	}
+	op, _ := res.LastInsertId()
+	res, err = tx.ExecContext(ctx, `INSERT INTO council_draws (community_id, number, seed, algorithm, seats, eligible, result, excluded,
+		active_since, actor_id, op_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		req.Community, number, hex.EncodeToString(req.Seed[:]), DrawAlgorithm, req.Seats, joinIDs(eligible), joinIDs(drawn),
+		joinIDs(excluded), since, actor.ID, op, tx.now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("ledger: insert draw: %w", err)
+	}
+	// case_ops is append-only, so its target stays 0: a draw is found
+	// through its op_id.
+	id, _ := res.LastInsertId()
+	d, err := loadDraw(ctx, tx, id, req.Platform)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("ledger: commit: %w", err)
+	}
+	return &CouncilDrawReceipt{Draw: d}, nil
+}
+
+// LatestCouncilDraw is a community's last draw, with its members'
+// identities on platform.
+func (db *DB) LatestCouncilDraw(ctx context.Context, community CommunityID, platform string) (CouncilDraw, bool, error) {
+	tx, err := db.read(ctx)
+	if err != nil {
+		return CouncilDraw{}, false, err
+	}
+	defer tx.Rollback()
+	var id int64
+	err = tx.QueryRowContext(ctx, "SELECT id FROM council_draws WHERE community_id = ? ORDER BY number DESC LIMIT 1", community).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return CouncilDraw{}, false, nil
+	}
+	if err != nil {
+		return CouncilDraw{}, false, err
+	}
+	d, err := loadDraw(ctx, tx, id, platform)
+	return d, err == nil, err
+}
+
+// CouncilDraws lists every draw (of every community when community is 0),
+// oldest first.
+func (db *DB) CouncilDraws(ctx context.Context, community CommunityID) ([]CouncilDraw, error) {
+	tx, err := db.read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, "SELECT id FROM council_draws WHERE ? = 0 OR community_id = ? ORDER BY community_id, number", community, community)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []CouncilDraw
+	for _, id := range ids {
+		d, err := loadDraw(ctx, tx, id, "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func loadDraw(ctx context.Context, q queryer, id int64, platform string) (CouncilDraw, error) {
+	var d CouncilDraw
+	var seed, eligible, result, excluded string
+	var since sql.NullInt64
+	var created int64
+	err := q.QueryRowContext(ctx, `SELECT d.id, d.community_id, d.number, d.seed, d.algorithm, d.seats, d.eligible, d.result, d.excluded,
+		d.active_since, d.actor_id, a.display_name, o.idem_key, d.created_at
+		FROM council_draws d JOIN accounts a ON a.id = d.actor_id JOIN case_ops o ON o.id = d.op_id WHERE d.id = ?`, id).Scan(
+		&d.ID, &d.Community, &d.Number, &seed, &d.Algorithm, &d.Seats, &eligible, &result, &excluded, &since,
+		&d.Actor.Account, &d.Actor.Name, &d.Key, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return CouncilDraw{}, errorf(ENOTFOUND, "no draw %d", id)
+	}
+	if err != nil {
+		return CouncilDraw{}, err
+	}
+	raw, err := hex.DecodeString(seed)
+	if err != nil || len(raw) != SeedSize {
+		return CouncilDraw{}, fmt.Errorf("ledger: draw %d has a malformed seed %q", id, seed)
+	}
+	copy(d.Seed[:], raw)
+	d.ActiveSince, d.CreatedAt = nullTime(since), unixUTC(created)
+	for _, part := range []struct {
+		ids  string
+		into *[]Voter
+	}{{eligible, &d.Eligible}, {result, &d.Drawn}, {excluded, &d.Excluded}} {
+		for _, acct := range splitIDs(part.ids) {
+			v := Voter{Account: acct}
+			if err := q.QueryRowContext(ctx, "SELECT display_name FROM accounts WHERE id = ?", acct).Scan(&v.Name); err != nil {
+				return CouncilDraw{}, err
+			}
+			if platform != "" {
+				if v.UserID, err = userOnPlatform(ctx, q, acct, platform); err != nil {
+					return CouncilDraw{}, err
+				}
+			}
+			*part.into = append(*part.into, v)
+		}
+	}
+	return d, nil
+}
+
+func joinIDs(ids []AccountID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(int64(id), 10)
+	}
+	return strings.Join(s, ",")
+}
+
+func splitIDs(s string) []AccountID {
+	if s == "" {
+		return nil
+	}
+	var out []AccountID
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err == nil {
+			out = append(out, AccountID(n))
+		}
+	}
+	return out
+}
+
+// ParseSeed reads a draw's seed as recorded (32 hex digits).
+func ParseSeed(s string) ([SeedSize]byte, error) {
+	var seed [SeedSize]byte
+	raw, err := hex.DecodeString(strings.TrimSpace(s))
+	if err != nil || len(raw) != SeedSize {
+		return seed, fmt.Errorf("a seed is %d hex digits", 2*SeedSize)
+	}
+	copy(seed[:], raw)
+	return seed, nil
+}
