@@ -72,6 +72,16 @@ func (r *request) number() (int, error) {
 	return n, nil
 }
 
+// replayedDecision tells the sender privately that a redelivered
+// command was recorded already, when rec is a replay: the channel saw its
+// result the first time.
+func (r *request) replayedDecision(rec *ledger.DecisionReceipt) bool {
+	if rec.Replayed {
+		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionReplayed, map[string]any{"Number": rec.Proposal.Number})})
+	}
+	return rec.Replayed
+}
+
 // decisionRefusal turns the ledger's refusals about proposal #n into
 // replies; other errors pass through.
 func (r *request) decisionRefusal(err error, n int) error {
@@ -143,11 +153,10 @@ func cmdPropose(r *request) error {
 	if err != nil {
 		return err
 	}
-	p := rec.Proposal
-	if rec.Replayed {
-		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionReplayed, map[string]any{"Number": p.Number})})
+	if r.replayedDecision(rec) {
 		return nil
 	}
+	p := rec.Proposal
 	r.log.Info("proposal opened", "number", p.Number, "eligible", len(p.Eligible), "deadline", p.Deadline)
 	if !r.bot.postCard(r.ctx, r.com, p) {
 		r.reply(r.bot.card(r.tr, r.com, p))
@@ -294,11 +303,10 @@ func cmdAmend(r *request) error {
 	if err != nil {
 		return r.decisionRefusal(err, n)
 	}
-	p := rec.Proposal
-	if rec.Replayed {
-		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionReplayed, map[string]any{"Number": p.Number})})
+	if r.replayedDecision(rec) {
 		return nil
 	}
+	p := rec.Proposal
 	// Who responded to the previous version must respond again.
 	var again []string
 	var mentions []Mention
@@ -375,11 +383,10 @@ func cmdResolve(r *request) error {
 	if err != nil {
 		return r.decisionRefusal(err, n)
 	}
-	p := rec.Proposal
-	if rec.Replayed {
-		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionReplayed, map[string]any{"Number": p.Number})})
+	if r.replayedDecision(rec) {
 		return nil
 	}
+	p := rec.Proposal
 	tok, mention := mentionOf(rec.Response.Voter)
 	res := rec.Response.Resolution
 	text := r.tr.S(msgDecisionResolved, map[string]any{
@@ -417,11 +424,10 @@ func cmdClose(r *request) error {
 	if err != nil {
 		return r.decisionRefusal(err, n)
 	}
-	p := rec.Proposal
-	if rec.Replayed {
-		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionReplayed, map[string]any{"Number": p.Number})})
+	if r.replayedDecision(rec) {
 		return nil
 	}
+	p := rec.Proposal
 	r.log.Info("proposal closed early", "number", p.Number, "outcome", p.Outcome)
 	posted, err := r.bot.announce(r.ctx, r.com, p.ID, p.Number)
 	if err != nil {

@@ -138,6 +138,15 @@ func (e *decisionEnv) bot() *Bot {
 	return newTestBot(e.t, Options{Ledger: e.db, Communities: []*Community{e.com}, Now: e.clock.Now})
 }
 
+// richBot is bot with a richAdapter attached, which records what is posted.
+func (e *decisionEnv) richBot() (*Bot, *richAdapter) {
+	e.t.Helper()
+	b := e.bot()
+	a := &richAdapter{}
+	b.Attach(a)
+	return b, a
+}
+
 func (e *decisionEnv) proposal(n int) ledger.Proposal {
 	e.t.Helper()
 	p, err := e.db.Proposal(e.ctx, e.com.LedgerID(), n)
@@ -165,9 +174,7 @@ func mentioned(r Reply) []string {
 
 func TestProposalCardIsPostedEditedAndAnnouncedOnce(t *testing.T) {
 	e := newDecisionEnv(t, "bob", "chloe")
-	b := e.bot()
-	a := &richAdapter{}
-	b.Attach(a)
+	b, a := e.richBot()
 	ctx := context.Background()
 
 	if replies := b.Handle(ctx, msg("e1", "ana", "/propose Buy a trailer\nfor the garden until 3d")); len(replies) != 0 {
@@ -285,9 +292,7 @@ func TestOutcomeWaitsForItsAdapter(t *testing.T) {
 
 func TestCloseAnnouncesOnceWhereProposed(t *testing.T) {
 	e := newDecisionEnv(t, "bob")
-	b := e.bot()
-	a := &richAdapter{}
-	b.Attach(a)
+	b, a := e.richBot()
 	ctx := context.Background()
 	b.Handle(ctx, msg("e1", "ana", "/propose Paint the shed"))
 	only(t, b.Handle(ctx, msg("e2", "bob", "/concern 1 the colour")))
@@ -323,9 +328,7 @@ func TestCloseAnnouncesOnceWhereProposed(t *testing.T) {
 
 func TestCloseWhenThePlatformFailsIsAnnouncedByTheNextTick(t *testing.T) {
 	e := newDecisionEnv(t, "bob")
-	b := e.bot()
-	a := &richAdapter{}
-	b.Attach(a)
+	b, a := e.richBot()
 	ctx := context.Background()
 	b.Handle(ctx, msg("e1", "ana", "/propose Paint the shed"))
 	a.failSend = true

@@ -68,23 +68,10 @@ func (db *DB) Commons(ctx context.Context, community CommunityID) (Account, erro
 // Accounts lists every account of a community (all communities when
 // community is 0), commons first, then by name.
 func (db *DB) Accounts(ctx context.Context, community CommunityID) ([]Account, error) {
-	rows, err := db.reader.QueryContext(ctx, `
+	return queryRows(ctx, db.reader, scanAccount, `
 		SELECT id, community_id, kind, display_name, balance, created_at
 		FROM accounts WHERE ? = 0 OR community_id = ?
 		ORDER BY community_id, kind = 'member', display_name COLLATE NOCASE, id`, community, community)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }
 
 // Communities maps every community slug to its ID.
@@ -132,8 +119,6 @@ const (
 	commonsAccountQuery = `SELECT id, community_id, kind, display_name, balance, created_at
 		FROM accounts WHERE community_id = ? AND kind = 'commons'`
 )
-
-type rowScanner interface{ Scan(dest ...any) error }
 
 func scanAccount(row rowScanner) (Account, error) {
 	var a Account

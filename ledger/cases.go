@@ -406,11 +406,8 @@ func (db *DB) AddCaseMember(ctx context.Context, req CaseMemberRequest) (*CaseRe
 		if err := addCaseMember(ctx, tx, c.ID, acct.ID, req.Role, req.Member.UserID); err != nil {
 			return 0, false, err
 		}
-		opID, err := op(c.ID)
+		opID, err := acted(ctx, tx, op, c.ID)
 		if err != nil {
-			return 0, false, err
-		}
-		if err := touchCase(ctx, tx, c.ID); err != nil {
 			return 0, false, err
 		}
 		return c.ID, true, insertCaseLog(ctx, tx, caseLogRow{caseID: c.ID, op: opID, kind: LogMemberAdded, actor: actor,
@@ -442,11 +439,8 @@ func (db *DB) RemoveCaseMember(ctx context.Context, req CaseMemberRequest) (*Cas
 		if _, err := tx.ExecContext(ctx, "DELETE FROM case_members WHERE case_id = ? AND account_id = ?", c.ID, acct); err != nil {
 			return 0, false, fmt.Errorf("ledger: remove case member: %w", err)
 		}
-		opID, err := op(c.ID)
+		opID, err := acted(ctx, tx, op, c.ID)
 		if err != nil {
-			return 0, false, err
-		}
-		if err := touchCase(ctx, tx, c.ID); err != nil {
 			return 0, false, err
 		}
 		return c.ID, true, insertCaseLog(ctx, tx, caseLogRow{caseID: c.ID, op: opID, kind: LogMemberRemoved, actor: actor,
@@ -471,11 +465,8 @@ func (db *DB) NoteCase(ctx context.Context, a CaseActor, number int, text string
 		if err != nil {
 			return 0, false, err
 		}
-		opID, err := op(c.ID)
+		opID, err := acted(ctx, tx, op, c.ID)
 		if err != nil {
-			return 0, false, err
-		}
-		if err := touchCase(ctx, tx, c.ID); err != nil {
 			return 0, false, err
 		}
 		return c.ID, true, insertCaseLog(ctx, tx, caseLogRow{caseID: c.ID, op: opID, kind: LogNote, actor: actor, text: text})
@@ -768,59 +759,41 @@ func (db *DB) ConflictCounts(ctx context.Context, community CommunityID, from, t
 // whether it changed anything; nothing is recorded when it did not.
 func (db *DB) caseCommand(ctx context.Context, a CaseActor, fp, kind string,
 	write func(tx *Tx, op func(CaseID) (int64, error)) (CaseID, bool, error)) (*CaseReceipt, error) {
-	if a.Key == "" {
-		return nil, errorf(EINVALID, "missing idempotency key")
-	}
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	var target CaseID
-	var prior, priorKind string
-	err = tx.QueryRowContext(ctx, "SELECT target, fingerprint, kind FROM case_ops WHERE idem_key = ?", a.Key).Scan(&target, &prior, &priorKind)
-	switch {
-	case err == nil:
-		if prior != fp || priorKind != kind {
-			return nil, errorf(ECONFLICT, "key %q was recorded for another request", a.Key)
-		}
-		c, err := loadCase(ctx, tx, target)
+	replay := func(tx *Tx, prior priorOp) (*CaseReceipt, error) {
+		c, err := loadCase(ctx, tx, CaseID(prior.ref))
 		if err != nil {
 			return nil, err
 		}
 		return &CaseReceipt{Case: c, Replayed: true, Changed: true}, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, err
 	}
-	recorded := false
-	op := func(id CaseID) (int64, error) {
-		actor, err := memberAccount(ctx, tx, a.Community, a.Actor)
-		if err != nil {
-			return 0, err
+	return keyed(ctx, db, caseOps, a.Key, fp, kind, replay, func(tx *Tx) (*CaseReceipt, error) {
+		recorded := false
+		op := func(id CaseID) (int64, error) {
+			actor, err := memberAccount(ctx, tx, a.Community, a.Actor)
+			if err != nil {
+				return 0, err
+			}
+			opID, err := caseOps.insert(ctx, tx, opRow{community: a.Community, key: a.Key, fp: fp, kind: kind, ref: int64(id),
+				actor: actor.ID, source: a.Source})
+			if err != nil {
+				return 0, fmt.Errorf("ledger: record %s: %w", kind, err)
+			}
+			recorded = true
+			return opID, nil
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO case_ops (community_id, idem_key, fingerprint, kind, target, actor_id, source, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.Community, a.Key, fp, kind, id, actor.ID, a.Source, tx.now.Unix())
+		id, changed, err := write(tx, op)
 		if err != nil {
-			return 0, fmt.Errorf("ledger: record %s: %w", kind, err)
+			return nil, err
 		}
-		recorded = true
-		return res.LastInsertId()
-	}
-	id, changed, err := write(tx, op)
-	if err != nil {
-		return nil, err
-	}
-	if changed && !recorded {
-		return nil, fmt.Errorf("ledger: %s changed case %d without recording its operation", kind, id)
-	}
-	c, err := loadCase(ctx, tx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("ledger: commit: %w", err)
-	}
-	return &CaseReceipt{Case: c, Changed: changed}, nil
+		if changed && !recorded {
+			return nil, fmt.Errorf("ledger: %s changed case %d without recording its operation", kind, id)
+		}
+		c, err := loadCase(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		return &CaseReceipt{Case: c, Changed: changed}, nil
+	})
 }
 
 // botCaseOp runs a write of the scheduler on a case, keyed by key.
@@ -841,12 +814,12 @@ func (db *DB) botCaseOp(ctx context.Context, id CaseID, key, kind string, write 
 	if err != nil {
 		return false, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO case_ops (community_id, idem_key, fingerprint, kind, target, source, created_at)
-		VALUES (?, ?, '', ?, ?, 'scheduler', ?)`, c.Community, key, kind, id, tx.now.Unix())
+	// The scheduler's operations have no actor, and no fingerprint: their
+	// key names all they do.
+	op, err := caseOps.insert(ctx, tx, opRow{community: c.Community, key: key, kind: kind, ref: int64(id), source: "scheduler"})
 	if err != nil {
 		return false, fmt.Errorf("ledger: record %s: %w", kind, err)
 	}
-	op, _ := res.LastInsertId()
 	done, err := write(tx, c, op)
 	if err != nil || !done {
 		return false, err
@@ -883,9 +856,7 @@ func caseForAction(ctx context.Context, tx *Tx, a CaseActor, number int) (Case, 
 }
 
 func nextCaseNumber(ctx context.Context, q queryer, community CommunityID) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, "SELECT COALESCE(MAX(number), 0) + 1 FROM cases WHERE community_id = ?", community).Scan(&n)
-	return n, err
+	return nextNumber(ctx, q, "cases", community)
 }
 
 func addCaseMember(ctx context.Context, tx *Tx, id CaseID, acct AccountID, role CaseRole, userID string) error {
@@ -896,10 +867,17 @@ func addCaseMember(ctx context.Context, tx *Tx, id CaseID, acct AccountID, role 
 	return nil
 }
 
-// touchCase marks a person's action on a case.
-func touchCase(ctx context.Context, tx *Tx, id CaseID) error {
-	_, err := tx.ExecContext(ctx, "UPDATE cases SET last_activity = ? WHERE id = ?", tx.now.Unix(), id)
-	return err
+// acted records, through a caseCommand's op, a person's action on a case
+// and marks the case's last activity: inactivity is counted from it.
+func acted(ctx context.Context, tx *Tx, op func(CaseID) (int64, error), id CaseID) (int64, error) {
+	opID, err := op(id)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE cases SET last_activity = ? WHERE id = ?", tx.now.Unix(), id); err != nil {
+		return 0, err
+	}
+	return opID, nil
 }
 
 // UserOn is an account's identity on a platform, "" when it has none.
@@ -926,64 +904,21 @@ type caseLogRow struct {
 }
 
 func insertCaseLog(ctx context.Context, tx *Tx, r caseLogRow) error {
-	var actor, subject any
-	if r.actor != 0 {
-		actor = r.actor
-	}
-	if r.subject != 0 {
-		subject = r.subject
-	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO case_log (case_id, op_id, kind, actor_id, subject_id, role, from_state, to_state, text, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.caseID, r.op, r.kind, actor, subject, r.role, r.from, r.to, r.text, tx.now.Unix()); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.caseID, r.op, r.kind, nullIfZero(r.actor), nullIfZero(r.subject), r.role, r.from, r.to,
+		r.text, tx.now.Unix()); err != nil {
 		return fmt.Errorf("ledger: case log: %w", err)
 	}
 	return nil
 }
 
+// casesWhere loads, from one snapshot, the cases a condition selects.
 func (db *DB) casesWhere(ctx context.Context, where string, args ...any) ([]Case, error) {
-	tx, err := db.read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, "SELECT id FROM cases WHERE "+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	var ids []CaseID
-	for rows.Next() {
-		var id CaseID
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]Case, 0, len(ids))
-	for _, id := range ids {
-		c, err := loadCase(ctx, tx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return loadAll(ctx, db, loadCase, "SELECT id FROM cases WHERE "+where, args...)
 }
 
 func caseByNumber(ctx context.Context, q queryer, community CommunityID, number int) (Case, error) {
-	var id CaseID
-	err := q.QueryRowContext(ctx, "SELECT id FROM cases WHERE community_id = ? AND number = ?", community, number).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Case{}, errorf(ENOTFOUND, "no case #%d", number)
-	}
-	if err != nil {
-		return Case{}, err
-	}
-	return loadCase(ctx, q, id)
+	return byNumber(ctx, q, "cases", "case", community, number, loadCase)
 }
 
 func loadCase(ctx context.Context, q queryer, id CaseID) (Case, error) {

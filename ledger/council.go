@@ -124,21 +124,9 @@ func (db *DB) RecordCouncilDraw(ctx context.Context, req CouncilDrawRequest) (*C
 	// The seed and the time are the bot's, not the request's: a
 	// redelivered event must find its draw, not conflict with it.
 	fp := fingerprint(opCouncilDraw, req.Community, req.Actor)
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	var priorOp int64
-	var prior, priorKind string
-	err = tx.QueryRowContext(ctx, "SELECT id, fingerprint, kind FROM case_ops WHERE idem_key = ?", req.Key).Scan(&priorOp, &prior, &priorKind)
-	switch {
-	case err == nil:
-		if prior != fp || priorKind != opCouncilDraw {
-			return nil, errorf(ECONFLICT, "key %q was recorded for another request", req.Key)
-		}
+	replay := func(tx *Tx, prior priorOp) (*CouncilDrawReceipt, error) {
 		var drawID int64
-		if err := tx.QueryRowContext(ctx, "SELECT id FROM council_draws WHERE op_id = ?", priorOp).Scan(&drawID); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT id FROM council_draws WHERE op_id = ?", prior.id).Scan(&drawID); err != nil {
 			return nil, err
 		}
 		d, err := loadDraw(ctx, tx, drawID, req.Platform)
@@ -146,9 +134,14 @@ func (db *DB) RecordCouncilDraw(ctx context.Context, req CouncilDrawRequest) (*C
 			return nil, err
 		}
 		return &CouncilDrawReceipt{Draw: d, Replayed: true}, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, err
 	}
+	return keyed(ctx, db, caseOps, req.Key, fp, opCouncilDraw, replay, func(tx *Tx) (*CouncilDrawReceipt, error) {
+		return drawTx(ctx, tx, req, fp)
+	})
+}
+
+// drawTx draws the council and records the draw with its operation.
+func drawTx(ctx context.Context, tx *Tx, req CouncilDrawRequest, fp string) (*CouncilDrawReceipt, error) {
 	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
 	if err != nil {
 		return nil, err
@@ -172,37 +165,27 @@ func (db *DB) RecordCouncilDraw(ctx context.Context, req CouncilDrawRequest) (*C
 			UNION SELECT to_id FROM exchanges WHERE community_id = ? AND created_at > ?)`
 		args = append(args, req.Community, since, req.Community, since)
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT a.id FROM accounts a WHERE "+where+" ORDER BY a.id", args...)
+	members, err := scanIDs[AccountID](ctx, tx, "SELECT a.id FROM accounts a WHERE "+where+" ORDER BY a.id", args...)
 	if err != nil {
 		return nil, err
 	}
 	var eligible []AccountID
-	for rows.Next() {
-		var id AccountID
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	for _, id := range members {
 		if !slices.Contains(excluded, id) {
 			eligible = append(eligible, id)
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
 	drawn := DrawLots(req.Seed, eligible, req.Seats)
-	var number int
-	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(number), 0) + 1 FROM council_draws WHERE community_id = ?", req.Community).Scan(&number); err != nil {
+	number, err := nextNumber(ctx, tx, "council_draws", req.Community)
+	if err != nil {
 		return nil, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO case_ops (community_id, idem_key, fingerprint, kind, target, actor_id, source, created_at)
-		VALUES (?, ?, ?, ?, 0, ?, ?, ?)`, req.Community, req.Key, fp, opCouncilDraw, actor.ID, req.Source, tx.now.Unix())
+	op, err := caseOps.insert(ctx, tx, opRow{community: req.Community, key: req.Key, fp: fp, kind: opCouncilDraw,
+		actor: actor.ID, source: req.Source})
 	if err != nil {
 		return nil, fmt.Errorf("ledger: record draw: %w", err)
 	}
-	op, _ := res.LastInsertId()
-	res, err = tx.ExecContext(ctx, `INSERT INTO council_draws (community_id, number, seed, algorithm, seats, eligible, result, excluded,
+	res, err := tx.ExecContext(ctx, `INSERT INTO council_draws (community_id, number, seed, algorithm, seats, eligible, result, excluded,
 		active_since, actor_id, op_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		req.Community, number, hex.EncodeToString(req.Seed[:]), DrawAlgorithm, req.Seats, joinIDs(eligible), joinIDs(drawn),
 		joinIDs(excluded), since, actor.ID, op, tx.now.Unix())
@@ -215,9 +198,6 @@ func (db *DB) RecordCouncilDraw(ctx context.Context, req CouncilDrawRequest) (*C
 	d, err := loadDraw(ctx, tx, id, req.Platform)
 	if err != nil {
 		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("ledger: commit: %w", err)
 	}
 	return &CouncilDrawReceipt{Draw: d}, nil
 }
@@ -245,37 +225,10 @@ func (db *DB) LatestCouncilDraw(ctx context.Context, community CommunityID, plat
 // CouncilDraws lists every draw (of every community when community is 0),
 // oldest first.
 func (db *DB) CouncilDraws(ctx context.Context, community CommunityID) ([]CouncilDraw, error) {
-	tx, err := db.read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, "SELECT id FROM council_draws WHERE ? = 0 OR community_id = ? ORDER BY community_id, number", community, community)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	var out []CouncilDraw
-	for _, id := range ids {
-		d, err := loadDraw(ctx, tx, id, "")
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, nil
+	// Without a platform: an export names accounts, not their identities.
+	load := func(ctx context.Context, q queryer, id int64) (CouncilDraw, error) { return loadDraw(ctx, q, id, "") }
+	return loadAll(ctx, db, load, "SELECT id FROM council_draws WHERE ? = 0 OR community_id = ? ORDER BY community_id, number",
+		community, community)
 }
 
 func loadDraw(ctx context.Context, q queryer, id int64, platform string) (CouncilDraw, error) {

@@ -359,9 +359,8 @@ func (db *DB) Propose(ctx context.Context, req ProposeRequest) (*DecisionReceipt
 		if err != nil {
 			return 0, 0, err
 		}
-		var number int
-		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(number), 0) + 1 FROM proposals WHERE community_id = ?",
-			req.Community).Scan(&number); err != nil {
+		number, err := nextNumber(ctx, tx, "proposals", req.Community)
+		if err != nil {
 			return 0, 0, err
 		}
 		where, whereArgs := eligibleWhere, []any{req.Community}
@@ -379,14 +378,10 @@ func (db *DB) Propose(ctx context.Context, req ProposeRequest) (*DecisionReceipt
 		if req.QuorumPercent > 0 {
 			quorum = (req.QuorumPercent*eligible + 99) / 100
 		}
-		var group any
-		if req.Group != 0 {
-			group = req.Group
-		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO proposals
 			(community_id, number, proposer_id, platform, room, deadline, quorum, opened_at, idem_key, group_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			req.Community, number, actor.ID, req.Source, req.Room, req.Deadline.Unix(), quorum, tx.now.Unix(), req.Key, group)
+			req.Community, number, actor.ID, req.Source, req.Room, req.Deadline.Unix(), quorum, tx.now.Unix(), req.Key, nullIfZero(req.Group))
 		if err != nil {
 			return 0, 0, fmt.Errorf("ledger: insert proposal: %w", err)
 		}
@@ -630,7 +625,7 @@ func (db *DB) CloseDue(ctx context.Context, community CommunityID, asOf time.Tim
 		return nil, err
 	}
 	defer tx.Rollback()
-	ids, err := proposalIDs(ctx, tx, `SELECT id FROM proposals
+	ids, err := scanIDs[ProposalID](ctx, tx, `SELECT id FROM proposals
 		WHERE community_id = ? AND closed_at IS NULL AND deadline <= ? ORDER BY number`, community, asOf.Unix())
 	if err != nil {
 		return nil, err
@@ -653,12 +648,8 @@ func (db *DB) CloseDue(ctx context.Context, community CommunityID, asOf time.Tim
 }
 
 func closeProposal(ctx context.Context, tx *Tx, p *Proposal, by AccountID) error {
-	var closedBy any
-	if by != 0 {
-		closedBy = by
-	}
 	res, err := tx.ExecContext(ctx, "UPDATE proposals SET closed_at = ?, outcome = ?, closed_by = ? WHERE id = ? AND closed_at IS NULL",
-		tx.now.Unix(), p.Decide(), closedBy, p.ID)
+		tx.now.Unix(), p.Decide(), nullIfZero(by), p.ID)
 	if err != nil {
 		return fmt.Errorf("ledger: close proposal: %w", err)
 	}
@@ -779,24 +770,7 @@ func (db *DB) EnsureMember(ctx context.Context, community CommunityID, id Identi
 
 // proposals loads, from one snapshot, the proposals a query's ids name.
 func (db *DB) proposals(ctx context.Context, query string, args ...any) ([]Proposal, error) {
-	tx, err := db.read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	ids, err := proposalIDs(ctx, tx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Proposal, 0, len(ids))
-	for _, id := range ids {
-		p, err := loadProposal(ctx, tx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return loadAll(ctx, db, loadProposal, query, args...)
 }
 
 // decide runs one decision command as one transaction: a key already
@@ -806,43 +780,24 @@ func (db *DB) proposals(ctx context.Context, query string, args ...any) ([]Propo
 // nothing.
 func (db *DB) decide(ctx context.Context, key, fp string, kind DecisionOp,
 	write func(tx *Tx, rec *DecisionReceipt) (op int64, p ProposalID, err error)) (*DecisionReceipt, error) {
-	if key == "" {
-		return nil, errorf(EINVALID, "missing idempotency key")
-	}
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	rec := &DecisionReceipt{Op: kind}
-	var op int64
-	var pid ProposalID
-	var prior, priorKind string
-	err = tx.QueryRowContext(ctx, "SELECT id, proposal_id, fingerprint, kind FROM decision_ops WHERE idem_key = ?", key).
-		Scan(&op, &pid, &prior, &priorKind)
-	switch {
-	case err == nil:
-		if prior != fp || priorKind != string(kind) {
-			return nil, errorf(ECONFLICT, "key %q was recorded for another request", key)
-		}
-		rec.Replayed = true
-	case errors.Is(err, sql.ErrNoRows):
-		if op, pid, err = write(tx, rec); err != nil {
+	// receipt completes rec with the proposal and what op wrote.
+	receipt := func(tx *Tx, rec *DecisionReceipt, op int64, pid ProposalID) (*DecisionReceipt, error) {
+		if err := fillReceipt(ctx, tx, rec, op, pid); err != nil {
 			return nil, err
 		}
-	default:
-		return nil, err
-	}
-	if err := fillReceipt(ctx, tx, rec, op, pid); err != nil {
-		return nil, err
-	}
-	if rec.Replayed {
 		return rec, nil
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("ledger: commit: %w", err)
+	replay := func(tx *Tx, prior priorOp) (*DecisionReceipt, error) {
+		return receipt(tx, &DecisionReceipt{Op: kind, Replayed: true}, prior.id, ProposalID(prior.ref))
 	}
-	return rec, nil
+	return keyed(ctx, db, decisionOps, key, fp, string(kind), replay, func(tx *Tx) (*DecisionReceipt, error) {
+		rec := &DecisionReceipt{Op: kind}
+		op, pid, err := write(tx, rec)
+		if err != nil {
+			return nil, err
+		}
+		return receipt(tx, rec, op, pid)
+	})
 }
 
 // fillReceipt completes a receipt with the proposal and what op wrote.
@@ -889,12 +844,12 @@ func fillReceipt(ctx context.Context, tx *Tx, rec *DecisionReceipt, op int64, pi
 }
 
 func insertDecisionOp(ctx context.Context, tx *Tx, community CommunityID, key, fp string, kind DecisionOp, p ProposalID, actor AccountID, source string) (int64, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO decision_ops (community_id, idem_key, fingerprint, kind, proposal_id, actor_id, source, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, community, key, fp, kind, p, actor, source, tx.now.Unix())
+	op, err := decisionOps.insert(ctx, tx, opRow{community: community, key: key, fp: fp, kind: string(kind), ref: int64(p),
+		actor: actor, source: source})
 	if err != nil {
 		return 0, fmt.Errorf("ledger: insert decision operation: %w", err)
 	}
-	return res.LastInsertId()
+	return op, nil
 }
 
 func insertVersion(ctx context.Context, tx *Tx, p ProposalID, version int, text string, op int64) error {
@@ -941,38 +896,8 @@ func eligibleAccount(ctx context.Context, tx *Tx, p *Proposal, id Identity) (Acc
 	return acct, nil
 }
 
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func proposalIDs(ctx context.Context, q queryer, query string, args ...any) ([]ProposalID, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []ProposalID
-	for rows.Next() {
-		var id ProposalID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
 func proposalByNumber(ctx context.Context, q queryer, community CommunityID, number int) (Proposal, error) {
-	var id ProposalID
-	err := q.QueryRowContext(ctx, "SELECT id FROM proposals WHERE community_id = ? AND number = ?", community, number).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Proposal{}, errorf(ENOTFOUND, "no proposal #%d", number)
-	}
-	if err != nil {
-		return Proposal{}, err
-	}
-	return loadProposal(ctx, q, id)
+	return byNumber(ctx, q, "proposals", "proposal", community, number, loadProposal)
 }
 
 // userOn is a member's user ID on the proposal's platform.
@@ -1002,45 +927,17 @@ func loadProposal(ctx context.Context, q queryer, id ProposalID) (Proposal, erro
 		p.ClosedBy = &Voter{Account: AccountID(closedBy.Int64), Name: closedByName.String, UserID: closedByUser.String}
 	}
 
-	rows, err := q.QueryContext(ctx, "SELECT version, text, created_at FROM proposal_versions WHERE proposal_id = ? ORDER BY version", id)
-	if err != nil {
+	if p.Versions, err = queryRows(ctx, q, scanVersion,
+		"SELECT version, text, created_at FROM proposal_versions WHERE proposal_id = ? ORDER BY version", id); err != nil {
 		return Proposal{}, err
 	}
-	for rows.Next() {
-		var v Version
-		var created int64
-		if err := rows.Scan(&v.Number, &v.Text, &created); err != nil {
-			rows.Close()
-			return Proposal{}, err
-		}
-		v.CreatedAt = unixUTC(created)
-		p.Versions = append(p.Versions, v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Proposal{}, err
-	}
-
-	rows, err = q.QueryContext(ctx, `SELECT e.account_id, a.display_name, `+fmt.Sprintf(userOn, "e.account_id")+`
+	if p.Eligible, err = queryRows(ctx, q, scanVoter, `SELECT e.account_id, a.display_name, `+fmt.Sprintf(userOn, "e.account_id")+`
 		FROM proposal_eligible e JOIN proposals p ON p.id = e.proposal_id JOIN accounts a ON a.id = e.account_id
-		WHERE e.proposal_id = ? ORDER BY a.display_name COLLATE NOCASE, a.id`, id)
-	if err != nil {
-		return Proposal{}, err
-	}
-	for rows.Next() {
-		var v Voter
-		if err := rows.Scan(&v.Account, &v.Name, &v.UserID); err != nil {
-			rows.Close()
-			return Proposal{}, err
-		}
-		p.Eligible = append(p.Eligible, v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		WHERE e.proposal_id = ? ORDER BY a.display_name COLLATE NOCASE, a.id`, id); err != nil {
 		return Proposal{}, err
 	}
 
-	rows, err = q.QueryContext(ctx, `SELECT r.id, r.version, r.account_id, a.display_name, `+fmt.Sprintf(userOn, "r.account_id")+`,
+	rows, err := q.QueryContext(ctx, `SELECT r.id, r.version, r.account_id, a.display_name, `+fmt.Sprintf(userOn, "r.account_id")+`,
 		r.kind, r.text, r.created_at, o.kind, o.reason, o.actor_id, oa.display_name, `+fmt.Sprintf(userOn, "o.actor_id")+`, o.created_at
 		FROM responses r JOIN proposals p ON p.id = r.proposal_id JOIN accounts a ON a.id = r.account_id
 		LEFT JOIN objection_resolutions o ON o.response_id = r.id LEFT JOIN accounts oa ON oa.id = o.actor_id
@@ -1068,6 +965,14 @@ func loadProposal(ctx context.Context, q queryer, id ProposalID) (Proposal, erro
 		p.Responses = append(p.Responses, r)
 	}
 	return p, rows.Err()
+}
+
+func scanVersion(row rowScanner) (Version, error) {
+	var v Version
+	var created int64
+	err := row.Scan(&v.Number, &v.Text, &created)
+	v.CreatedAt = unixUTC(created)
+	return v, err
 }
 
 func nullTime(v sql.NullInt64) time.Time {

@@ -44,7 +44,7 @@ func (db *DB) Give(ctx context.Context, req GiveRequest) (*Receipt, error) {
 		fp = fingerprint(fp, req.Group)
 	}
 
-	return db.record(ctx, req.Key, fp, func(tx *Tx) (*Receipt, error) { return giveTx(ctx, tx, fp, req) })
+	return db.record(ctx, req.Key, fp, req.kind(), func(tx *Tx) (*Receipt, error) { return giveTx(ctx, tx, fp, req) })
 }
 
 func (req GiveRequest) kind() OperationKind {
@@ -88,11 +88,8 @@ type UndoRequest struct {
 // EREVERSED (already reversed), EEXPIRED (older than the window), or
 // *LimitError when a receiver has already spent what they would give back.
 func (db *DB) Undo(ctx context.Context, req UndoRequest) (*Receipt, error) {
-	if req.Key == "" {
-		return nil, errorf(EINVALID, "missing idempotency key")
-	}
 	fp := fingerprint(OpUndo, req.Community, req.Actor)
-	return db.record(ctx, req.Key, fp, func(tx *Tx) (*Receipt, error) { return undoTx(ctx, tx, fp, req) })
+	return db.record(ctx, req.Key, fp, OpUndo, func(tx *Tx) (*Receipt, error) { return undoTx(ctx, tx, fp, req) })
 }
 
 // ReverseRequest cancels one entry with a new one, with who and why.
@@ -120,7 +117,7 @@ func (db *DB) Reverse(ctx context.Context, req ReverseRequest) (*Receipt, error)
 		return nil, errorf(EINVALID, "reason longer than %d characters", MaxNoteLength)
 	}
 	fp := fingerprint(OpReverse, req.Community, req.Actor, req.Exchange, reason)
-	return db.record(ctx, req.Key, fp, func(tx *Tx) (*Receipt, error) { return reverseTx(ctx, tx, fp, req, reason) })
+	return db.record(ctx, req.Key, fp, OpReverse, func(tx *Tx) (*Receipt, error) { return reverseTx(ctx, tx, fp, req, reason) })
 }
 
 func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (*Receipt, error) {
@@ -298,23 +295,10 @@ func reverseTx(ctx context.Context, tx *Tx, fp string, req ReverseRequest, reaso
 // record runs one write as one transaction: a key already recorded gets its
 // original receipt back and write is not called; otherwise write records
 // the operation and returns its receipt, which is committed with it.
-func (db *DB) record(ctx context.Context, key, fp string, write func(tx *Tx) (*Receipt, error)) (*Receipt, error) {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	if r, err := replay(ctx, tx, key, fp); r != nil || err != nil {
-		return r, err
-	}
-	r, err := write(tx)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("ledger: commit: %w", err)
-	}
-	return r, nil
+func (db *DB) record(ctx context.Context, key, fp string, kind OperationKind, write func(tx *Tx) (*Receipt, error)) (*Receipt, error) {
+	return keyed(ctx, db, journalOps, key, fp, string(kind), func(tx *Tx, prior priorOp) (*Receipt, error) {
+		return replay(ctx, tx, prior)
+	}, write)
 }
 
 // fingerprint identifies the content of a request, so that a reused key can
@@ -337,24 +321,9 @@ func fingerprint(parts ...any) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// replay returns the original receipt when key was already recorded with the
-// same content, ECONFLICT when it was recorded with other content, and
-// nothing when the key is new.
-func replay(ctx context.Context, tx *Tx, key, fp string) (*Receipt, error) {
-	var op OperationID
-	var prior string
-	var actor AccountID
-	err := tx.QueryRowContext(ctx, "SELECT id, fingerprint, actor_id FROM operations WHERE idem_key = ?", key).Scan(&op, &prior, &actor)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if prior != fp {
-		return nil, errorf(ECONFLICT, "key %q was recorded for another request", key)
-	}
-	r, err := loadReceipt(ctx, tx, op, actor)
+// replay returns the original receipt of an operation already recorded.
+func replay(ctx context.Context, tx *Tx, prior priorOp) (*Receipt, error) {
+	r, err := loadReceipt(ctx, tx, OperationID(prior.id), AccountID(prior.ref))
 	if err != nil {
 		return nil, err
 	}
@@ -381,17 +350,10 @@ func insertExchange(ctx context.Context, tx *Tx, op OperationID, community Commu
 // insertGroupExchange is insertExchange for time given for a working group.
 func insertGroupExchange(ctx context.Context, tx *Tx, op OperationID, community CommunityID, from, to AccountID, minutes int64,
 	category, note string, actor AccountID, source string, reverses ExchangeID, reason string, group GroupID) (ExchangeID, error) {
-	var rev, grp any
-	if reverses != 0 {
-		rev = reverses
-	}
-	if group != 0 {
-		grp = group
-	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO exchanges
 		(operation_id, community_id, from_id, to_id, minutes, category, note, actor_id, source, reverses, reason, created_at, group_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		op, community, from, to, minutes, category, note, actor, source, rev, reason, tx.now.Unix(), grp)
+		op, community, from, to, minutes, category, note, actor, source, nullIfZero(reverses), reason, tx.now.Unix(), nullIfZero(group))
 	if err != nil {
 		return 0, fmt.Errorf("ledger: insert exchange: %w", err)
 	}
@@ -432,10 +394,6 @@ func loadReceipt(ctx context.Context, tx *Tx, op OperationID, actor AccountID) (
 	return r, nil
 }
 
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 func operationExchanges(ctx context.Context, q querier, op OperationID) ([]Exchange, error) {
 	return queryExchanges(ctx, q, exchangeSelect+" WHERE e.operation_id = ? ORDER BY e.id", op)
 }
@@ -460,20 +418,7 @@ func scanExchange(row rowScanner) (Exchange, error) {
 }
 
 func queryExchanges(ctx context.Context, q querier, query string, args ...any) ([]Exchange, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Exchange
-	for rows.Next() {
-		e, err := scanExchange(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, scanExchange, query, args...)
 }
 
 func unixUTC(sec int64) time.Time { return time.Unix(sec, 0).UTC() }

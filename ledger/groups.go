@@ -343,21 +343,8 @@ func (db *DB) Groups(ctx context.Context, community CommunityID) ([]Group, error
 		return nil, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, groupSelect+" WHERE g.community_id = ? ORDER BY g.name", community)
+	out, err := queryRows(ctx, tx, scanGroup, groupSelect+" WHERE g.community_id = ? ORDER BY g.name", community)
 	if err != nil {
-		return nil, err
-	}
-	var out []Group
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for i := range out {
@@ -399,39 +386,27 @@ func (db *DB) groupCommand(ctx context.Context, community CommunityID, key, fp, 
 // platform event ID.
 func (db *DB) groupOp(ctx context.Context, community CommunityID, key, fp, kind, source string,
 	write func(tx *Tx) (target int64, actor AccountID, changed bool, err error)) (target int64, replayed, changed bool, err error) {
-	if key == "" {
-		return 0, false, false, errorf(EINVALID, "missing idempotency key")
+	type result struct {
+		target            int64
+		replayed, changed bool
 	}
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return 0, false, false, err
+	replay := func(_ *Tx, prior priorOp) (result, error) {
+		return result{target: prior.ref, replayed: true, changed: true}, nil
 	}
-	defer tx.Rollback()
-	var prior, priorKind string
-	err = tx.QueryRowContext(ctx, "SELECT target, fingerprint, kind FROM group_ops WHERE idem_key = ?", key).Scan(&target, &prior, &priorKind)
-	switch {
-	case err == nil:
-		if prior != fp || priorKind != kind {
-			return 0, false, false, errorf(ECONFLICT, "key %q was recorded for another request", key)
+	r, err := keyed(ctx, db, groupOps, key, fp, kind, replay, func(tx *Tx) (result, error) {
+		target, actor, changed, err := write(tx)
+		if err != nil {
+			return result{}, err
 		}
-		return target, true, true, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return 0, false, false, err
-	}
-	target, actor, changed, err := write(tx)
-	if err != nil {
-		return 0, false, false, err
-	}
-	if changed {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO group_ops (community_id, idem_key, fingerprint, kind, target, actor_id, source, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, community, key, fp, kind, target, actor, source, tx.now.Unix()); err != nil {
-			return 0, false, false, fmt.Errorf("ledger: record %s: %w", kind, err)
+		if changed {
+			if _, err := groupOps.insert(ctx, tx, opRow{community: community, key: key, fp: fp, kind: kind, ref: target,
+				actor: actor, source: source}); err != nil {
+				return result{}, fmt.Errorf("ledger: record %s: %w", kind, err)
+			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, false, false, fmt.Errorf("ledger: commit: %w", err)
-	}
-	return target, false, changed, nil
+		return result{target: target, changed: changed}, nil
+	})
+	return r.target, r.replayed, r.changed, err
 }
 
 // groupForChange is the named group if the actor may change its settings
@@ -517,7 +492,7 @@ func loadGroup(ctx context.Context, q queryer, id GroupID) (Group, error) {
 // loadGroupMembers fills g.Members: the accounts in the group that still
 // hold a platform identity, with their identity on the group's platform.
 func loadGroupMembers(ctx context.Context, q queryer, g *Group) error {
-	rows, err := q.QueryContext(ctx, `SELECT a.id, a.display_name,
+	members, err := queryRows(ctx, q, scanVoter, `SELECT a.id, a.display_name,
 		COALESCE((SELECT MIN(i.user_id) FROM identities i WHERE i.account_id = a.id AND i.platform = ?), '')
 		FROM group_members m JOIN accounts a ON a.id = m.account_id
 		WHERE m.group_id = ? AND EXISTS (SELECT 1 FROM identities i WHERE i.account_id = a.id)
@@ -525,14 +500,6 @@ func loadGroupMembers(ctx context.Context, q queryer, g *Group) error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	g.Members = nil
-	for rows.Next() {
-		var v Voter
-		if err := rows.Scan(&v.Account, &v.Name, &v.UserID); err != nil {
-			return err
-		}
-		g.Members = append(g.Members, v)
-	}
-	return rows.Err()
+	g.Members = members
+	return nil
 }

@@ -84,12 +84,9 @@ type LinkResult struct {
 // in this community), EEXPIRED, ESAMEPLATFORM, EALREADY, or EBUSY (the
 // actor's account holds other identities: unlink them first).
 func (db *DB) Link(ctx context.Context, req LinkRequest) (*LinkResult, error) {
-	if req.Key == "" {
-		return nil, errorf(EINVALID, "missing idempotency key")
-	}
 	fp := fingerprint(OpLink, req.Community, req.Actor, req.Code)
 	var res LinkResult
-	r, err := db.record(ctx, req.Key, fp, func(tx *Tx) (*Receipt, error) {
+	r, err := db.record(ctx, req.Key, fp, OpLink, func(tx *Tx) (*Receipt, error) {
 		var owner AccountID
 		var expires int64
 		var used sql.NullInt64
@@ -161,12 +158,9 @@ type UnlinkRequest struct {
 // the link moved, by a new entry mirroring the link's. It returns *Error
 // with ENOTLINKED when the identity was not linked into another account.
 func (db *DB) Unlink(ctx context.Context, req UnlinkRequest) (*LinkResult, error) {
-	if req.Key == "" {
-		return nil, errorf(EINVALID, "missing idempotency key")
-	}
 	fp := fingerprint(OpUnlink, req.Community, req.Actor)
 	var res LinkResult
-	r, err := db.record(ctx, req.Key, fp, func(tx *Tx) (*Receipt, error) {
+	r, err := db.record(ctx, req.Key, fp, OpUnlink, func(tx *Tx) (*Receipt, error) {
 		var link int64
 		var from, to AccountID
 		var transfer sql.NullInt64
@@ -235,16 +229,9 @@ func moveBalance(ctx context.Context, tx *Tx, op OperationID, community Communit
 }
 
 func logLink(ctx context.Context, tx *Tx, op OperationID, community CommunityID, kind string, id Identity, from, to AccountID, transfer ExchangeID, undoes int64) error {
-	var tr, un any
-	if transfer != 0 {
-		tr = transfer
-	}
-	if undoes != 0 {
-		un = undoes
-	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO identity_links
 		(operation_id, community_id, kind, platform, user_id, from_account, to_account, transfer_id, undoes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, op, community, kind, id.Platform, id.UserID, from, to, tr, un, tx.now.Unix())
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, op, community, kind, id.Platform, id.UserID, from, to, nullIfZero(transfer), nullIfZero(undoes), tx.now.Unix())
 	if err != nil {
 		return fmt.Errorf("ledger: log %s: %w", kind, err)
 	}

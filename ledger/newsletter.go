@@ -759,19 +759,14 @@ func (db *DB) NewsletterOptOuts(ctx context.Context, community CommunityID) (map
 }
 
 func optOuts(ctx context.Context, q querier, community CommunityID) (map[AccountID]bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT o.account_id FROM newsletter_optouts o JOIN accounts a ON a.id = o.account_id
+	ids, err := scanIDs[AccountID](ctx, q, `SELECT o.account_id FROM newsletter_optouts o JOIN accounts a ON a.id = o.account_id
 		WHERE a.community_id = ?`, community)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[AccountID]bool{}
-	for rows.Next() {
-		var id AccountID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
+	for _, id := range ids {
 		out[id] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -542,18 +542,5 @@ func reminderByID(ctx context.Context, q queryer, community CommunityID, id Remi
 }
 
 func queryReminders(ctx context.Context, q querier, query string, args ...any) ([]Reminder, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Reminder
-	for rows.Next() {
-		r, err := scanReminder(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, scanReminder, query, args...)
 }

@@ -34,7 +34,11 @@ func New(log *slog.Logger, loc *time.Location) *Scheduler {
 // Add schedules job under a name for the logs. spec is a standard
 // five-field cron line or a descriptor such as "@daily".
 func (s *Scheduler) Add(name, spec string, job Job) error {
-	if _, err := s.cron.AddFunc(spec, s.wrap(name, job)); err != nil {
+	return s.add(name, spec, s.wrap(name, job))
+}
+
+func (s *Scheduler) add(name, spec string, run func()) error {
+	if _, err := s.cron.AddFunc(spec, run); err != nil {
 		return fmt.Errorf("schedules: %s: %w", name, err)
 	}
 	return nil
@@ -42,6 +46,12 @@ func (s *Scheduler) Add(name, spec string, job Job) error {
 
 // wrap gives every run a logger, a recover, and the scheduler's context.
 func (s *Scheduler) wrap(name string, job Job) func() {
+	return s.wrapAt(name, job, slog.LevelInfo)
+}
+
+// wrapAt is wrap with the level a run that succeeds is logged at;
+// failures and panics are always errors.
+func (s *Scheduler) wrapAt(name string, job Job, done slog.Level) func() {
 	return func() {
 		log := s.log.With("job", name)
 		defer func() {
@@ -54,7 +64,7 @@ func (s *Scheduler) wrap(name string, job Job) func() {
 			log.Error("scheduled job failed", "err", err)
 			return
 		}
-		log.Info("scheduled job done", "took", time.Since(start))
+		log.Log(context.Background(), done, "scheduled job done", "took", time.Since(start))
 	}
 }
 

@@ -302,21 +302,24 @@ func (a *Adapter) CreatePrivateSpace(ctx context.Context, name string, members [
 
 // AddToPrivateSpace implements bot.PrivateSpaceEditor.
 func (a *Adapter) AddToPrivateSpace(ctx context.Context, room string, u bot.User) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.loadSpacesLocked()
-	members, ok := a.spaces[room]
-	if !ok {
-		return fmt.Errorf("console: no private space %s", room)
-	}
-	if !slices.Contains(members, u.ID) {
-		a.spaces[room] = append(members, u.ID)
-	}
-	return nil
+	return a.editSpace(room, func(members []string) []string {
+		if slices.Contains(members, u.ID) {
+			return members
+		}
+		return append(members, u.ID)
+	})
 }
 
 // RemoveFromPrivateSpace implements bot.PrivateSpaceEditor.
 func (a *Adapter) RemoveFromPrivateSpace(ctx context.Context, room string, u bot.User) error {
+	return a.editSpace(room, func(members []string) []string {
+		return slices.DeleteFunc(members, func(m string) bool { return m == u.ID })
+	})
+}
+
+// editSpace replaces the member list of a private space with what edit
+// makes of it, under the lock, with the spaces the bot recorded loaded.
+func (a *Adapter) editSpace(room string, edit func(members []string) []string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.loadSpacesLocked()
@@ -324,7 +327,7 @@ func (a *Adapter) RemoveFromPrivateSpace(ctx context.Context, room string, u bot
 	if !ok {
 		return fmt.Errorf("console: no private space %s", room)
 	}
-	a.spaces[room] = slices.DeleteFunc(members, func(m string) bool { return m == u.ID })
+	a.spaces[room] = edit(members)
 	return nil
 }
 

@@ -147,8 +147,7 @@ func (hs *fakeHS) handleKick(w http.ResponseWriter, r *http.Request, s fakeSessi
 		UserID string `json:"user_id"`
 		Reason string `json:"reason"`
 	}
-	if err := readBody(r, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	hs.mu.Lock()

@@ -287,6 +287,16 @@ func writeErr(w http.ResponseWriter, status int, code, msg string) {
 	json.NewEncoder(w).Encode(map[string]any{"errcode": code, "error": msg})
 }
 
+// decodeBody reads the request's JSON body into v, answering M_BAD_JSON
+// as a homeserver does when it cannot.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := readBody(r, v); err != nil {
+		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+		return false
+	}
+	return true
+}
+
 func readBody(r *http.Request, v any) error {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -307,8 +317,7 @@ func (hs *fakeHS) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Password string `json:"password"`
 		DeviceID string `json:"device_id"`
 	}
-	if err := readBody(r, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	hs.mu.Lock()
@@ -338,8 +347,7 @@ func (hs *fakeHS) newSession(user, device string) (string, string) {
 
 func (hs *fakeHS) handleFilter(w http.ResponseWriter, r *http.Request, s fakeSession) {
 	var raw json.RawMessage
-	if err := readBody(r, &raw); err != nil {
-		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+	if !decodeBody(w, r, &raw) {
 		return
 	}
 	hs.mu.Lock()
@@ -675,8 +683,7 @@ func (hs *fakeHS) roomFor(w http.ResponseWriter, rid, user string, memberships .
 
 func (hs *fakeHS) handleSend(w http.ResponseWriter, r *http.Request, s fakeSession) {
 	var content map[string]any
-	if err := readBody(r, &content); err != nil {
-		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+	if !decodeBody(w, r, &content) {
 		return
 	}
 	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -715,8 +722,7 @@ func (hs *fakeHS) handleRedact(w http.ResponseWriter, r *http.Request, s fakeSes
 
 func (hs *fakeHS) handlePutState(w http.ResponseWriter, r *http.Request, s fakeSession) {
 	var content map[string]any
-	if err := readBody(r, &content); err != nil {
-		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+	if !decodeBody(w, r, &content) {
 		return
 	}
 	hs.mu.Lock()
@@ -781,8 +787,7 @@ func (hs *fakeHS) handleCreateRoom(w http.ResponseWriter, r *http.Request, s fak
 		} `json:"initial_state"`
 		PowerLevels map[string]any `json:"power_level_content_override"`
 	}
-	if err := readBody(r, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	hs.mu.Lock()
@@ -875,8 +880,7 @@ func (hs *fakeHS) handleInvite(w http.ResponseWriter, r *http.Request, s fakeSes
 	var req struct {
 		UserID string `json:"user_id"`
 	}
-	if err := readBody(r, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	hs.mu.Lock()
@@ -1088,8 +1092,7 @@ func (hs *fakeHS) handleKeysUpload(w http.ResponseWriter, r *http.Request, s fak
 		DeviceKeys  json.RawMessage            `json:"device_keys"`
 		OneTimeKeys map[string]json.RawMessage `json:"one_time_keys"`
 	}
-	if err := readBody(r, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	hs.mu.Lock()
@@ -1123,8 +1126,7 @@ func (hs *fakeHS) handleKeysQuery(w http.ResponseWriter, r *http.Request, s fake
 	var req struct {
 		DeviceKeys map[string][]string `json:"device_keys"`
 	}
-	if err := readBody(r, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	hs.mu.Lock()
@@ -1146,8 +1148,7 @@ func (hs *fakeHS) handleKeysClaim(w http.ResponseWriter, r *http.Request, s fake
 	var req struct {
 		OneTimeKeys map[string]map[string]string `json:"one_time_keys"`
 	}
-	if err := readBody(r, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	hs.mu.Lock()
@@ -1175,8 +1176,7 @@ func (hs *fakeHS) handleSendToDevice(w http.ResponseWriter, r *http.Request, s f
 	var req struct {
 		Messages map[string]map[string]json.RawMessage `json:"messages"`
 	}
-	if err := readBody(r, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, "M_BAD_JSON", err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	hs.mu.Lock()

@@ -188,6 +188,15 @@ func (c *common) openExisting(ctx context.Context, io stdio) (*env, error) {
 	return c.open(ctx, io)
 }
 
+// parseAndOpen parses a tool's flags and opens the existing ledger, for
+// the tools with nothing to check in between; the caller closes it.
+func (c *common) parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string, io stdio) (*env, error) {
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	return c.openExisting(ctx, io)
+}
+
 func (e *env) newBot(ctx context.Context) (*bot.Bot, error) {
 	return bot.New(ctx, bot.Options{Ledger: e.db, Communities: e.communities, Logger: e.log, Now: time.Now})
 }

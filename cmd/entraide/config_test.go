@@ -37,6 +37,35 @@ func oneCommunity(lines ...string) string {
 	return s
 }
 
+// parseCommunity is the community oneCommunity(lines...) configures.
+func parseCommunity(t *testing.T, lines ...string) *bot.Community {
+	t.Helper()
+	cfg, err := ParseConfig([]byte(oneCommunity(lines...)), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	coms, err := cfg.BotCommunities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return coms[0]
+}
+
+// wantRefused checks that a community configured with line is refused,
+// with an error that names each of want.
+func wantRefused(t *testing.T, line string, want []string) {
+	t.Helper()
+	_, err := ParseConfig([]byte(oneCommunity(line)), noEnv)
+	if err == nil {
+		t.Fatalf("accepted %q", line)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+}
+
 func TestConfigShippedFile(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "..", "config.yaml"))
 	if err != nil {

@@ -205,6 +205,21 @@ func (c *consoleChild) next(t *testing.T) (string, bool) {
 	}
 }
 
+// nextReply is the console's next reply, false at the end of its output;
+// any output that is not a reply fails the test.
+func (c *consoleChild) nextReply(t *testing.T) (crashReply, bool) {
+	t.Helper()
+	line, ok := c.next(t)
+	if !ok {
+		return crashReply{}, false
+	}
+	r, ok := parseCrashReply(line)
+	if !ok {
+		t.Fatalf("unexpected console output %q; stderr:\n%s", line, c.stderr.String())
+	}
+	return r, true
+}
+
 func (c *consoleChild) send(t *testing.T, line string) {
 	t.Helper()
 	if _, err := io.WriteString(c.stdin, line+"\n"); err != nil {
@@ -229,13 +244,9 @@ func (e crashEnv) loadAndKill(t *testing.T, runID string, script []string, killA
 	}
 	var acked []int64
 	for len(acked) < killAfter {
-		line, ok := c.next(t)
+		r, ok := c.nextReply(t)
 		if !ok {
 			t.Fatalf("console ended after %d replies, before the kill; stderr:\n%s", len(acked), c.stderr.String())
-		}
-		r, ok := parseCrashReply(line)
-		if !ok {
-			t.Fatalf("unexpected console output %q; stderr:\n%s", line, c.stderr.String())
 		}
 		checkGave(t, len(acked), r)
 		acked = append(acked, r.entry)
@@ -249,13 +260,9 @@ func (e crashEnv) loadAndKill(t *testing.T, runID string, script []string, killA
 	}
 	// Replies written before the kill are acknowledged too: read them all.
 	for {
-		line, ok := c.next(t)
+		r, ok := c.nextReply(t)
 		if !ok {
 			break
-		}
-		r, ok := parseCrashReply(line)
-		if !ok {
-			t.Fatalf("unexpected console output %q; stderr:\n%s", line, c.stderr.String())
 		}
 		checkGave(t, len(acked), r)
 		acked = append(acked, r.entry)
@@ -298,13 +305,9 @@ func (e crashEnv) feedAll(t *testing.T, runID string, lines []string) []crashRep
 	}()
 	var out []crashReply
 	for {
-		line, ok := c.next(t)
+		r, ok := c.nextReply(t)
 		if !ok {
 			break
-		}
-		r, ok := parseCrashReply(line)
-		if !ok {
-			t.Fatalf("unexpected console output %q; stderr:\n%s", line, c.stderr.String())
 		}
 		out = append(out, r)
 	}

@@ -17,10 +17,7 @@ import (
 func cmdBalances(ctx context.Context, args []string, io stdio) error {
 	fs, c := newFlags("balances", io)
 	asCSV := fs.Bool("csv", false, "write CSV (community, account, kind, minutes)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	e, err := c.openExisting(ctx, io)
+	e, err := c.parseAndOpen(ctx, fs, args, io)
 	if err != nil {
 		return err
 	}
@@ -176,10 +173,7 @@ func label(name string, kind ledger.AccountKind) string {
 // cmdVerify recomputes every invariant and exits 1 when one is broken.
 func cmdVerify(ctx context.Context, args []string, io stdio) error {
 	fs, c := newFlags("verify", io)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	e, err := c.openExisting(ctx, io)
+	e, err := c.parseAndOpen(ctx, fs, args, io)
 	if err != nil {
 		return err
 	}
