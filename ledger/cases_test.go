@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -392,3 +393,60 @@ func TestCouncilDrawIsReproducible(t *testing.T) {
 // drawVector is DrawLots(000102…0f, 1…10, 3), computed once: if it
 // changes, past draws no longer reproduce.
 var drawVector = []AccountID{7, 8, 5}
+
+// While the council sits on an escalated case, a new draw needs a
+// moderator's reason; the draw's council for a case passes over the
+// case's parties and mediators, and the next in the draw order sits.
+func TestCouncilSittingAndStepAside(t *testing.T) {
+	e := newEnv(t)
+	people := []Identity{ana, bob, cleo, dan, person("eve"), person("fay")}
+	e.members(people...)
+	seed, _ := ParseSeed("000102030405060708090a0b0c0d0e0f")
+	c := e.mustOpen([]Identity{ana, bob}, []Identity{cleo}, "the shared tools")
+	if _, err := e.db.SetCaseState(e.ctx, e.caseActor(mod, true), c.Number, CaseEscalated, "no agreement in sight"); err != nil {
+		t.Fatal(err)
+	}
+	before := e.count("council_draws")
+	_, err := e.db.RecordCouncilDraw(e.ctx, CouncilDrawRequest{CaseActor: e.caseActor(mod, true), Seed: seed, Seats: 3})
+	var sitting *CouncilSittingError
+	if !errors.As(err, &sitting) || !slices.Equal(sitting.Cases, []int{c.Number}) {
+		t.Fatalf("draw while the council sits: %v", err)
+	}
+	if e.count("council_draws") != before {
+		t.Fatal("a refused draw was recorded")
+	}
+	r, err := e.db.RecordCouncilDraw(e.ctx, CouncilDrawRequest{CaseActor: e.caseActor(mod, true), Seed: seed, Seats: 3,
+		Reason: " a drawn member moved away "})
+	if err != nil || r.Draw.Reason != "a drawn member moved away" || !r.Draw.Reproduces() {
+		t.Fatalf("draw with a reason: %+v, %v", r, err)
+	}
+	d := r.Draw
+	if got := d.SeatsFor(nil); !slices.Equal(voterIDs(got), voterIDs(d.Drawn)) {
+		t.Fatalf("SeatsFor(nil) = %v, drawn %v", voterIDs(got), voterIDs(d.Drawn))
+	}
+	// The whole order, from which replacements come, by DrawLots itself.
+	order := DrawLots(d.Seed, voterIDs(d.Eligible), len(d.Eligible))
+	c, err = e.db.Case(e.ctx, e.community, c.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []AccountID
+	for _, id := range order {
+		if c.Role(id) == "" && len(want) < 3 {
+			want = append(want, id)
+		}
+	}
+	got := d.SeatsFor(func(a AccountID) bool { return c.Role(a) != "" })
+	if !slices.Equal(voterIDs(got), want) {
+		t.Fatalf("council for the case %v, want %v (order %v)", voterIDs(got), want, order)
+	}
+	for _, v := range got {
+		if v.Name == "" {
+			t.Errorf("seat without a name: %+v", v)
+		}
+	}
+	// Someone of the case was drawn, or the test shows nothing.
+	if slices.Equal(want, voterIDs(d.Drawn)) {
+		t.Fatalf("the seed drew nobody of the case: pick another (drawn %v)", voterIDs(d.Drawn))
+	}
+}

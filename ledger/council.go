@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The council that arbitrates when mediation fails is partly drawn by lot
@@ -66,6 +67,9 @@ type CouncilDraw struct {
 	Actor       Voter
 	Key         string
 	CreatedAt   time.Time
+	// Reason is why a moderator drew again while the council sat on an
+	// escalated case, "" otherwise.
+	Reason string
 }
 
 // SeedHex is the seed as recorded.
@@ -78,6 +82,28 @@ func (d CouncilDraw) Reproduces() bool {
 		return false
 	}
 	return slices.Equal(DrawLots(d.Seed, voterIDs(d.Eligible), d.Seats), voterIDs(d.Drawn))
+}
+
+// SeatsFor is the draw's council for one case: the first Seats members
+// in draw order, passing over those stepAside says take part in the case,
+// whose seats go to the next in the order. With stepAside nil it is Drawn.
+func (d CouncilDraw) SeatsFor(stepAside func(AccountID) bool) []Voter {
+	byID := make(map[AccountID]Voter, len(d.Eligible))
+	for _, v := range d.Eligible {
+		byID[v.Account] = v
+	}
+	var out []Voter
+	// The whole order is DrawLots with every seat: the draw is its first
+	// Seats, and the next ones are who would have come after.
+	for _, id := range DrawLots(d.Seed, voterIDs(d.Eligible), len(d.Eligible)) {
+		if len(out) == d.Seats {
+			break
+		}
+		if stepAside == nil || !stepAside(id) {
+			out = append(out, byID[id])
+		}
+	}
+	return out
 }
 
 func voterIDs(vs []Voter) []AccountID {
@@ -100,6 +126,19 @@ type CouncilDrawRequest struct {
 	Exclude     []Identity
 	ActiveSince time.Time
 	Platform    string
+	// Reason lets a moderator draw again while the council sits on an
+	// escalated case; without one such a draw is *CouncilSittingError.
+	Reason string
+}
+
+// CouncilSittingError refuses a new draw while the council sits on
+// escalated cases that are not closed, and no reason was given.
+type CouncilSittingError struct {
+	Cases []int // the escalated cases' numbers
+}
+
+func (e *CouncilSittingError) Error() string {
+	return fmt.Sprintf("ledger: the council sits on escalated cases %v", e.Cases)
 }
 
 // CouncilDrawReceipt is what a draw returns, the same on a replay.
@@ -110,8 +149,8 @@ type CouncilDrawReceipt struct {
 
 // RecordCouncilDraw draws and records the council's seats. The actor must
 // be a moderator. A replayed key returns the draw it made, whatever the
-// seed given this time. It returns *Error with EFORBIDDEN or EINVALID (no
-// seats to draw).
+// seed given this time. It returns *CouncilSittingError, or *Error with
+// EFORBIDDEN or EINVALID (no seats to draw, a reason too long).
 func (db *DB) RecordCouncilDraw(ctx context.Context, req CouncilDrawRequest) (*CouncilDrawReceipt, error) {
 	switch {
 	case req.Key == "":
@@ -120,10 +159,16 @@ func (db *DB) RecordCouncilDraw(ctx context.Context, req CouncilDrawRequest) (*C
 		return nil, errorf(EFORBIDDEN, "only moderators draw the council")
 	case req.Seats <= 0:
 		return nil, errorf(EINVALID, "no seats to draw")
+	case utf8.RuneCountInString(req.Reason) > MaxCaseText:
+		return nil, errorf(EINVALID, "reason longer than %d characters", MaxCaseText)
 	}
+	req.Reason = strings.TrimSpace(req.Reason)
 	// The seed and the time are the bot's, not the request's: a
 	// redelivered event must find its draw, not conflict with it.
 	fp := fingerprint(opCouncilDraw, req.Community, req.Actor)
+	if req.Reason != "" {
+		fp = fingerprint(fp, req.Reason)
+	}
 	replay := func(tx *Tx, prior priorOp) (*CouncilDrawReceipt, error) {
 		var drawID int64
 		if err := tx.QueryRowContext(ctx, "SELECT id FROM council_draws WHERE op_id = ?", prior.id).Scan(&drawID); err != nil {
@@ -142,6 +187,20 @@ func (db *DB) RecordCouncilDraw(ctx context.Context, req CouncilDrawRequest) (*C
 
 // drawTx draws the council and records the draw with its operation.
 func drawTx(ctx context.Context, tx *Tx, req CouncilDrawRequest, fp string) (*CouncilDrawReceipt, error) {
+	if req.Reason == "" {
+		sitting, err := scanIDs[int64](ctx, tx, `SELECT number FROM cases
+			WHERE community_id = ? AND state = 'escalated' AND closed_at IS NULL ORDER BY number`, req.Community)
+		if err != nil {
+			return nil, err
+		}
+		if len(sitting) > 0 {
+			e := &CouncilSittingError{}
+			for _, n := range sitting {
+				e.Cases = append(e.Cases, int(n))
+			}
+			return nil, e
+		}
+	}
 	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
 	if err != nil {
 		return nil, err
@@ -186,9 +245,9 @@ func drawTx(ctx context.Context, tx *Tx, req CouncilDrawRequest, fp string) (*Co
 		return nil, fmt.Errorf("ledger: record draw: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO council_draws (community_id, number, seed, algorithm, seats, eligible, result, excluded,
-		active_since, actor_id, op_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		active_since, actor_id, op_id, created_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		req.Community, number, hex.EncodeToString(req.Seed[:]), DrawAlgorithm, req.Seats, joinIDs(eligible), joinIDs(drawn),
-		joinIDs(excluded), since, actor.ID, op, tx.now.Unix())
+		joinIDs(excluded), since, actor.ID, op, tx.now.Unix(), req.Reason)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: insert draw: %w", err)
 	}
@@ -237,10 +296,10 @@ func loadDraw(ctx context.Context, q queryer, id int64, platform string) (Counci
 	var since sql.NullInt64
 	var created int64
 	err := q.QueryRowContext(ctx, `SELECT d.id, d.community_id, d.number, d.seed, d.algorithm, d.seats, d.eligible, d.result, d.excluded,
-		d.active_since, d.actor_id, a.display_name, o.idem_key, d.created_at
+		d.active_since, d.actor_id, a.display_name, o.idem_key, d.created_at, d.reason
 		FROM council_draws d JOIN accounts a ON a.id = d.actor_id JOIN case_ops o ON o.id = d.op_id WHERE d.id = ?`, id).Scan(
 		&d.ID, &d.Community, &d.Number, &seed, &d.Algorithm, &d.Seats, &eligible, &result, &excluded, &since,
-		&d.Actor.Account, &d.Actor.Name, &d.Key, &created)
+		&d.Actor.Account, &d.Actor.Name, &d.Key, &created, &d.Reason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return CouncilDraw{}, errorf(ENOTFOUND, "no draw %d", id)
 	}

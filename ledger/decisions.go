@@ -135,6 +135,9 @@ type Proposal struct {
 	ClosedAt  time.Time
 	Outcome   Outcome
 	ClosedBy  *Voter // nil when it closed at its deadline (or is open)
+	// CloseReason is why a moderator closed it before its deadline, ""
+	// otherwise.
+	CloseReason string
 	// Group is the working group that decides it, 0 for the community.
 	Group     GroupID
 	GroupName string
@@ -578,15 +581,44 @@ type CloseRequest struct {
 	Source    string
 	Actor     Identity
 	Number    int
-	// Moderator says the actor is a moderator, who may close any proposal;
-	// others may close only their own.
+	// Moderator says the actor is a moderator.
+	Moderator bool
+	// Reason is why a moderator closes it while members have not all
+	// responded; it is recorded with the close.
+	Reason string
+}
+
+// EarlyCloseError refuses to close a proposal before its deadline, with
+// what the refusal needs to say what to do instead.
+type EarlyCloseError struct {
+	Number   int
+	Deadline time.Time
+	Waiting  int  // eligible members who have not responded yet
+	Proposer bool // the actor proposed it
+	// Moderator is set when the actor is a moderator: without a reason, or
+	// on their own proposal.
 	Moderator bool
 }
 
-// CloseProposal decides proposal #Number now. It returns *Error with
-// ENOTFOUND, ECLOSED or EFORBIDDEN.
+func (e *EarlyCloseError) Error() string {
+	return fmt.Sprintf("ledger: proposal #%d cannot close before %s: %d members have not responded", e.Number, e.Deadline, e.Waiting)
+}
+
+// CloseProposal decides proposal #Number now. Nobody decides alone: before
+// its deadline a proposal closes only when every eligible member has
+// responded (by its proposer or a moderator), or when a moderator who did
+// not propose it gives a reason. Any other early close is *EarlyCloseError.
+// It also returns *Error with ENOTFOUND, ECLOSED, EFORBIDDEN (neither the
+// proposer nor a moderator) or EINVALID (a reason too long).
 func (db *DB) CloseProposal(ctx context.Context, req CloseRequest) (*DecisionReceipt, error) {
+	reason := strings.TrimSpace(req.Reason)
+	if utf8.RuneCountInString(reason) > MaxNoteLength {
+		return nil, errorf(EINVALID, "reason longer than %d characters", MaxNoteLength)
+	}
 	fp := fingerprint(OpClose, req.Community, req.Actor, req.Number)
+	if reason != "" {
+		fp = fingerprint(fp, reason)
+	}
 	return db.decide(ctx, req.Key, fp, OpClose, func(tx *Tx, rec *DecisionReceipt) (int64, ProposalID, error) {
 		p, err := proposalByNumber(ctx, tx, req.Community, req.Number)
 		if err != nil {
@@ -599,8 +631,17 @@ func (db *DB) CloseProposal(ctx context.Context, req CloseRequest) (*DecisionRec
 		if err != nil {
 			return 0, 0, err
 		}
-		if !req.Moderator && (!found || acct != p.Proposer.Account) {
+		proposer := found && acct == p.Proposer.Account
+		if !req.Moderator && !proposer {
 			return 0, 0, errorf(EFORBIDDEN, "only the proposer or a moderator may close")
+		}
+		waiting := len(p.Tally().Waiting)
+		switch {
+		case waiting == 0:
+			reason = "" // everyone answered: the close needs no reason
+		case req.Moderator && !proposer && reason != "":
+		default:
+			return 0, 0, &EarlyCloseError{Number: p.Number, Deadline: p.Deadline, Waiting: waiting, Proposer: proposer, Moderator: req.Moderator}
 		}
 		if !found {
 			a, err := memberAccount(ctx, tx, req.Community, req.Actor)
@@ -613,7 +654,7 @@ func (db *DB) CloseProposal(ctx context.Context, req CloseRequest) (*DecisionRec
 		if err != nil {
 			return 0, 0, err
 		}
-		return op, p.ID, closeProposal(ctx, tx, &p, acct)
+		return op, p.ID, closeProposal(ctx, tx, &p, acct, reason)
 	})
 }
 
@@ -636,7 +677,7 @@ func (db *DB) CloseDue(ctx context.Context, community CommunityID, asOf time.Tim
 		if err != nil {
 			return nil, err
 		}
-		if err := closeProposal(ctx, tx, &p, 0); err != nil {
+		if err := closeProposal(ctx, tx, &p, 0, ""); err != nil {
 			return nil, err
 		}
 		if p, err = loadProposal(ctx, tx, id); err != nil {
@@ -647,9 +688,9 @@ func (db *DB) CloseDue(ctx context.Context, community CommunityID, asOf time.Tim
 	return out, tx.Commit()
 }
 
-func closeProposal(ctx context.Context, tx *Tx, p *Proposal, by AccountID) error {
-	res, err := tx.ExecContext(ctx, "UPDATE proposals SET closed_at = ?, outcome = ?, closed_by = ? WHERE id = ? AND closed_at IS NULL",
-		tx.now.Unix(), p.Decide(), nullIfZero(by), p.ID)
+func closeProposal(ctx context.Context, tx *Tx, p *Proposal, by AccountID, reason string) error {
+	res, err := tx.ExecContext(ctx, "UPDATE proposals SET closed_at = ?, outcome = ?, closed_by = ?, close_reason = ? WHERE id = ? AND closed_at IS NULL",
+		tx.now.Unix(), p.Decide(), nullIfZero(by), reason, p.ID)
 	if err != nil {
 		return fmt.Errorf("ledger: close proposal: %w", err)
 	}
@@ -766,6 +807,26 @@ func (db *DB) EnsureMember(ctx context.Context, community CommunityID, id Identi
 		return Account{}, err
 	}
 	return a, tx.Commit()
+}
+
+// EnsureMembers makes each identity a member of the community from now,
+// in one transaction: the platforms' room members count before they ever
+// type a command. Identities the ledger knows are left as they are.
+func (db *DB) EnsureMembers(ctx context.Context, community CommunityID, ids []Identity) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, id := range ids {
+		if _, err := memberAccount(ctx, tx, community, id); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // proposals loads, from one snapshot, the proposals a query's ids name.
@@ -910,13 +971,13 @@ func loadProposal(ctx context.Context, q queryer, id ProposalID) (Proposal, erro
 	var outcome, closedByName, closedByUser sql.NullString
 	err := q.QueryRowContext(ctx, `SELECT p.id, p.community_id, p.number, p.proposer_id, pa.display_name, `+fmt.Sprintf(userOn, "p.proposer_id")+`,
 		p.platform, p.room, p.thread, p.card, p.deadline, p.opened_at, p.quorum, p.closed_at, p.outcome,
-		p.closed_by, ca.display_name, `+fmt.Sprintf(userOn, "p.closed_by")+`, p.reminded_at, p.announced_at,
+		p.closed_by, ca.display_name, `+fmt.Sprintf(userOn, "p.closed_by")+`, p.close_reason, p.reminded_at, p.announced_at,
 		COALESCE(p.group_id, 0), COALESCE(g.name, '')
 		FROM proposals p JOIN accounts pa ON pa.id = p.proposer_id LEFT JOIN accounts ca ON ca.id = p.closed_by
 		LEFT JOIN groups g ON g.id = p.group_id
 		WHERE p.id = ?`, id).Scan(&p.ID, &p.Community, &p.Number, &p.Proposer.Account, &p.Proposer.Name, &p.Proposer.UserID,
 		&p.Platform, &p.Room, &p.Thread, &p.Card, &deadline, &opened, &p.Quorum, &closed, &outcome,
-		&closedBy, &closedByName, &closedByUser, &reminded, &announced, &p.Group, &p.GroupName)
+		&closedBy, &closedByName, &closedByUser, &p.CloseReason, &reminded, &announced, &p.Group, &p.GroupName)
 	if err != nil {
 		return Proposal{}, fmt.Errorf("ledger: load proposal %d: %w", id, err)
 	}

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -296,21 +297,53 @@ func TestAmendStartsANewRound(t *testing.T) {
 	}
 }
 
+// TestCloseProposal is the rule of an early close: nobody decides alone.
+// Before its deadline a proposal closes when every eligible member has
+// responded, or when a moderator who did not propose it gives a reason.
 func TestCloseProposal(t *testing.T) {
 	e := newEnv(t)
-	e.members(bob, cleo)
+	e.members(bob, cleo, mod)
 	e.mustPropose(ana, "x")
 	e.mustRespond(bob, 1, Concern, "cost")
-	closeReq := func(actor Identity, moderator bool) CloseRequest {
-		return CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: actor, Number: 1, Moderator: moderator}
+	closeReq := func(actor Identity, moderator bool, reason string) CloseRequest {
+		return CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: actor, Number: 1,
+			Moderator: moderator, Reason: reason}
 	}
-	_, err := e.db.CloseProposal(e.ctx, closeReq(bob, false))
-	wantDecisionCode(t, "close by another member", err, EFORBIDDEN)
-	r, err := e.db.CloseProposal(e.ctx, closeReq(mod, true))
-	if err != nil || r.Proposal.Open() || r.Proposal.Outcome != Adopted || r.Proposal.ClosedBy == nil || r.Proposal.ClosedBy.Name != "Mod" {
-		t.Fatalf("close by a moderator: %+v, %v", r, err)
+	deadline := e.proposal(1).Deadline
+	for _, tc := range []struct {
+		name string
+		req  CloseRequest
+		want *EarlyCloseError // nil: EFORBIDDEN
+	}{
+		{"another member", closeReq(bob, false, "enough"), nil},
+		{"the proposer, members waiting", closeReq(ana, false, ""), &EarlyCloseError{Number: 1, Deadline: deadline, Waiting: 3, Proposer: true}},
+		{"the proposer with a reason", closeReq(ana, false, "urgent"), &EarlyCloseError{Number: 1, Deadline: deadline, Waiting: 3, Proposer: true}},
+		{"a moderator without a reason", closeReq(mod, true, "  "), &EarlyCloseError{Number: 1, Deadline: deadline, Waiting: 3, Moderator: true}},
+		{"a moderator who proposed it", closeReq(ana, true, "urgent"), &EarlyCloseError{Number: 1, Deadline: deadline, Waiting: 3, Proposer: true, Moderator: true}},
+	} {
+		before := e.count("decision_ops")
+		_, err := e.db.CloseProposal(e.ctx, tc.req)
+		if tc.want == nil {
+			wantDecisionCode(t, tc.name, err, EFORBIDDEN)
+		} else {
+			var got *EarlyCloseError
+			if !errors.As(err, &got) || *got != *tc.want {
+				t.Errorf("%s: %v (%+v), want %+v", tc.name, err, got, tc.want)
+			}
+		}
+		if e.count("decision_ops") != before || !e.proposal(1).Open() {
+			t.Errorf("%s: the refusal changed the ledger", tc.name)
+		}
 	}
-	_, err = e.db.CloseProposal(e.ctx, closeReq(ana, false))
+	r, err := e.db.CloseProposal(e.ctx, closeReq(mod, true, " the room is booked tomorrow "))
+	if err != nil || r.Proposal.Open() || r.Proposal.Outcome != Adopted || r.Proposal.ClosedBy == nil || r.Proposal.ClosedBy.Name != "Mod" ||
+		r.Proposal.CloseReason != "the room is booked tomorrow" {
+		t.Fatalf("close by a moderator with a reason: %+v, %v", r, err)
+	}
+	if p := e.proposal(1); p.CloseReason != "the room is booked tomorrow" {
+		t.Fatalf("reason read back %q", p.CloseReason)
+	}
+	_, err = e.db.CloseProposal(e.ctx, closeReq(ana, false, ""))
 	wantDecisionCode(t, "close twice", err, ECLOSED)
 	_, err = e.respond(cleo, 1, Consent, "")
 	wantDecisionCode(t, "respond after close", err, ECLOSED)
@@ -318,6 +351,19 @@ func TestCloseProposal(t *testing.T) {
 	wantDecisionCode(t, "amend after close", err, ECLOSED)
 	if _, err := e.db.CloseProposal(e.ctx, CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: ana, Number: 2}); ErrorCode(err) != ENOTFOUND {
 		t.Fatalf("close #2: %v", err)
+	}
+	if _, err := e.db.writer.ExecContext(e.ctx, "UPDATE proposals SET close_reason = 'other' WHERE number = 1"); err == nil || !strings.Contains(err.Error(), "close reason") {
+		t.Fatalf("a close reason rewritten: %v", err)
+	}
+
+	// Once everyone has responded, the proposer may close without a reason.
+	e.mustPropose(ana, "y")
+	for _, m := range []Identity{ana, bob, cleo, mod} {
+		e.mustRespond(m, 2, Consent, "")
+	}
+	r, err = e.db.CloseProposal(e.ctx, CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: ana, Number: 2})
+	if err != nil || r.Proposal.Open() || r.Proposal.CloseReason != "" || r.Proposal.ClosedBy.Name != "Ana" {
+		t.Fatalf("close when everyone responded: %+v, %v", r, err)
 	}
 }
 
@@ -363,6 +409,7 @@ func TestDecisionIdempotency(t *testing.T) {
 	wantDecisionCode(t, "key reused by another command", err, ECONFLICT)
 
 	// A replay after the close still gets its receipt, not a refusal.
+	e.mustRespond(ana, 1, Consent, "")
 	cr := CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: ana, Number: 1}
 	if _, err := e.db.CloseProposal(e.ctx, cr); err != nil {
 		t.Fatal(err)
@@ -529,6 +576,7 @@ func TestDecisionsAppendOnly(t *testing.T) {
 		Number: 1, Member: bob, Kind: Integrated, Reason: "taken in"}); err != nil {
 		t.Fatal(err)
 	}
+	e.mustRespond(ana, 1, Consent, "")
 	if _, err := e.db.CloseProposal(e.ctx, CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: ana, Number: 1}); err != nil {
 		t.Fatal(err)
 	}

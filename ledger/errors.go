@@ -11,17 +11,19 @@ import (
 type Code string
 
 const (
-	ENOTFOUND   Code = "not_found"  // the exchange, account or operation does not exist
-	EINVALID    Code = "invalid"    // the request breaks a rule of the ledger
-	ECONFLICT   Code = "conflict"   // an idempotency key was reused for different content
-	EFORBIDDEN  Code = "forbidden"  // the actor may not do this
-	EEXPIRED    Code = "expired"    // the undo window has passed
-	EREVERSED   Code = "reversed"   // the entry was already reversed
-	ELIMIT      Code = "limit"      // see *LimitError
-	EINTERNAL   Code = "internal"   // a bug or an I/O failure
-	ENOTHING    Code = "nothing"    // there is nothing to act on (no gift to undo)
-	ESELF       Code = "self"       // a member named themselves as a recipient
-	ECORRECTION Code = "correction" // a correction cannot itself be reversed
+	ENOTFOUND   Code = "not_found"   // the exchange, account or operation does not exist
+	EINVALID    Code = "invalid"     // the request breaks a rule of the ledger
+	ECONFLICT   Code = "conflict"    // an idempotency key was reused for different content
+	EFORBIDDEN  Code = "forbidden"   // the actor may not do this
+	EEXPIRED    Code = "expired"     // the undo window has passed
+	EREVERSED   Code = "reversed"    // the entry was already reversed
+	ELIMIT      Code = "limit"       // see *LimitError
+	EINTERNAL   Code = "internal"    // a bug or an I/O failure
+	ENOTHING    Code = "nothing"     // there is nothing to act on (no gift to undo)
+	ESELF       Code = "self"        // a member named themselves as a recipient
+	ECORRECTION Code = "correction"  // a correction cannot itself be reversed
+	EAPPROVAL   Code = "approval"    // a commons payment to its actor waits for another moderator
+	ESAMEPERSON Code = "same_person" // the one who asked for it cannot approve it
 )
 
 // Error is a ledger error a user can be told about.

@@ -150,8 +150,13 @@ func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (*Receipt, 
 		if err != nil {
 			return nil, err
 		}
-		if a.ID == actor.ID && !req.FromCommons {
-			return nil, errorf(ESELF, "cannot give to oneself")
+		if a.ID == actor.ID {
+			if !req.FromCommons {
+				return nil, errorf(ESELF, "cannot give to oneself")
+			}
+			// Nobody pays themselves alone: RequestCommonsPayment holds it
+			// for another moderator.
+			return nil, errorf(EAPPROVAL, "a commons payment to its actor needs another moderator's approval")
 		}
 		if seen[a.ID] {
 			return nil, errorf(EINVALID, "recipient %s named twice", a.Name)
@@ -159,7 +164,12 @@ func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (*Receipt, 
 		seen[a.ID] = true
 		to = append(to, a)
 	}
+	return moveTx(ctx, tx, fp, req, actor, from, to)
+}
 
+// moveTx checks the limits and records one operation moving req.Minutes
+// from from to each of to, with its receipt.
+func moveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest, actor, from Account, to []Account) (*Receipt, error) {
 	// The commons issues community work and may go as low as it needs; a
 	// member's floor is what keeps one person from taking without giving.
 	// No account goes below hardFloor: under NoLimits, MaxAmount times a few
@@ -202,7 +212,7 @@ func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (*Receipt, 
 			return nil, err
 		}
 		if a.ID == actor.ID {
-			r.ActorBalance += req.Minutes // a moderator paid from the commons for their own work
+			r.ActorBalance += req.Minutes // never for a gift: the approver of a commons payment paid to them
 		}
 		r.Exchanges = append(r.Exchanges, Exchange{
 			ID: id, Operation: op, Kind: req.kind(), Community: req.Community,
