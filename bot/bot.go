@@ -36,6 +36,8 @@ type Ledger interface {
 	DecisionLedger
 	GroupLedger
 	ConflictLedger
+	MembershipLedger
+	CommonsLedger
 }
 
 // Options configure a Bot.
@@ -69,6 +71,7 @@ type Bot struct {
 	groups     groupState                 // reminders and newsletters (groups.go)
 	conflicts  conflictState              // cases' private spaces (conflicts.go)
 	random     io.Reader                  // council draws' seeds (council.go)
+	enrolled   enrolled                   // identities known to be members (membership.go)
 }
 
 // New validates the communities, makes sure each exists in the ledger, and
@@ -184,6 +187,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) (replies []Reply) {
 	}
 	req.cmd = cmd
 	req.args = args
+	b.enroll(ctx, com, m)
 	if cmd.Moderator && !com.isModerator(m.Platform, m.Sender.ID) {
 		return []Reply{{Text: tr.S(msgForbidden, map[string]any{"Command": cmd.path(tr.Lang())}), Private: true}}
 	}

@@ -74,6 +74,10 @@ func TestCatalogsRender(t *testing.T) {
 		"Days", "Council", "Aside", "Reason", "Eligible", "Seed", "Seats", "Algorithm"} {
 		data[k] = "X" + k
 	}
+	// Rules of governance (messages_governance.go).
+	for _, k := range []string{"Requester", "Joined", "Show", "Cases", "Case"} {
+		data[k] = "X" + k
+	}
 	for _, lang := range Languages() {
 		tr := c.In(lang)
 		plurals := pluralIDs(t, lang)

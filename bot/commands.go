@@ -65,6 +65,7 @@ func (b *Bot) commandTree() []*Command {
 	page := Option{Name: "page", Names: map[string]string{"fr": "page"}, Description: msgOptionPage, Kind: OptionInteger}
 	giveOptions := []Option{amount, members, note, category}
 	number := Option{Name: "number", Names: map[string]string{"fr": "numero"}, Description: msgOptionProposalNumber, Kind: OptionInteger, Required: true}
+	paymentNumber := Option{Name: "number", Names: map[string]string{"fr": "numero"}, Description: msgOptionPaymentNumber, Kind: OptionInteger, Required: true}
 	tree := []*Command{
 		{Name: "give", Aliases: []string{"donner", "donne"}, Usage: msgUsageGive, Summary: msgSummaryGive, Run: cmdGive, Options: giveOptions},
 		{Private: true, Name: "balance", Aliases: []string{"solde"}, Usage: msgUsageBalance, Summary: msgSummaryBalance, Run: cmdBalance, Options: []Option{member}},
@@ -78,6 +79,10 @@ func (b *Bot) commandTree() []*Command {
 			{Name: "balance", Aliases: []string{"solde"}, Usage: msgUsageCommons, Summary: msgSummaryCommons, Run: cmdCommonsBalance, Hidden: true},
 			{Name: "give", Aliases: []string{"donner"}, Usage: msgUsageCommonsGive, Summary: msgSummaryCommonsGive, Moderator: true, Run: cmdCommonsGive, Options: giveOptions},
 			{Name: "history", Aliases: []string{"historique"}, Usage: msgUsageCommonsHistory, Summary: msgSummaryCommonsHistory, Run: cmdCommonsHistory, Options: []Option{page}},
+			{Private: true, Name: "pending", Aliases: []string{"attente", "en-attente"}, Usage: msgUsageCommonsPending, Summary: msgSummaryCommonsPending, Run: cmdCommonsPending},
+			{Name: "approve", Aliases: []string{"approuver"}, Usage: msgUsageCommonsApprove, Summary: msgSummaryCommonsApprove, Moderator: true, Run: cmdCommonsApprove, Options: []Option{paymentNumber}},
+			{Name: "reject", Aliases: []string{"refuser"}, Usage: msgUsageCommonsReject, Summary: msgSummaryCommonsReject, Run: cmdCommonsReject, Options: []Option{paymentNumber,
+				{Name: "reason", Names: map[string]string{"fr": "raison"}, Description: msgOptionRejectReason, Kind: OptionText}}},
 		}},
 		{Private: true, Name: "export", Aliases: []string{"exporter"}, Usage: msgUsageExport, Summary: msgSummaryExport, Run: cmdExport},
 		{Private: true, Name: "link", Aliases: []string{"lier"}, Usage: msgUsageLink, Summary: msgSummaryLink, Run: cmdLink, Options: []Option{
@@ -106,7 +111,9 @@ func (b *Bot) commandTree() []*Command {
 			{Name: "resolution", Names: map[string]string{"fr": "resolution"}, Description: msgOptionResolution, Kind: OptionText, Required: true},
 			{Name: "reason", Names: map[string]string{"fr": "raison"}, Description: msgOptionResolutionReason, Kind: OptionText, Required: true},
 		}},
-		{Name: "close", Aliases: []string{"clore"}, Usage: msgUsageClose, Summary: msgSummaryClose, Run: cmdClose, Options: []Option{number}},
+		{Name: "close", Aliases: []string{"clore"}, Usage: msgUsageClose, Summary: msgSummaryClose, Run: cmdClose, Options: []Option{number,
+			{Name: "reason", Names: map[string]string{"fr": "raison"}, Description: msgOptionCloseReason, Kind: OptionText},
+		}},
 		{Name: "proposal", Aliases: []string{"proposition"}, Usage: msgUsageProposal, Summary: msgSummaryProposal, Run: cmdProposal, Options: []Option{number}},
 		{Private: true, Name: "decisions", Aliases: []string{"décisions"}, Usage: msgUsageDecisions, Summary: msgSummaryDecisions, Run: cmdDecisions, Options: []Option{
 			{Name: "which", Names: map[string]string{"fr": "lesquelles"}, Description: msgOptionDecisionsFilter, Kind: OptionText},

@@ -235,7 +235,8 @@ func (b *Bot) conflictCommands() []*Command {
 		}},
 		{Name: "council", Aliases: []string{"conseil"}, Usage: msgUsageCouncil, Summary: msgSummaryCouncil, Run: cmdCouncilShow, Sub: []*Command{
 			{Name: "show", Aliases: []string{"voir"}, Usage: msgUsageCouncil, Summary: msgSummaryCouncil, Run: cmdCouncilShow, Hidden: true},
-			{Name: "draw", Aliases: []string{"tirage", "tirer"}, Usage: msgUsageCouncilDraw, Summary: msgSummaryCouncilDraw, Moderator: true, Run: cmdCouncilDraw},
+			{Name: "draw", Aliases: []string{"tirage", "tirer"}, Usage: msgUsageCouncilDraw, Summary: msgSummaryCouncilDraw, Moderator: true, Run: cmdCouncilDraw, Options: []Option{
+				{Name: "reason", Names: map[string]string{"fr": "raison"}, Description: msgOptionDrawReason, Kind: OptionText}}},
 		}},
 	}
 }

@@ -25,15 +25,17 @@ type councilMember struct {
 }
 
 // council is the community's council now: the named members, then those
-// of the last draw; UserID is their identity on platform.
-func (b *Bot) council(ctx context.Context, com *Community, platform string) ([]councilMember, ledger.CouncilDraw, bool, error) {
-	var out []councilMember
+// of the last draw; UserID is their identity on platform. With a case, the
+// members who take part in it step aside (aside names them), and the next
+// drawn in the draw's order take their seats.
+func (b *Bot) council(ctx context.Context, com *Community, platform string, c *ledger.Case) (seats []councilMember, aside []string, d ledger.CouncilDraw, drawn bool, err error) {
+	inCase := func(a ledger.AccountID) bool { return c != nil && a != 0 && c.Role(a) != "" }
 	seen := map[ledger.AccountID]bool{}
 	for _, m := range com.Conflicts.Council.Members {
 		p, user, _ := splitRoom(m)
 		acct, found, err := b.ledger.Member(ctx, com.id, ledger.Identity{Platform: p, UserID: user})
 		if err != nil {
-			return nil, ledger.CouncilDraw{}, false, err
+			return nil, nil, d, false, err
 		}
 		v := ledger.Voter{Name: user}
 		if p == platform {
@@ -47,30 +49,39 @@ func (b *Bot) council(ctx context.Context, com *Community, platform string) ([]c
 			seen[acct.ID] = true
 			if v.UserID == "" && platform != "" {
 				if v.UserID, err = b.ledger.UserOn(ctx, acct.ID, platform); err != nil {
-					return nil, ledger.CouncilDraw{}, false, err
+					return nil, nil, d, false, err
 				}
 			}
 		}
-		out = append(out, councilMember{Voter: v})
+		if inCase(v.Account) {
+			aside = append(aside, v.Name)
+			continue
+		}
+		seats = append(seats, councilMember{Voter: v})
 	}
-	d, ok, err := b.ledger.LatestCouncilDraw(ctx, com.id, platform)
+	d, drawn, err = b.ledger.LatestCouncilDraw(ctx, com.id, platform)
 	if err != nil {
-		return nil, d, false, err
+		return nil, nil, d, false, err
 	}
 	for _, v := range d.Drawn {
-		if !seen[v.Account] {
-			seen[v.Account] = true
-			out = append(out, councilMember{Voter: v, drawn: true})
+		if inCase(v.Account) {
+			aside = append(aside, v.Name)
 		}
 	}
-	return out, d, ok, nil
+	for _, v := range d.SeatsFor(inCase) {
+		if !seen[v.Account] {
+			seen[v.Account] = true
+			seats = append(seats, councilMember{Voter: v, drawn: true})
+		}
+	}
+	return seats, aside, d, drawn, nil
 }
 
 func cmdCouncilShow(r *request) error {
 	if len(r.args) > 0 {
 		return r.usage()
 	}
-	members, d, drawn, err := r.bot.council(r.ctx, r.com, "")
+	members, _, d, drawn, err := r.bot.council(r.ctx, r.com, "", nil)
 	if err != nil {
 		return err
 	}
@@ -107,13 +118,11 @@ func cmdCouncilShow(r *request) error {
 }
 
 func cmdCouncilDraw(r *request) error {
-	if len(r.args) > 0 {
-		return r.usage()
-	}
 	seats := r.com.Conflicts.Council.Drawn
 	if seats <= 0 {
 		return refuse(msgCouncilNoSeats, nil)
 	}
+	reason := r.textAfter(1)
 	var seed [ledger.SeedSize]byte
 	if _, err := io.ReadFull(r.bot.random, seed[:]); err != nil {
 		return fmt.Errorf("council seed: %w", err)
@@ -127,18 +136,19 @@ func cmdCouncilDraw(r *request) error {
 	if w := r.com.Conflicts.Council.ActiveWithin; w > 0 {
 		since = r.bot.now().Add(-w)
 	}
+	r.bot.enrollRooms(r.ctx, r.com) // the rooms' members are eligible too
 	rec, err := r.bot.ledger.RecordCouncilDraw(r.ctx, ledger.CouncilDrawRequest{CaseActor: r.caseActor(), Seed: seed, Seats: seats,
-		Exclude: exclude, ActiveSince: since, Platform: r.msg.Platform})
+		Exclude: exclude, ActiveSince: since, Platform: r.msg.Platform, Reason: reason})
+	var sitting *ledger.CouncilSittingError
+	if errors.As(err, &sitting) {
+		return refuseN(msgCouncilSitting, len(sitting.Cases), map[string]any{"Cases": r.caseNumbers(sitting.Cases),
+			"Command": r.cmdPath("council") + " " + r.subName("council", "draw")})
+	}
 	if err != nil {
 		return err
 	}
 	d := rec.Draw
-	names := make([]string, len(d.Drawn))
-	for i, v := range d.Drawn {
-		names[i] = v.Name
-	}
-	data := map[string]any{"Number": d.Number, "Names": r.tr.List(names), "Eligible": len(d.Eligible), "Seed": d.SeedHex(),
-		"Seats": seats, "Algorithm": d.Algorithm}
+	data := drawData(r.tr, d, d.Drawn)
 	if rec.Replayed {
 		r.reply(Reply{Private: true, Text: r.tr.S(msgCouncilReplayed, data)})
 		return nil
@@ -153,9 +163,84 @@ func cmdCouncilDraw(r *request) error {
 			lines = append(lines, r.tr.N(msgCouncilFewer, seats, data))
 		}
 	}
+	if d.Reason != "" {
+		lines = append(lines, r.tr.S(msgCouncilRedrawReason, data))
+	}
 	lines = append(lines, r.tr.S(msgCouncilHowToCheck, data))
-	r.reply(Reply{Text: strings.Join(lines, "\n")})
+	text := strings.Join(lines, "\n")
+	r.reply(Reply{Text: text})
+	if !r.inModeratorsRoom() {
+		if a, to, ok := r.bot.moderatorsAdapter(r.ctx, r.com); ok {
+			if _, err := r.bot.Deliver(r.ctx, a, to, Reply{Text: text}); err != nil {
+				r.log.Error("council draw not posted to the moderators", "draw", d.Number, "err", err)
+			}
+		}
+	}
+	r.announceDrawToCases(d)
 	return nil
+}
+
+// drawData is what the catalogue's draw messages show, with the seats
+// given (the draw's, or a case's after step-aside).
+func drawData(tr Tr, d ledger.CouncilDraw, seats []ledger.Voter) map[string]any {
+	names := make([]string, len(seats))
+	for i, v := range seats {
+		names[i] = v.Name
+	}
+	return map[string]any{"Number": d.Number, "Names": tr.List(names), "Eligible": len(d.Eligible), "Seed": d.SeedHex(),
+		"Seats": d.Seats, "Algorithm": d.Algorithm, "Reason": d.Reason, "Actor": d.Actor.Name}
+}
+
+// caseNumbers lists case numbers as members read them: "#2 and #5".
+func (r *request) caseNumbers(ns []int) string {
+	items := make([]string, len(ns))
+	for i, n := range ns {
+		items[i] = r.tr.S(msgCaseNumber, map[string]any{"Number": n})
+	}
+	return r.tr.List(items)
+}
+
+// announceDrawToCases tells each escalated case's space who sits on its
+// council after the draw: its parties and mediators step aside for it.
+func (r *request) announceDrawToCases(d ledger.CouncilDraw) {
+	cases, err := r.bot.ledger.Cases(r.ctx, r.com.id, ledger.CasesPending)
+	if err != nil {
+		r.log.Error("escalated cases not read", "err", err)
+		return
+	}
+	for _, c := range cases {
+		if c.State != ledger.CaseEscalated || c.Room == "" {
+			continue
+		}
+		a := r.bot.adapterFor(r.ctx, c.Platform)
+		if a == nil {
+			r.log.Warn("no adapter for an escalated case's space: the draw is not told there", "case", c.Number)
+			continue
+		}
+		seats, aside, _, _, err := r.bot.council(r.ctx, r.com, c.Platform, &c)
+		if err != nil {
+			r.log.Error("council not read", "case", c.Number, "err", err)
+			return
+		}
+		var names []string
+		for _, m := range seats {
+			names = append(names, m.Name)
+		}
+		data := drawData(r.tr, d, nil)
+		data["Case"] = c.Number
+		data["Council"] = r.tr.List(names)
+		data["Aside"] = r.tr.List(aside)
+		lines := []string{r.tr.S(msgCouncilDrawnForCase, data)}
+		if d.Reason != "" {
+			lines = append(lines, r.tr.S(msgCouncilRedrawReason, data))
+		}
+		if len(aside) > 0 {
+			lines = append(lines, r.tr.N(msgConflictCouncilAside, len(aside), data))
+		}
+		if _, err := r.bot.Deliver(r.ctx, a, Target{Room: c.Room}, Reply{Text: strings.Join(lines, "\n")}); err != nil {
+			r.log.Error("council draw not posted in the case's space", "case", c.Number, "err", err)
+		}
+	}
 }
 
 // tellCouncil posts an escalation in the moderators' room, mentioning the
@@ -167,18 +252,14 @@ func (r *request) tellCouncil(c ledger.Case, reason string) {
 		return
 	}
 	platform, _, _ := splitRoom(r.com.Conflicts.ModeratorsRoom)
-	members, _, _, err := r.bot.council(r.ctx, r.com, platform)
+	members, aside, _, _, err := r.bot.council(r.ctx, r.com, platform, &c)
 	if err != nil {
 		r.log.Error("council not read", "err", err)
 		return
 	}
-	var toks, aside []string
+	var toks []string
 	var mentions []Mention
 	for _, m := range members {
-		if m.Account != 0 && c.Role(m.Account) != "" {
-			aside = append(aside, m.Name)
-			continue
-		}
 		tok, mention := mentionOf(m.Voter)
 		toks = append(toks, tok)
 		if mention != nil {

@@ -100,13 +100,19 @@ func (r *request) decisionRefusal(err error, n int) error {
 		if perr != nil {
 			return perr
 		}
-		data["Count"] = len(p.Eligible)
 		data["Date"] = shortDateTime(r.tr, p.OpenedAt, r.com.Location)
 		if p.Group != 0 {
 			data["Group"] = p.GroupName
 			return refuse(msgDecisionGroupNotEligible, data)
 		}
-		return refuse(msgDecisionNotEligible, data)
+		// A member who arrived after it opened is told since when they
+		// belong: the next proposal includes them.
+		acct, _, err := r.bot.ledger.Member(r.ctx, r.com.id, r.sender())
+		if err != nil {
+			return err
+		}
+		data["Joined"] = shortDateTime(r.tr, acct.CreatedAt, r.com.Location)
+		return refuseN(msgDecisionNotEligible, len(p.Eligible), data)
 	}
 	return err
 }
@@ -409,9 +415,10 @@ func cmdClose(r *request) error {
 	if err != nil {
 		return err
 	}
+	moderator := r.com.isModerator(r.msg.Platform, r.msg.Sender.ID)
 	rec, err := r.bot.ledger.CloseProposal(r.ctx, ledger.CloseRequest{
 		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n,
-		Moderator: r.com.isModerator(r.msg.Platform, r.msg.Sender.ID),
+		Moderator: moderator, Reason: r.textAfter(1),
 	})
 	if ledger.ErrorCode(err) == ledger.EFORBIDDEN {
 		p, perr := r.bot.ledger.Proposal(r.ctx, r.com.id, n)
@@ -420,6 +427,10 @@ func cmdClose(r *request) error {
 		}
 		return refuse(msgDecisionCloseForbidden, map[string]any{"Number": n, "Proposer": p.Proposer.Name,
 			"Deadline": dayTime(r.tr, p.Deadline, r.com.Location)})
+	}
+	var early *ledger.EarlyCloseError
+	if errors.As(err, &early) {
+		return r.earlyCloseRefusal(early)
 	}
 	if err != nil {
 		return r.decisionRefusal(err, n)
@@ -447,6 +458,21 @@ func cmdClose(r *request) error {
 		r.reply(Reply{Private: true, Text: r.tr.S(msgDecisionClosedElsewhere, map[string]any{"Number": p.Number})})
 	}
 	return nil
+}
+
+// earlyCloseRefusal says why a proposal cannot close yet, and what to
+// type instead.
+func (r *request) earlyCloseRefusal(e *ledger.EarlyCloseError) error {
+	data := map[string]any{"Number": e.Number, "Deadline": dayTime(r.tr, e.Deadline, r.com.Location),
+		"Command": r.cmdPath("close") + " " + strconv.Itoa(e.Number), "Show": r.cmdPath("proposal") + " " + strconv.Itoa(e.Number)}
+	id := msgDecisionCloseEarly
+	switch {
+	case e.Moderator && e.Proposer:
+		id = msgDecisionCloseEarlyOwn
+	case e.Moderator:
+		id = msgDecisionCloseEarlyNoReason
+	}
+	return refuseN(id, e.Waiting, data)
 }
 
 func cmdProposal(r *request) error {

@@ -92,6 +92,9 @@ func (b *Bot) card(tr Tr, com *Community, p ledger.Proposal) Reply {
 	default:
 		lines = append(lines, tr.S(msgDecisionCardNotAdopted, data))
 	}
+	if p.ClosedBy != nil {
+		lines = append(lines, closedLine(tr, com, p, p.ClosedBy.Name))
+	}
 	lines = append(lines, groupCardLine(tr, p)...) // a group's proposal (groups.go)
 	t := p.Tally()
 	lines = append(lines, whoLine(tr, msgDecisionWhoConsent, t.Consent, false)...)
@@ -206,9 +209,7 @@ func outcomeReply(tr Tr, com *Community, p ledger.Proposal) Reply {
 		}
 	}
 	if p.ClosedBy != nil {
-		data["Name"] = p.ClosedBy.Name
-		data["Date"] = dayTime(tr, p.ClosedAt, com.Location)
-		lines = append(lines, tr.S(msgDecisionClosedBy, data))
+		lines = append(lines, closedLine(tr, com, p, ping(*p.ClosedBy)))
 	} else {
 		lines = append(lines, tr.S(msgDecisionClosedDeadline, data))
 	}
@@ -229,6 +230,16 @@ func outcomeReply(tr Tr, com *Community, p ledger.Proposal) Reply {
 		}
 	}
 	return Reply{Text: strings.Join(lines, "\n"), Mentions: mentions}
+}
+
+// closedLine says who closed a proposal before its deadline, when, and
+// why when a moderator gave a reason: name is how to show who.
+func closedLine(tr Tr, com *Community, p ledger.Proposal, name string) string {
+	data := map[string]any{"Name": name, "Date": dayTime(tr, p.ClosedAt, com.Location), "Reason": p.CloseReason}
+	if p.CloseReason != "" {
+		return tr.S(msgDecisionClosedByWhy, data)
+	}
+	return tr.S(msgDecisionClosedBy, data)
 }
 
 // reminderReply says a proposal closes soon, mentioning who has not
@@ -275,6 +286,14 @@ func history(tr Tr, com *Community, p ledger.Proposal) string {
 					"Resolution": resolutionName(tr, res.Kind), "Reason": res.Reason}))
 			}
 		}
+	}
+	if p.ClosedBy != nil {
+		id := msgDecisionHistoryClosed
+		if p.CloseReason != "" {
+			id = msgDecisionHistoryClosedWhy
+		}
+		lines = append(lines, "  "+tr.S(id, map[string]any{"Date": shortDateTime(tr, p.ClosedAt, com.Location),
+			"Name": p.ClosedBy.Name, "Reason": p.CloseReason}))
 	}
 	return strings.Join(lines, "\n")
 }

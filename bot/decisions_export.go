@@ -21,7 +21,8 @@ type DecisionCSV struct {
 // DecisionCSVHeader names the columns of DecisionCSV.
 func DecisionCSVHeader() []string {
 	return []string{"community", "number", "version", "text", "proposer", "opened_utc", "deadline_utc", "closed_utc", "outcome",
-		"consents", "concerns", "stand_asides", "standing_objections", "withdrawn", "concern_texts", "objections"}
+		"consents", "concerns", "stand_asides", "standing_objections", "withdrawn", "concern_texts", "objections",
+		"closed_early_by", "close_reason"}
 }
 
 // NewDecisionCSV writes the header to w.
@@ -43,6 +44,10 @@ type DecisionRow struct {
 	Tally      ledger.Tally
 	Concerns   []string // "name: text"
 	Objections []string // "name: reason [what became of it]"
+	// ClosedBy closed the proposal before its deadline (the last
+	// version's row only), with CloseReason when a moderator gave one.
+	ClosedBy    string
+	CloseReason string
 }
 
 // DecisionRows is the decision log of one proposal, oldest version first.
@@ -58,6 +63,9 @@ func DecisionRows(p ledger.Proposal) []DecisionRow {
 			row.Outcome = "open"
 		default:
 			row.Closed, row.Outcome = p.ClosedAt, string(p.Outcome)
+			if p.ClosedBy != nil {
+				row.ClosedBy, row.CloseReason = p.ClosedBy.Name, p.CloseReason
+			}
 		}
 		for _, c := range row.Tally.Concern {
 			row.Concerns = append(row.Concerns, c.Voter.Name+": "+c.Text)
@@ -103,6 +111,8 @@ func (c *DecisionCSV) Write(community string, p ledger.Proposal) error {
 			strconv.Itoa(len(r.Tally.Withdrawn)),
 			strings.Join(r.Concerns, "; "),
 			strings.Join(r.Objections, "; "),
+			r.ClosedBy,
+			r.CloseReason,
 		}); err != nil {
 			return err
 		}

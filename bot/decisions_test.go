@@ -296,11 +296,12 @@ func TestCloseAnnouncesOnceWhereProposed(t *testing.T) {
 	ctx := context.Background()
 	b.Handle(ctx, msg("e1", "ana", "/propose Paint the shed"))
 	only(t, b.Handle(ctx, msg("e2", "bob", "/concern 1 the colour")))
+	only(t, b.Handle(ctx, msg("e2b", "ana", "/consent 1")))
 	if replies := b.Handle(ctx, msg("e3", "ana", "/close 1")); len(replies) != 0 {
 		t.Fatalf("closing in the proposal's room: replies %+v", replies)
 	}
 	out := a.last()
-	if !strings.Contains(out.Reply.Text, "is adopted") || !strings.Contains(out.Reply.Text, "Closed early by ana") ||
+	if !strings.Contains(out.Reply.Text, "is adopted") || !strings.Contains(out.Reply.Text, "Closed early by @ana") ||
 		!strings.Contains(out.Reply.Text, "bob: “the colour”") {
 		t.Fatalf("outcome = %+v", out)
 	}
@@ -316,12 +317,13 @@ func TestCloseAnnouncesOnceWhereProposed(t *testing.T) {
 	}
 	// From another room, the closer is told where the outcome went.
 	b.Handle(ctx, msg("e4", "bob", "/propose Paint the gate"))
-	m := msg("e5", "mod", "/close 2")
+	m := msg("e5", "mod", "/close 2 the gate was painted last week")
 	m.Room = "elsewhere"
 	if r := only(t, b.Handle(ctx, m)); !r.Private || !strings.Contains(r.Text, "posted where it was proposed") {
 		t.Fatalf("close from elsewhere: %+v", r)
 	}
-	if out := a.last(); out.Target.Room != "r" || !strings.Contains(out.Reply.Text, "Proposal #2") {
+	if out := a.last(); out.Target.Room != "r" || !strings.Contains(out.Reply.Text, "Proposal #2") ||
+		!strings.Contains(out.Reply.Text, "Closed early by @mod, ") || !strings.Contains(out.Reply.Text, ": “the gate was painted last week”") {
 		t.Fatalf("outcome of #2 = %+v", out)
 	}
 }
@@ -331,6 +333,8 @@ func TestCloseWhenThePlatformFailsIsAnnouncedByTheNextTick(t *testing.T) {
 	b, a := e.richBot()
 	ctx := context.Background()
 	b.Handle(ctx, msg("e1", "ana", "/propose Paint the shed"))
+	b.Handle(ctx, msg("e1b", "ana", "/consent 1"))
+	b.Handle(ctx, msg("e1c", "bob", "/consent 1"))
 	a.failSend = true
 	r := only(t, b.Handle(ctx, msg("e2", "ana", "/close 1")))
 	if !r.Private || !strings.Contains(r.Text, "could not be posted yet") {
@@ -481,7 +485,7 @@ func TestDecisionCSVHasOneRowPerVersion(t *testing.T) {
 		"/concern 1 the rent",
 		"/object 1 still no storage",
 		"/resolve 1 @chloe not-paramount the shed is storage",
-		"/close 1",
+		"/close 1 the shed settles it",
 	} {
 		who := []string{"ana", "bob", "ana", "bob", "chloe", "mod", "mod"}[i]
 		m := msg(fmt.Sprint("k", i), who, text)
@@ -506,8 +510,8 @@ func TestDecisionCSVHasOneRowPerVersion(t *testing.T) {
 		t.Fatalf("csv:\n%s", buf.String())
 	}
 	for i, want := range []string{
-		`c,1,1,Buy a trailer,ana,2026-11-23T09:00:00Z,2026-11-30T09:00:00Z,2026-11-23T09:00:00Z,amended,0,0,0,1,0,,bob: no storage [superseded]`,
-		`c,1,2,"Buy a trailer, and rent a shed",ana,2026-11-23T09:00:00Z,2026-11-30T09:00:00Z,2026-11-23T09:00:00Z,adopted,0,1,0,0,0,bob: the rent,chloe: still no storage [not_paramount by mod: the shed is storage]`,
+		`c,1,1,Buy a trailer,ana,2026-11-23T09:00:00Z,2026-11-30T09:00:00Z,2026-11-23T09:00:00Z,amended,0,0,0,1,0,,bob: no storage [superseded],,`,
+		`c,1,2,"Buy a trailer, and rent a shed",ana,2026-11-23T09:00:00Z,2026-11-30T09:00:00Z,2026-11-23T09:00:00Z,adopted,0,1,0,0,0,bob: the rent,chloe: still no storage [not_paramount by mod: the shed is storage],mod,the shed settles it`,
 	} {
 		if lines[i+1] != want {
 			t.Errorf("row %d:\n have %s\n want %s", i+1, lines[i+1], want)

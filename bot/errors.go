@@ -8,13 +8,20 @@ import (
 
 // refusal is a reply-worthy refusal: a message ID and its data.
 type refusal struct {
-	id   string
-	data map[string]any
+	id     string
+	data   map[string]any
+	plural bool // the message has plural forms, chosen by count
+	count  int
 }
 
 func (e *refusal) Error() string { return "refused: " + e.id }
 
 func refuse(id string, data map[string]any) error { return &refusal{id: id, data: data} }
+
+// refuseN is refuse for a message with plural forms: data["Count"] is count.
+func refuseN(id string, count int, data map[string]any) error {
+	return &refusal{id: id, data: data, plural: true, count: count}
+}
 
 // explain maps an error to the one line a member reads. Internal details
 // go to the log only.
@@ -22,6 +29,9 @@ func (b *Bot) explain(r *request, err error) string {
 	tr := r.tr
 	var ref *refusal
 	if errors.As(err, &ref) {
+		if ref.plural {
+			return tr.N(ref.id, ref.count, ref.data)
+		}
 		return tr.S(ref.id, ref.data)
 	}
 	var de *DurationError

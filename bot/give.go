@@ -152,7 +152,7 @@ func give(r *request, fromCommons bool) error {
 	if err != nil {
 		return err
 	}
-	receipt, err := r.bot.ledger.Give(r.ctx, ledger.GiveRequest{
+	req := ledger.GiveRequest{
 		Community:   r.com.id,
 		Key:         r.key(),
 		Source:      r.msg.Platform,
@@ -164,7 +164,11 @@ func give(r *request, fromCommons bool) error {
 		Note:        g.note,
 		Limits:      r.com.Limits,
 		Group:       group.ID,
-	})
+	}
+	receipt, err := r.bot.ledger.Give(r.ctx, req)
+	if fromCommons && ledger.ErrorCode(err) == ledger.EAPPROVAL {
+		return r.holdCommonsPayment(req) // commons.go
+	}
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -26,6 +27,9 @@ var update = flag.Bool("update", false, "rewrite testdata transcripts with the r
 // message, "#! advance: 20m" (or 2d) moves the clock, "#! tick" runs the
 // bot's timed work (followed by what it posts) and "#! restart" starts a
 // new bot and console on the same ledger, then runs the start-up tick.
+// "#! unchanged" after a refusal checks that the message before it left
+// the ledger's exports (journal, balances, decisions, cases, council
+// draws, held payments, groups and reminders) as they were.
 func TestTranscripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.txt")
 	if err != nil || len(files) == 0 {
@@ -151,6 +155,8 @@ func runTranscript(t *testing.T, path string) {
 
 	var got []string // the transcript as it happens now
 	n := 0
+	checksUnchanged := strings.Contains(string(raw), "\n#! unchanged")
+	var before string // the exports before the last message, for "#! unchanged"
 	for i, line := range lines {
 		if i < body {
 			got = append(got, line)
@@ -160,6 +166,9 @@ func runTranscript(t *testing.T, path string) {
 		case strings.HasPrefix(line, "> "):
 			got = append(got, line)
 			n++
+			if checksUnchanged {
+				before = ledgerExports(t, db, com.LedgerID())
+			}
 			out.Reset()
 			m, ok := a.parse(strings.TrimPrefix(line, "> "), n)
 			if !ok && out.Len() > 0 {
@@ -186,6 +195,10 @@ func runTranscript(t *testing.T, path string) {
 					t.Fatalf("%s:%d: %v", path, i+1, err)
 				}
 				clk.advance(d)
+			case key == "unchanged":
+				if after := ledgerExports(t, db, com.LedgerID()); after != before {
+					t.Errorf("%s:%d: the message before changed the ledger:\n%s", path, i+1, diff(before, after))
+				}
 			case key == "tick":
 				got = append(got, tick(i)...)
 			case key == "restart":
@@ -195,7 +208,7 @@ func runTranscript(t *testing.T, path string) {
 				start()
 				got = append(got, tick(i)...)
 			default:
-				t.Fatalf("%s:%d: only advance, tick and restart may come after the first message", path, i+1)
+				t.Fatalf("%s:%d: only advance, tick, restart and unchanged may come after the first message", path, i+1)
 			}
 		case line == "":
 			got = append(got, line)
@@ -418,4 +431,53 @@ func diff(want, have string) string {
 		}
 	}
 	return "(same lines, different endings)"
+}
+
+// ledgerExports renders what the ledger can export of a community, for
+// "#! unchanged": a refusal must leave every line of it as it was.
+func ledgerExports(t *testing.T, db *ledger.DB, c ledger.CommunityID) string {
+	t.Helper()
+	ctx := context.Background()
+	var lines []any
+	var entries []ledger.Exchange
+	err := db.EachExchange(ctx, func(x ledger.Exchange) error {
+		entries = append(entries, x)
+		return nil
+	})
+	lines = append(lines, entries, err)
+	accounts, err := db.Accounts(ctx, c)
+	lines = append(lines, accounts, err)
+	proposals, err := db.Proposals(ctx, c, ledger.ProposalsAll)
+	lines = append(lines, proposals, err)
+	cases, err := db.Cases(ctx, c, ledger.CasesAll)
+	lines = append(lines, cases, err)
+	for _, k := range cases {
+		log, err := db.CaseLog(ctx, k.ID)
+		lines = append(lines, log, err)
+	}
+	draws, err := db.CouncilDraws(ctx, c)
+	lines = append(lines, draws, err)
+	payments, err := db.CommonsPayments(ctx, c, false)
+	lines = append(lines, payments, err)
+	groups, err := db.Groups(ctx, c)
+	lines = append(lines, groups, err)
+	reminders, err := db.Reminders(ctx, c, 0)
+	lines = append(lines, reminders, err)
+	var b strings.Builder
+	for _, v := range lines {
+		if err, ok := v.(error); ok {
+			t.Fatalf("export: %v", err)
+		}
+		if v == nil {
+			continue
+		}
+		// JSON follows pointers, so equal records give equal lines.
+		out, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("export: %v", err)
+		}
+		b.Write(out)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
