@@ -144,6 +144,10 @@ func cmdPropose(r *request) error {
 	if n := utf8.RuneCountInString(text); n > ledger.MaxProposalLength {
 		return refuse(msgDecisionTooLong, map[string]any{"Length": n, "Max": ledger.MaxProposalLength})
 	}
+	if group.ID == 0 {
+		// The rooms' members belong, even those who never typed a command.
+		r.bot.enrollRooms(r.ctx, r.com)
+	}
 	rec, err := r.bot.ledger.Propose(r.ctx, ledger.ProposeRequest{
 		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Room: r.msg.Room,
 		Text: text, Deadline: deadline, DeadlineInput: input,

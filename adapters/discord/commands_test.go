@@ -109,7 +109,7 @@ func TestCommandsRegisteredOncePerGuild(t *testing.T) {
 		}
 		subs = append(subs, o.Name+"/"+o.NameLocalizations["fr"])
 	}
-	if !slices.Equal(subs, []string{"balance/solde", "give/donner", "history/historique"}) {
+	if !slices.Equal(subs, []string{"balance/solde", "give/donner", "history/historique", "pending/attente", "approve/approuver", "reject/refuser"}) {
 		t.Errorf("commons subcommands %v", subs)
 	}
 	if reverse := byName["reverse"]; reverse.DefaultMemberPermissions != nil {
