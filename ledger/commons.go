@@ -80,28 +80,9 @@ func (db *DB) RequestCommonsPayment(ctx context.Context, req GiveRequest) (*Comm
 	}
 	fp := fingerprint(opCommonsRequest, req.Community, req.Actor, req.Recipients, req.Minutes, req.Category, req.Note, req.Group)
 	return keyed(ctx, db, commonsOps, req.Key, fp, opCommonsRequest, db.replayPayment(ctx, req.Community), func(tx *Tx) (*CommonsPaymentReceipt, error) {
-		if req.Minutes > req.Limits.MaxAmount {
-			return nil, &LimitError{Kind: LimitMaxAmount, Limit: req.Limits.MaxAmount, Amount: req.Minutes}
-		}
-		if req.Group != 0 {
-			if err := checkGroup(ctx, tx, req.Community, req.Group); err != nil {
-				return nil, err
-			}
-		}
-		actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+		actor, to, err := giveParties(ctx, tx, req)
 		if err != nil {
 			return nil, err
-		}
-		var to []AccountID
-		for _, rid := range req.Recipients {
-			a, err := memberAccount(ctx, tx, req.Community, rid)
-			if err != nil {
-				return nil, err
-			}
-			if slices.Contains(to, a.ID) {
-				return nil, errorf(EINVALID, "recipient %s named twice", a.Name)
-			}
-			to = append(to, a.ID)
 		}
 		number, err := nextNumber(ctx, tx, "commons_payments", req.Community)
 		if err != nil {
@@ -121,7 +102,7 @@ func (db *DB) RequestCommonsPayment(ctx context.Context, req GiveRequest) (*Comm
 		id, _ := res.LastInsertId()
 		for i, a := range to {
 			if _, err := tx.ExecContext(ctx, "INSERT INTO commons_payment_recipients (payment_id, position, account_id) VALUES (?, ?, ?)",
-				id, i, a); err != nil {
+				id, i, a.ID); err != nil {
 				return nil, fmt.Errorf("ledger: insert commons payment recipient: %w", err)
 			}
 		}

@@ -121,19 +121,7 @@ func (db *DB) Reverse(ctx context.Context, req ReverseRequest) (*Receipt, error)
 }
 
 func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (*Receipt, error) {
-	// Limits are checked after the replay, never before: they come from
-	// configuration that may have changed since the first delivery, and a
-	// redelivered gift that was recorded must get its receipt, not a refusal.
-	if req.Minutes > req.Limits.MaxAmount {
-		return nil, &LimitError{Kind: LimitMaxAmount, Limit: req.Limits.MaxAmount, Amount: req.Minutes}
-	}
-
-	if req.Group != 0 {
-		if err := checkGroup(ctx, tx, req.Community, req.Group); err != nil {
-			return nil, err
-		}
-	}
-	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+	actor, to, err := giveParties(ctx, tx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -143,28 +131,52 @@ func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (*Receipt, 
 			return nil, err
 		}
 	}
-	to := make([]Account, 0, len(req.Recipients))
-	seen := map[AccountID]bool{from.ID: true}
+	for _, a := range to {
+		if a.ID != actor.ID {
+			continue
+		}
+		if !req.FromCommons {
+			return nil, errorf(ESELF, "cannot give to oneself")
+		}
+		// Nobody pays themselves alone: RequestCommonsPayment holds it for
+		// another moderator.
+		return nil, errorf(EAPPROVAL, "a commons payment to its actor needs another moderator's approval")
+	}
+	return moveTx(ctx, tx, fp, req, actor, from, to)
+}
+
+// giveParties checks what a gift is checked against before its balances
+// (its amount, its group) and finds the actor's account and each
+// recipient's, each named once.
+func giveParties(ctx context.Context, tx *Tx, req GiveRequest) (actor Account, to []Account, err error) {
+	// Limits are checked after the replay, never before: they come from
+	// configuration that may have changed since the first delivery, and a
+	// redelivered gift that was recorded must get its receipt, not a refusal.
+	if req.Minutes > req.Limits.MaxAmount {
+		return Account{}, nil, &LimitError{Kind: LimitMaxAmount, Limit: req.Limits.MaxAmount, Amount: req.Minutes}
+	}
+	if req.Group != 0 {
+		if err := checkGroup(ctx, tx, req.Community, req.Group); err != nil {
+			return Account{}, nil, err
+		}
+	}
+	if actor, err = memberAccount(ctx, tx, req.Community, req.Actor); err != nil {
+		return Account{}, nil, err
+	}
+	to = make([]Account, 0, len(req.Recipients))
+	seen := map[AccountID]bool{}
 	for _, rid := range req.Recipients {
 		a, err := memberAccount(ctx, tx, req.Community, rid)
 		if err != nil {
-			return nil, err
-		}
-		if a.ID == actor.ID {
-			if !req.FromCommons {
-				return nil, errorf(ESELF, "cannot give to oneself")
-			}
-			// Nobody pays themselves alone: RequestCommonsPayment holds it
-			// for another moderator.
-			return nil, errorf(EAPPROVAL, "a commons payment to its actor needs another moderator's approval")
+			return Account{}, nil, err
 		}
 		if seen[a.ID] {
-			return nil, errorf(EINVALID, "recipient %s named twice", a.Name)
+			return Account{}, nil, errorf(EINVALID, "recipient %s named twice", a.Name)
 		}
 		seen[a.ID] = true
 		to = append(to, a)
 	}
-	return moveTx(ctx, tx, fp, req, actor, from, to)
+	return actor, to, nil
 }
 
 // moveTx checks the limits and records one operation moving req.Minutes
