@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -9,6 +10,10 @@ import (
 
 // historyPageSize is how many entries one /history page shows.
 const historyPageSize = 10
+
+// maxHistoryPage caps page numbers, so that the ledger's offset
+// (page × size) stays far from overflowing.
+const maxHistoryPage = 100000
 
 func cmdBalance(r *request) error {
 	who, err := r.subject()
@@ -177,8 +182,12 @@ func (r *request) page() (int, error) {
 	case 0:
 		return 1, nil
 	case 1:
-		n, err := strconv.Atoi(strings.TrimPrefix(r.args[0], "#"))
-		if err != nil || n < 1 || n > 100000 {
+		in := strings.TrimPrefix(r.args[0], "#")
+		n, err := strconv.Atoi(in)
+		if err == nil && n > maxHistoryPage || errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(in, "-") {
+			return 0, refuse(msgPageTooLarge, map[string]any{"Input": in, "Max": maxHistoryPage})
+		}
+		if err != nil || n < 1 {
 			return 0, refuse(msgBadPage, map[string]any{"Input": r.args[0]})
 		}
 		return n, nil

@@ -50,6 +50,8 @@ type Options struct {
 	// Random is where council draws take their seeds: crypto/rand unless
 	// a test injects a fixed source. Each draw records its seed.
 	Random io.Reader
+	// Observer hears how each command ended (optional: metrics).
+	Observer CommandObserver
 }
 
 // Bot is the core. It is safe for concurrent use by several adapters.
@@ -72,6 +74,7 @@ type Bot struct {
 	conflicts  conflictState              // cases' private spaces (conflicts.go)
 	random     io.Reader                  // council draws' seeds (council.go)
 	enrolled   enrolled                   // identities known to be members (membership.go)
+	observer   CommandObserver            // nil when nobody watches
 }
 
 // New validates the communities, makes sure each exists in the ledger, and
@@ -104,6 +107,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		now:         opts.Now,
 		limiters:    map[string]*rate.Limiter{},
 		random:      opts.Random,
+		observer:    opts.Observer,
 	}
 	seen := map[string]bool{}
 	for _, c := range opts.Communities {
@@ -134,7 +138,10 @@ func (b *Bot) Catalog() *Catalog { return b.catalog }
 // Receive handles one message and hands its replies to the adapter it came
 // from. A panic in a handler is logged and answered, never propagated.
 func (b *Bot) Receive(ctx context.Context, from Adapter, m Message) {
-	log := b.log.With("platform", m.Platform, "room", m.Room, "event", m.ID, "sender", m.Sender.ID)
+	// Who said what is never logged above debug: a request for mediation
+	// or a case's command would name its parties.
+	log := b.log.With("platform", m.Platform, "event", m.ID)
+	log.Debug("message", "room", m.Room, "sender", m.Sender.ID)
 	ctx = withAdapter(withLogger(ctx, log), from)
 	for _, r := range b.Handle(ctx, m) {
 		if _, err := b.Deliver(ctx, from, TargetOf(m), r); err != nil {
@@ -193,7 +200,17 @@ func (b *Bot) Handle(ctx context.Context, m Message) (replies []Reply) {
 	}
 	start := time.Now()
 	err := cmd.Run(req)
-	log.Info("command", "command", cmd.Name, "ok", err == nil, "took", time.Since(start))
+	took := time.Since(start)
+	outcome, code := outcomeOf(err)
+	if b.observer != nil {
+		b.observer.ObserveCommand(cmd.Name, outcome, took)
+	}
+	switch outcome {
+	case OutcomeOK:
+		log.Info("command", "command", cmd.Name, "took", took)
+	case OutcomeRefused:
+		log.Debug("command refused", "command", cmd.Name, "code", code, "took", took)
+	}
 	if err != nil {
 		return append(req.replies, Reply{Text: b.explain(req, err), Private: true})
 	}

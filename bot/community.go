@@ -56,6 +56,9 @@ type Community struct {
 	// platform) that belong to this community.
 	Rooms     []string
 	RateLimit RateLimit
+	// MaxRecipients caps the members one /give names; 0 means
+	// DefaultMaxRecipients.
+	MaxRecipients int
 	// Decisions set the default deadline and the quorum of proposals.
 	Decisions Decisions
 	// Groups are the working groups config.yaml declares, the reminders'
@@ -77,6 +80,18 @@ func DefaultLimits() ledger.Limits {
 	return ledger.Limits{Floor: -20 * 60, Ceiling: 40 * 60, MaxAmount: 10 * 60}
 }
 
+// DefaultMaxRecipients is how many members one /give may name when the
+// community's config says nothing: a gift to a whole room of volunteers
+// fits, a pasted member list does not.
+const DefaultMaxRecipients = 25
+
+func (c *Community) maxRecipients() int {
+	if c.MaxRecipients > 0 {
+		return c.MaxRecipients
+	}
+	return DefaultMaxRecipients
+}
+
 // Validate names the first setting that is wrong.
 func (c *Community) Validate() error {
 	switch {
@@ -92,6 +107,8 @@ func (c *Community) Validate() error {
 		return fmt.Errorf("limits.ceiling must be zero or positive")
 	case c.Limits.MaxAmount <= 0:
 		return fmt.Errorf("limits.max_amount must be positive")
+	case c.MaxRecipients < 0:
+		return fmt.Errorf("limits.max_recipients must not be negative")
 	case c.UndoWindow < 0:
 		return fmt.Errorf("undo_window must not be negative")
 	case len(c.Categories) == 0:

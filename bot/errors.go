@@ -81,3 +81,36 @@ func (b *Bot) explain(r *request, err error) string {
 	r.log.Error("command failed", "err", err)
 	return tr.S(msgInternal, nil)
 }
+
+// Outcomes of a command, for logs and metrics.
+const (
+	OutcomeOK      = "ok"
+	OutcomeRefused = "refused"
+	OutcomeFailed  = "failed"
+)
+
+// outcomeOf classifies what a command returned as explain words it: a
+// refusal the member is told about, with its message code, or a failure.
+func outcomeOf(err error) (outcome, code string) {
+	if err == nil {
+		return OutcomeOK, ""
+	}
+	var ref *refusal
+	if errors.As(err, &ref) {
+		return OutcomeRefused, ref.id
+	}
+	var de *DurationError
+	if errors.As(err, &de) {
+		return OutcomeRefused, "duration." + de.Code.String()
+	}
+	var le *ledger.LimitError
+	if errors.As(err, &le) {
+		return OutcomeRefused, "limit." + string(le.Kind)
+	}
+	switch c := ledger.ErrorCode(err); c {
+	case ledger.ECONFLICT, ledger.ESELF:
+		return OutcomeRefused, "ledger." + string(c)
+	default:
+		return OutcomeFailed, "ledger." + string(c)
+	}
+}

@@ -134,6 +134,9 @@ func give(r *request, fromCommons bool) error {
 	if err != nil {
 		return err
 	}
+	if max := r.com.maxRecipients(); len(g.recipients) > max {
+		return refuse(msgGiveTooManyRecipients, map[string]any{"Count": len(g.recipients), "Max": max})
+	}
 	recipients := make([]ledger.Identity, 0, len(g.recipients))
 	seen := map[string]bool{}
 	for _, m := range g.recipients {

@@ -4,6 +4,7 @@ package bot
 // language; catalog_test.go checks it.
 const (
 	msgBadPage               = "bad_page"
+	msgPageTooLarge          = "page_too_large"
 	msgBalanceOther          = "balance.other"
 	msgBalanceBot            = "balance.bot"
 	msgBalanceSelf           = "balance.self"
@@ -31,6 +32,7 @@ const (
 	msgGiveReplayed          = "give.replayed"
 	msgGiveToBot             = "give.to_bot"
 	msgGiveToSelf            = "give.to_self"
+	msgGiveTooManyRecipients = "give.too_many_recipients"
 	msgGiveTwoCategories     = "give.two_categories"
 	msgGiveUnknownCategory   = "give.unknown_category"
 	msgGiveUnknownMember     = "give.unknown_member"

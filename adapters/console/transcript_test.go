@@ -389,6 +389,12 @@ func setUp(com *bot.Community, key, value string) error {
 			return fmt.Errorf("council_eligible: want active 30d, got %q", value)
 		}
 		com.Conflicts.Council.ActiveWithin = d
+	case "max_recipients": // "#! max_recipients: 2": members one /give may name
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return fmt.Errorf("max_recipients: want a number, got %q", value)
+		}
+		com.MaxRecipients = n
 	case "limits":
 		var floor, ceiling, max string
 		if _, err := fmt.Sscanf(value, "%s %s %s", &floor, &ceiling, &max); err != nil {
