@@ -178,6 +178,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	)`); err != nil {
 		return fmt.Errorf("ledger: create schema_migrations: %w", err)
 	}
+	if err := db.checkSchema(ctx); err != nil {
+		return err
+	}
 	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
 	if err != nil {
 		return err
