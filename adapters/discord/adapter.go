@@ -50,6 +50,8 @@ type Adapter struct {
 
 	regMu sync.Mutex // serialises command registrations
 
+	reports bot.ConnectionReports // set by Observe before Run
+
 	mu         sync.Mutex            // guards the fields below
 	self       string                // the bot's user ID, from READY
 	app        string                // the application ID, from READY
@@ -166,6 +168,7 @@ func (a *Adapter) Run(ctx context.Context, inbox bot.Inbox) error {
 	}
 	disconnected := make(chan struct{}, 1)
 	remove := a.s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
+		a.reports.Disconnected(Platform)
 		select {
 		case disconnected <- struct{}{}:
 		default:
@@ -317,6 +320,7 @@ func (a *Adapter) identity() (self, app string) {
 }
 
 func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
+	a.reports.Connected(Platform)
 	a.mu.Lock()
 	if r.User != nil {
 		a.self = r.User.ID
@@ -340,9 +344,11 @@ func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 }
 
 func (a *Adapter) onResumed(*discordgo.Session, *discordgo.Resumed) {
+	a.reports.Connected(Platform)
 	a.log.Info("gateway session resumed")
 }
 
 func (a *Adapter) onRateLimit(_ *discordgo.Session, rl *discordgo.RateLimit) {
+	a.reports.RateLimited(Platform, rl.RetryAfter)
 	a.log.Warn("rate limited by discord; waiting", "route", redactURL(rl.URL), "retry_after", rl.RetryAfter)
 }

@@ -61,6 +61,8 @@ type Adapter struct {
 	direct   directChats
 	pending  undecrypted
 	loggedIn bool // guarded by connectMu
+
+	reports bot.ConnectionReports // set by Observe before Run
 }
 
 // Interfaces the core checks for.

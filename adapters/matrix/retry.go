@@ -75,6 +75,7 @@ func (a *Adapter) retry(ctx context.Context, kind opKind, what string, attrs []a
 // retryable says whether err is worth another attempt, and after how long.
 func (a *Adapter) retryable(err error, kind opKind, attempt int) (time.Duration, bool) {
 	if wait, ok := serverWait(err); ok {
+		a.reports.RateLimited(Platform, wait)
 		return wait, true
 	}
 	var herr mautrix.HTTPError

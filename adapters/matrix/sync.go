@@ -102,8 +102,11 @@ func (a *Adapter) syncLoop(ctx context.Context, inbox bot.Inbox) error {
 				return fmt.Errorf("matrix: the homeserver no longer accepts the bot's token: %w", err)
 			}
 			wait, ok := serverWait(err)
-			if !ok {
+			if ok {
+				a.reports.RateLimited(Platform, wait)
+			} else {
 				wait = a.backoff.delay(failures)
+				a.reports.Disconnected(Platform)
 			}
 			failures++
 			a.log.Warn("sync failed; retrying", "err", err, "retry_in", wait.Round(time.Millisecond), "failures", failures)
@@ -112,6 +115,7 @@ func (a *Adapter) syncLoop(ctx context.Context, inbox bot.Inbox) error {
 			}
 			continue
 		}
+		a.reports.Connected(Platform)
 		if failures > 0 {
 			a.log.Info("sync recovered", "failures", failures)
 			failures = 0
