@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -20,7 +21,17 @@ type Scheduler struct {
 	cron *cron.Cron
 	log  *slog.Logger
 	ctx  context.Context
+	obs  Observer // nil when nobody watches
 }
+
+// Observer hears each run of a job: its name and how long after it fell
+// due it started (metrics count the late ones).
+type Observer interface {
+	JobDue(job string, late time.Duration)
+}
+
+// Observe sets who hears the runs; call it before Run.
+func (s *Scheduler) Observe(o Observer) { s.obs = o }
 
 // New returns a scheduler whose specifications are read in loc.
 func New(log *slog.Logger, loc *time.Location) *Scheduler {
@@ -38,9 +49,24 @@ func (s *Scheduler) Add(name, spec string, job Job) error {
 }
 
 func (s *Scheduler) add(name, spec string, run func()) error {
-	if _, err := s.cron.AddFunc(spec, run); err != nil {
+	// The entry's ID is known once added, and a run reads it from another
+	// goroutine; cron sets the entry's Prev to the time the run was due
+	// before starting it.
+	var id atomic.Int64
+	added, err := s.cron.AddFunc(spec, func() {
+		if s.obs != nil {
+			late := time.Duration(0)
+			if due := s.cron.Entry(cron.EntryID(id.Load())).Prev; !due.IsZero() {
+				late = max(0, time.Since(due))
+			}
+			s.obs.JobDue(name, late)
+		}
+		run()
+	})
+	if err != nil {
 		return fmt.Errorf("schedules: %s: %w", name, err)
 	}
+	id.Store(int64(added))
 	return nil
 }
 

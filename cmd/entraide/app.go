@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -37,6 +36,9 @@ func subcommands() []subcommand {
 		{"export", "print every ledger entry", cmdExport},
 		{"verify", "check every ledger invariant; exit status 0 only when all hold", cmdVerify},
 		{"backup", "write a consistent copy of the live database to FILE", cmdBackup},
+		{"restore", "replace the ledger by a verified BACKUP (the bot must be stopped); the replaced file is kept aside", cmdRestore},
+		{"health", "ask the running bot's /healthz; exit status 0 only when it is ready", cmdHealth},
+		{"version", "print the version and the VCS revision of this binary", cmdVersion},
 		{"bench", "seed a ledger and measure commands per second and latencies", cmdBench},
 		{"newsletter", "print a community's next newsletter issue (markdown or html) without sending it", cmdNewsletter},
 	}
@@ -105,14 +107,42 @@ func newFlags(name string, io stdio) (*flag.FlagSet, *common) {
 	return fs, c
 }
 
+// parseFlags parses flags wherever they sit on the line, for a command
+// that takes no other argument.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), rest[0])
 		return errUsage
 	}
 	return nil
+}
+
+// parseArgs parses flags wherever they sit on the line, before or after
+// the other arguments ("backup FILE --db X" as "backup --db X FILE"),
+// which it returns in order. "--" ends the flags.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
+		}
+		remaining := fs.Args()
+		if len(remaining) == 0 {
+			return rest, nil
+		}
+		if consumed := len(args) - len(remaining); consumed > 0 && args[consumed-1] == "--" {
+			return append(rest, remaining...), nil
+		}
+		rest = append(rest, remaining[0])
+		args = remaining[1:]
+	}
 }
 
 // env is a loaded configuration with the ledger open.
@@ -149,13 +179,7 @@ func (c *common) load(io stdio) (Config, []*bot.Community, *slog.Logger, error) 
 	if err != nil {
 		return Config{}, nil, nil, err
 	}
-	level, _ := parseLevel(cfg.Log.Level)
-	hopts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(io.err, hopts)
-	if cfg.Log.Format == "json" {
-		h = slog.NewJSONHandler(io.err, hopts)
-	}
-	return cfg, communities, slog.New(h), nil
+	return cfg, communities, newLogger(cfg.Log, io.err), nil
 }
 
 // open loads the configuration and opens (creating if needed) the ledger.
@@ -164,10 +188,8 @@ func (c *common) open(ctx context.Context, io stdio) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	if dir := filepath.Dir(cfg.Database); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, err
-		}
+	if err := makeDir(cfg.Database); err != nil {
+		return nil, err
 	}
 	db, err := ledger.Open(ctx, cfg.Database, ledger.Options{Durability: ledger.Durability(cfg.Durability)})
 	if err != nil {
@@ -183,7 +205,7 @@ func (c *common) openExisting(ctx context.Context, io stdio) (*env, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(cfg.Database); err != nil {
-		return nil, fmt.Errorf("no ledger at %s (use --db or config.yaml's database)", cfg.Database)
+		return nil, fmt.Errorf("no ledger at %s (use --db, --config, %s or config.yaml's database)", cfg.Database, configEnv)
 	}
 	return c.open(ctx, io)
 }

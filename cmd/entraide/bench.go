@@ -249,8 +249,6 @@ func parseBenchFlags(args []string, io stdio) (benchConfig, error) {
 	cfg.durability = ledger.Durability(durability)
 	var problem string
 	switch {
-	case fs.NArg() > 0:
-		problem = fmt.Sprintf("unexpected argument %q", fs.Arg(0))
 	case cfg.members < 2:
 		problem = fmt.Sprintf("--members must be at least 2 (a gift needs a giver and a receiver), got %d", cfg.members)
 	case cfg.exchanges < 0:

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"reflect"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/entraide/entraide/bot"
@@ -25,6 +23,27 @@ type Config struct {
 	Console     ConsoleConfig     `yaml:"console"`
 	Matrix      MatrixConfig      `yaml:"matrix"`
 	Discord     DiscordConfig     `yaml:"discord"`
+	HTTP        HTTPConfig        `yaml:"http"`
+	Backups     BackupsConfig     `yaml:"backups"`
+
+	// sections are the top-level keys the file sets: a platform's section
+	// that is present must be complete (platformSections).
+	sections map[string]bool
+}
+
+// HTTPConfig is the optional listener of /healthz and /metrics; off when
+// Listen is empty.
+type HTTPConfig struct {
+	Listen string `yaml:"listen"`
+}
+
+// BackupsConfig schedules backups: a cron line in the first community's
+// time zone, the folder they are written to, and how many are kept (the
+// oldest are removed). Off when Schedule is empty.
+type BackupsConfig struct {
+	Schedule string `yaml:"schedule"`
+	Folder   string `yaml:"folder"`
+	Keep     int    `yaml:"keep"`
 }
 
 // LogConfig sets what the logs say and how.
@@ -65,6 +84,8 @@ type LimitsConfig struct {
 	Floor     string `yaml:"floor"`
 	Ceiling   string `yaml:"ceiling"`
 	MaxAmount string `yaml:"max_amount"`
+	// MaxRecipients caps the members one /give names (25 unless said).
+	MaxRecipients int `yaml:"max_recipients"`
 }
 
 // RateLimitConfig bounds commands per member.
@@ -91,6 +112,9 @@ type ConsoleConfig struct {
 const (
 	defaultDatabase   = "./data/entraide.db"
 	defaultUndoWindow = 15 * time.Minute
+	// defaultBackupsKept is how many scheduled backups stay when the
+	// config names no number: a week of nightly ones.
+	defaultBackupsKept = 7
 )
 
 // DefaultConfig is what runs when there is no config.yaml: one French
@@ -117,45 +141,40 @@ func DefaultConfig() Config {
 
 var envReference = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// expandEnv replaces ${NAME} by the environment variable NAME in the
-// document's values only, after parsing: a secret full of YAML syntax stays
-// one value and cannot add settings. A lone "$" stays as written.
-func expandEnv(doc *yaml.Node, lookup func(string) (string, bool)) {
-	if doc.Kind == yaml.ScalarNode {
-		doc.Value = envReference.ReplaceAllStringFunc(doc.Value, func(m string) string {
-			v, _ := lookup(envReference.FindStringSubmatch(m)[1])
-			return v
-		})
-		return
-	}
-	for i, child := range doc.Content {
-		// Keys are never expanded: a setting's name is not configuration.
-		if doc.Kind == yaml.MappingNode && i%2 == 0 {
-			continue
-		}
-		expandEnv(child, lookup)
-	}
-}
+// configEnv names the configuration file when --config does not: the
+// Docker image sets it, so that "docker exec … entraide backup FILE" finds
+// the same ledger as the running bot.
+const configEnv = "ENTRAIDE_CONFIG"
 
-// LoadConfig reads path, or returns DefaultConfig when path is "" and no
-// config.yaml is in the working directory.
+// LoadConfig reads path; when path is "", the file ENTRAIDE_CONFIG names,
+// else ./config.yaml, else DefaultConfig. Relative paths in the file are
+// resolved against the file's folder, so that a tool run from any working
+// directory opens the same ledger as the bot.
 func LoadConfig(path string, lookup func(string) (string, bool)) (Config, string, error) {
 	if path == "" {
-		if _, err := os.Stat("config.yaml"); err != nil {
+		if p, ok := lookup(configEnv); ok && p != "" {
+			path = p
+		} else if _, err := os.Stat("config.yaml"); err == nil {
+			path = "config.yaml"
+		} else {
 			return DefaultConfig(), "", nil
 		}
-		path = "config.yaml"
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, path, err
 	}
 	cfg, err := ParseConfig(raw, lookup)
-	return cfg, path, err
+	if err != nil {
+		return Config{}, path, err
+	}
+	cfg.resolvePaths(filepath.Dir(path))
+	return cfg, path, nil
 }
 
-// ParseConfig decodes YAML strictly: an unknown field is an error that
-// names it, so a typo cannot silently drop a setting.
+// ParseConfig decodes YAML strictly: an unknown setting is an error that
+// names its path and the closest known one, so a typo cannot silently
+// drop a setting.
 func ParseConfig(raw []byte, lookup func(string) (string, bool)) (Config, error) {
 	cfg := Config{}
 	var doc yaml.Node
@@ -163,17 +182,21 @@ func ParseConfig(raw []byte, lookup func(string) (string, bool)) (Config, error)
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	if len(doc.Content) > 0 {
-		expandEnv(&doc, lookup)
-		expanded, err := yaml.Marshal(&doc)
-		if err != nil {
-			return Config{}, fmt.Errorf("config: %w", err)
+		if err := expandEnv(&doc, "", lookup); err != nil {
+			return Config{}, err
 		}
-		// Decoding the expanded text, not the node, keeps the strict check
-		// of unknown fields, which only a Decoder offers.
-		dec := yaml.NewDecoder(bytes.NewReader(expanded))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return Config{}, fmt.Errorf("config: %w", err)
+		k := keyChecker{lines: map[int]string{}}
+		if err := k.check(&doc, reflect.TypeFor[Config](), ""); err != nil {
+			return Config{}, err
+		}
+		if err := doc.Decode(&cfg); err != nil {
+			return Config{}, k.explainTypeErrors(err)
+		}
+		if top := doc.Content[0]; top.Kind == yaml.MappingNode {
+			cfg.sections = map[string]bool{}
+			for i := 0; i+1 < len(top.Content); i += 2 {
+				cfg.sections[top.Content[i].Value] = true
+			}
 		}
 	}
 	def := DefaultConfig()
@@ -192,8 +215,17 @@ func ParseConfig(raw []byte, lookup func(string) (string, bool)) (Config, error)
 	if cfg.Console.As == "" {
 		cfg.Console.As = def.Console.As
 	}
+	if cfg.Backups.Keep == 0 {
+		cfg.Backups.Keep = defaultBackupsKept
+	}
 	if len(cfg.Communities) == 0 {
 		return Config{}, fmt.Errorf("config: communities: at least one community is required")
+	}
+	if err := cfg.checkPlatforms(); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.checkService(); err != nil {
+		return Config{}, err
 	}
 	_, err := cfg.BotCommunities()
 	return cfg, err
@@ -272,14 +304,17 @@ func (cc CommunityConfig) community() (*bot.Community, error) {
 		*f.into = m
 	}
 	if cc.UndoWindow != "" {
-		if c.UndoWindow, err = time.ParseDuration(cc.UndoWindow); err != nil {
+		if c.UndoWindow, err = parseConfigDuration(cc.UndoWindow); err != nil {
 			return nil, fmt.Errorf("undo_window: %w", err)
 		}
 	}
 	if cc.Decisions.Deadline != "" {
-		d, ok := bot.ParseDeadlineDuration(cc.Decisions.Deadline)
-		if !ok || d <= 0 {
-			return nil, fmt.Errorf("decisions.deadline: %q is not a duration like 7d or 36h", cc.Decisions.Deadline)
+		d, err := parseConfigDuration(cc.Decisions.Deadline)
+		if err == nil && d <= 0 {
+			err = fmt.Errorf("%q: a proposal needs time to be read", cc.Decisions.Deadline)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("decisions.deadline: %w", err)
 		}
 		c.Decisions.Deadline = d
 	}
@@ -291,14 +326,18 @@ func (cc CommunityConfig) community() (*bot.Community, error) {
 	if cc.RateLimit.PerMinute < 0 || cc.RateLimit.Burst < 0 {
 		return nil, fmt.Errorf("rate_limit: values must not be negative")
 	}
+	if cc.Limits.MaxRecipients < 0 {
+		return nil, fmt.Errorf("limits.max_recipients: %d must not be negative", cc.Limits.MaxRecipients)
+	}
+	c.MaxRecipients = cc.Limits.MaxRecipients // 0: the core's default
 	for _, m := range cc.Moderators {
-		if p, u, ok := strings.Cut(m, ":"); !ok || p == "" || u == "" {
-			return nil, fmt.Errorf("moderators: %q should be platform:user-id, like console:ana", m)
+		if err := checkPlatformRef("moderators", m, "platform:user-id, like console:ana"); err != nil {
+			return nil, err
 		}
 	}
 	for _, r := range cc.Rooms {
-		if p, room, ok := strings.Cut(r, ":"); !ok || p == "" || room == "" {
-			return nil, fmt.Errorf("rooms: %q should be platform:room, like console:* or matrix:!abc:example.org", r)
+		if err := checkPlatformRef("rooms", r, "platform:room, like console:* or matrix:!abc:example.org"); err != nil {
+			return nil, err
 		}
 	}
 	if len(cc.Categories) == 0 {
@@ -306,6 +345,9 @@ func (cc CommunityConfig) community() (*bot.Community, error) {
 	}
 	for _, cat := range cc.Categories {
 		c.Categories = append(c.Categories, bot.Category{ID: cat.ID, Names: map[string]string{"fr": cat.FR, "en": cat.EN}})
+	}
+	if err := cc.checkPlatformRefs(); err != nil {
+		return nil, err
 	}
 	if c.Groups, err = cc.GroupsConfig.settings(); err != nil {
 		return nil, err
@@ -317,28 +359,6 @@ func (cc CommunityConfig) community() (*bot.Community, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-// parseLimit reads "40h", "-20h" or "0".
-func parseLimit(original string, negative bool) (int64, error) {
-	s := strings.TrimSpace(original)
-	if s == "0" || s == "0h" || s == "-0h" {
-		return 0, nil
-	}
-	sign := int64(1)
-	if rest, ok := strings.CutPrefix(s, "-"); ok {
-		if !negative {
-			return 0, fmt.Errorf("%q must not be negative", s)
-		}
-		sign, s = -1, rest
-	} else if negative {
-		return 0, fmt.Errorf("%q must be negative or zero, like -20h", s)
-	}
-	m, err := bot.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration like 20h or 1h30", strings.TrimSpace(original))
-	}
-	return sign * m, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -60,9 +60,12 @@ func (cc ConflictsConfig) settings() (bot.ConflictSettings, error) {
 		if f.value == "" {
 			continue
 		}
-		d, ok := bot.ParseDeadlineDuration(f.value)
-		if !ok || d <= 0 {
-			return s, fmt.Errorf("%s: %q is not a duration like 7d or 36h", f.key, f.value)
+		d, err := parseConfigDuration(f.value)
+		if err == nil && d <= 0 {
+			err = fmt.Errorf("%q: want a period like 7d or 36h", f.value)
+		}
+		if err != nil {
+			return s, fmt.Errorf("%s: %w", f.key, err)
 		}
 		*f.into = d
 	}
@@ -72,8 +75,8 @@ func (cc ConflictsConfig) settings() (bot.ConflictSettings, error) {
 	switch e := strings.TrimSpace(cc.Council.Eligible); {
 	case e == "" || e == "all":
 	case strings.HasPrefix(e, "active "):
-		d, ok := bot.ParseDeadlineDuration(strings.TrimPrefix(e, "active "))
-		if !ok || d <= 0 {
+		d, err := parseConfigDuration(strings.TrimPrefix(e, "active "))
+		if err != nil || d <= 0 {
 			return s, fmt.Errorf("conflicts.council.eligible: %q: want all, or active followed by a period like 90d", e)
 		}
 		s.Council.ActiveWithin = d

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/entraide/entraide/bot"
 )
@@ -49,9 +48,12 @@ func (gc GroupsConfig) settings() (bot.GroupSettings, error) {
 		s.Declared = append(s.Declared, bot.DeclaredGroup{Name: g.Name, Room: g.Room, Timezone: g.Timezone, Pings: g.Pings})
 	}
 	if gc.Reminders.Grace != "" {
-		d, err := time.ParseDuration(gc.Reminders.Grace)
-		if err != nil || d <= 0 {
-			return s, fmt.Errorf("reminders.grace: %q is not a duration like 2h or 90m", gc.Reminders.Grace)
+		d, err := parseConfigDuration(gc.Reminders.Grace)
+		if err == nil && d <= 0 {
+			err = fmt.Errorf("%q: want a grace period like 2h or 90min", gc.Reminders.Grace)
+		}
+		if err != nil {
+			return s, fmt.Errorf("reminders.grace: %w", err)
 		}
 		s.ReminderGrace = d
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // MatrixConfig is config.yaml's matrix section. The adapter starts when the
-// homeserver and a token or password are set.
+// section is present, which must then be complete (checkPlatforms).
 type MatrixConfig struct {
 	Homeserver     string   `yaml:"homeserver"`
 	UserID         string   `yaml:"user_id"`
@@ -24,12 +24,8 @@ type MatrixConfig struct {
 	PickleKey      string   `yaml:"pickle_key"`
 }
 
-func (m MatrixConfig) enabled() bool {
-	return m.Homeserver != "" && (m.AccessToken != "" || m.Password != "")
-}
-
 // DiscordConfig is config.yaml's discord section. The adapter starts when
-// the token is set.
+// the section is present, which must then hold the token.
 type DiscordConfig struct {
 	Token          string   `yaml:"token"`
 	Guilds         []string `yaml:"guilds"`
@@ -37,10 +33,13 @@ type DiscordConfig struct {
 	PrivateChannel string   `yaml:"private_channel"`
 }
 
-func (d DiscordConfig) enabled() bool { return d.Token != "" }
+// enabled says whether config.yaml has the platform's section.
+func (cfg Config) enabled(platform string) bool { return cfg.sections[platform] }
 
-// anyPlatform is true when some chat platform has credentials.
-func (cfg Config) anyPlatform() bool { return cfg.Discord.enabled() || cfg.Matrix.enabled() }
+// anyPlatform is true when some chat platform is configured.
+func (cfg Config) anyPlatform() bool {
+	return cfg.enabled(discord.Platform) || cfg.enabled(matrix.Platform)
+}
 
 // roomsOf lists the rooms the communities name on a platform ("matrix:!a:x"
 // gives "!a:x"); "platform:*" names none in particular.
@@ -60,7 +59,10 @@ func (cfg Config) roomsOf(platform string) []string {
 // none means the console chat.
 func (e *env) platformAdapters(ctx context.Context) ([]func(*bot.Bot) bot.Adapter, error) {
 	var out []func(*bot.Bot) bot.Adapter
-	if m := e.cfg.Matrix; m.enabled() {
+	if m := e.cfg.Matrix; e.cfg.enabled(matrix.Platform) {
+		if err := makeDir(m.CryptoDB); err != nil {
+			return nil, fmt.Errorf("config: matrix.crypto_db: %w", err)
+		}
 		a, err := matrix.New(matrix.Config{
 			Homeserver:     m.Homeserver,
 			UserID:         m.UserID,
@@ -79,7 +81,7 @@ func (e *env) platformAdapters(ctx context.Context) ([]func(*bot.Bot) bot.Adapte
 		e.closers = append(e.closers, a.Close)
 		out = append(out, func(*bot.Bot) bot.Adapter { return a })
 	}
-	if e.cfg.Discord.enabled() {
+	if e.cfg.enabled(discord.Platform) {
 		a, err := discord.New(discord.Config{
 			Token:          e.cfg.Discord.Token,
 			Guilds:         e.cfg.Discord.Guilds,

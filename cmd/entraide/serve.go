@@ -2,20 +2,27 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/entraide/entraide/adapters/console"
 	"github.com/entraide/entraide/bot"
 	"github.com/entraide/entraide/schedules"
+	"github.com/mattn/go-isatty"
 )
 
 // cmdRun starts every adapter the configuration enables. With no platform
-// configured, that is the console chat.
+// configured, that is the console chat, but only on a terminal or when
+// asked: under Docker without -it or systemd, an empty input would end the
+// console at once and the service would stop (or restart) without a word.
 func cmdRun(ctx context.Context, args []string, io stdio) error {
 	fs, c := newFlags("run", io)
+	withConsole := fs.Bool("console", false, "chat on standard input and output too (the only chat when no platform is configured)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -23,24 +30,38 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
-	if c.level == "" && !cfg.anyPlatform() {
-		// The console shares the terminal with the logs; keep them quiet.
-		c.level = "warn"
+	if !cfg.anyPlatform() {
+		if !*withConsole && !isTerminal(io.in) {
+			return errors.New("no chat platform is configured and standard input is not a terminal: " +
+				"add a matrix: or discord: section to the config (see README.md), " +
+				"or run `entraide run --console` (or `entraide console`) to chat on standard input")
+		}
+		*withConsole = true
+		if c.level == "" {
+			// The console shares the terminal with the logs; keep them quiet.
+			c.level = "warn"
+		}
 	}
 	e, err := c.open(ctx, io)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	platforms, err := e.platformAdapters(ctx)
+	adapters, err := e.platformAdapters(ctx)
 	if err != nil {
 		return err
 	}
-	if len(platforms) > 0 {
-		return e.serve(ctx, io, platforms...)
+	if *withConsole {
+		adapters = append(adapters, e.consoleAdapter(ctx, io, "", ""))
 	}
-	e.log.Info("no platform credentials configured: starting the console chat", "database", e.cfg.Database)
-	return e.serve(ctx, io, e.consoleAdapter(ctx, io, "", ""))
+	return e.serve(ctx, io, adapters...)
+}
+
+// isTerminal says whether r is an interactive terminal (not merely a
+// character device: /dev/null is one, and is what systemd gives).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
 }
 
 // cmdConsole runs the console chat only.
@@ -58,7 +79,7 @@ func cmdConsole(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
-	defer e.db.Close()
+	defer e.close()
 	return e.serve(ctx, io, e.consoleAdapter(ctx, io, *as, *runID))
 }
 
@@ -73,12 +94,7 @@ func (e *env) consoleAdapter(ctx context.Context, io stdio, as, runID string) fu
 		if files == "" {
 			files = filepath.Join(filepath.Dir(e.cfg.Database), "exports")
 		}
-		interactive := false
-		if f, ok := io.in.(*os.File); ok {
-			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-				interactive = true
-			}
-		}
+		interactive := isTerminal(io.in)
 		if interactive {
 			fmt.Fprintf(io.out, "Entraide — console (%s). Type /help, or /aide; \"name: text\" speaks as another member; Ctrl-D quits.\n", e.cfg.Database)
 		}
@@ -104,27 +120,48 @@ func (e *env) consoleAdapter(ctx context.Context, io stdio, as, runID string) fu
 
 // serve runs the adapters and the scheduler until the adapters end or ctx
 // does. The console ends at the end of its input. The scheduler ticks the
-// bot once at start-up and then every minute (see bot.Tick).
-func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bot.Adapter) error {
-	b, err := e.newBot(ctx)
+// bot once at start-up and then every minute (see bot.Tick). While it
+// serves, it holds the ledger's lock and, when configured, answers
+// /healthz and /metrics; it logs one line when it starts and one when it
+// stops.
+func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bot.Adapter) (err error) {
+	release, err := lockLedger(e.cfg.Database)
 	if err != nil {
 		return err
 	}
+	defer release()
+	ver := currentVersion()
+	mon := newMonitor(e.db, ver.short())
+	b, err := bot.New(ctx, bot.Options{Ledger: e.db, Communities: e.communities, Logger: e.log, Now: time.Now, Observer: mon})
+	if err != nil {
+		return err
+	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	sched := schedules.New(e.log, e.communities[0].Location)
+	sched.Observe(mon)
 	if err := sched.Add("verify", "30 3 * * *", func(ctx context.Context) error {
 		rep, err := e.db.Verify(ctx)
 		if err != nil {
 			return err
 		}
+		mon.verified(rep.OK(), time.Now())
 		if !rep.OK() {
 			return fmt.Errorf("ledger invariants broken: %v", rep.Problems)
 		}
 		return nil
 	}); err != nil {
 		return err
+	}
+	if bc := e.cfg.Backups; bc.Schedule != "" {
+		if err := sched.Add("backup", bc.Schedule, func(ctx context.Context) error {
+			_, err := e.scheduledBackup(ctx, time.Now())
+			return err
+		}); err != nil {
+			return err
+		}
 	}
 	// Decisions: close proposals whose deadline passed, announce outcomes,
 	// send reminders; then the groups' reminders and the scheduled
@@ -133,14 +170,58 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 	if err := sched.AddQuiet("decisions", "* * * * *", b.Tick); err != nil {
 		return err
 	}
+	for _, job := range []string{"verify", "backup", "decisions"} {
+		if job != "backup" || e.cfg.Backups.Schedule != "" {
+			mon.expectJob(job)
+		}
+	}
 	// Every adapter is attached before any runs, so that what the bot says
 	// on its own (outcomes, reminders) finds its platform.
 	started := make([]bot.Adapter, 0, len(adapters))
 	for _, mk := range adapters {
 		a := mk(b)
 		b.Attach(a)
+		mon.expect(a.Platform())
+		if o, ok := a.(bot.Observable); ok {
+			o.Observe(mon)
+		}
 		started = append(started, a)
 	}
+	listen := "off"
+	if e.cfg.HTTP.Listen != "" {
+		bound, stop, err := startHTTP(e.cfg.HTTP.Listen, e.db, mon)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		listen = bound
+	}
+	schema, err := e.db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(started))
+	for i, a := range started {
+		names[i] = a.Platform()
+	}
+	slugs := make([]string, len(e.communities))
+	for i, c := range e.communities {
+		slugs[i] = c.Slug
+	}
+	begun := time.Now()
+	e.log.Info("entraide started", "version", ver.short(), "communities", slugs, "adapters", names,
+		"schema", schema, "durability", e.cfg.Durability, "database", e.cfg.Database, "listen", listen)
+	defer func() {
+		reason := "the chat ended" // the console's input, for one
+		switch {
+		case err != nil:
+			reason = err.Error()
+		case parent.Err() != nil:
+			reason = "asked to stop (signal)"
+		}
+		e.log.Info("entraide stopped", "reason", reason, "uptime", time.Since(begun).Round(time.Second))
+	}()
+
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -154,10 +235,20 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 
 	errc := make(chan error, len(started))
 	for _, a := range started {
-		go func() { errc <- a.Run(ctx, b) }()
+		_, observed := a.(bot.Observable)
+		if !observed {
+			// Running is all such an adapter can say of its link.
+			mon.Connected(a.Platform())
+		}
+		go func() {
+			errc <- a.Run(ctx, b)
+			if !observed {
+				mon.Disconnected(a.Platform())
+			}
+		}()
 	}
 	var first error
-	for range adapters {
+	for range started {
 		if err := <-errc; err != nil && first == nil {
 			first = err
 			cancel()

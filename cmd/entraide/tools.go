@@ -201,21 +201,26 @@ func cmdBackup(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintln(io.err, "Usage: entraide backup [flags] FILE")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
 		fs.Usage()
 		return errUsage
 	}
+	file := rest[0]
 	e, err := c.openExisting(ctx, io)
 	if err != nil {
 		return err
 	}
 	defer e.db.Close()
-	if err := e.db.Backup(ctx, fs.Arg(0)); err != nil {
+	if err := makeDir(file); err != nil {
 		return err
 	}
-	fmt.Fprintf(io.out, "backup written to %s\n", fs.Arg(0))
+	if err := e.db.Backup(ctx, file); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.out, "backup written to %s\n", file)
 	return nil
 }
