@@ -16,7 +16,8 @@ const durationExamples = "15min, 1h30, 36h, 7d or 2 heures"
 // parseConfigDuration reads a duration of config.yaml in the grammar
 // members use in chat: an amount of time (bot.ParseDuration: "15min",
 // "1h30", "2 heures") or a whole number of days or weeks
-// (bot.ParseDeadlineDuration: "7d", "3j", "2w"). "0" is zero. A period
+// (bot.ParseDeadlineDuration: "7d", "3j", "2w"). Zero ("0", "0min") is
+// zero: the settings that need more say so. A period
 // of hours or days is checked against the days grammar first, so that
 // "2000h" is a long period rather than an amount above the chat's cap.
 func parseConfigDuration(s string) (time.Duration, error) {
@@ -27,11 +28,11 @@ func parseConfigDuration(s string) (time.Duration, error) {
 	if d, ok := bot.ParseDeadlineDuration(t); ok {
 		return d, nil
 	}
-	m, err := bot.ParseDuration(t)
-	if err == nil {
-		return time.Duration(m) * time.Minute, nil
+	m, err := parseMinutes(t)
+	if err != nil {
+		return 0, explainDuration(s, err)
 	}
-	return 0, explainDuration(s, err)
+	return time.Duration(m) * time.Minute, nil
 }
 
 // explainDuration turns the chat parser's refusal into a sentence for the
@@ -44,8 +45,6 @@ func explainDuration(s string, err error) error {
 	switch de.Code {
 	case bot.DurationNegative:
 		return fmt.Errorf("%q must not be negative", s)
-	case bot.DurationZero:
-		return fmt.Errorf("%q is zero", s)
 	case bot.DurationTooLarge:
 		return fmt.Errorf("%q goes beyond the cap of %s on amounts and limits of time", s, bot.FormatMinutes(bot.MaxDurationMinutes))
 	}
@@ -55,7 +54,7 @@ func explainDuration(s string, err error) error {
 // parseLimit reads a balance limit or an amount: "40h", "-20h" or "0".
 func parseLimit(original string, negative bool) (int64, error) {
 	s := strings.TrimSpace(original)
-	if s == "0" || s == "0h" || s == "-0h" {
+	if s == "0" || s == "-0h" {
 		return 0, nil
 	}
 	sign := int64(1)
@@ -67,9 +66,20 @@ func parseLimit(original string, negative bool) (int64, error) {
 	} else if negative {
 		return 0, fmt.Errorf("%q must be negative or zero, like -20h", s)
 	}
-	m, err := bot.ParseDuration(s)
+	m, err := parseMinutes(s)
 	if err != nil {
 		return 0, explainDuration(strings.TrimSpace(original), err)
 	}
 	return sign * m, nil
+}
+
+// parseMinutes is bot.ParseDuration with zero allowed: in the config, a
+// zero limit or period is a choice, not a gift of no time.
+func parseMinutes(s string) (int64, error) {
+	m, err := bot.ParseDuration(s)
+	var de *bot.DurationError
+	if errors.As(err, &de) && de.Code == bot.DurationZero {
+		return 0, nil
+	}
+	return m, err
 }
