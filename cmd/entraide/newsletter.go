@@ -49,6 +49,9 @@ func cmdNewsletter(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	if *chart != "" {
+		if err := makeDir(*chart); err != nil {
+			return err
+		}
 		if err := os.WriteFile(*chart, n.PNG, 0o640); err != nil {
 			return err
 		}
