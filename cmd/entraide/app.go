@@ -121,6 +121,24 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseFileArg parses the flags of a command that takes one file, which
+// the usage names.
+func parseFileArg(fs *flag.FlagSet, args []string, usage string) (string, error) {
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(rest) != 1 {
+		fs.Usage()
+		return "", errUsage
+	}
+	return rest[0], nil
+}
+
 // parseArgs parses flags wherever they sit on the line, before or after
 // the other arguments ("backup FILE --db X" as "backup --db X FILE"),
 // which it returns in order. "--" ends the flags.

@@ -144,19 +144,7 @@ func (e crashEnv) tool(t *testing.T, args ...string) (stdout, stderr string, cod
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := e.command(ctx, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee) && ee.Exited():
-		code = ee.ExitCode()
-	default:
-		t.Fatalf("entraide %v: %v\n%s", args, err, errb.String())
-	}
-	return out.String(), errb.String(), code
+	return runCmd(t, e.command(ctx, args...), "")
 }
 
 // consoleChild is a running "entraide console" child.

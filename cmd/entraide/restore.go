@@ -16,20 +16,11 @@ import (
 // atomic step on the same filesystem).
 func cmdRestore(ctx context.Context, args []string, io stdio) error {
 	fs, c := newFlags("restore", io)
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: entraide restore [flags] BACKUP")
-		fmt.Fprintln(io.err, "Replaces the configured ledger by BACKUP, once verified; the bot must be stopped.")
-		fs.PrintDefaults()
-	}
-	rest, err := parseArgs(fs, args)
+	backup, err := parseFileArg(fs, args, "Usage: entraide restore [flags] BACKUP\n"+
+		"Replaces the configured ledger by BACKUP, once verified; the bot must be stopped.")
 	if err != nil {
 		return err
 	}
-	if len(rest) != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	backup := rest[0]
 	cfg, _, _, err := c.load(io)
 	if err != nil {
 		return err

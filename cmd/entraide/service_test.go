@@ -100,6 +100,18 @@ func runCmd(t *testing.T, cmd *exec.Cmd, stdin string) (stdout, stderr string, c
 	return out.String(), errb.String(), code
 }
 
+// chat says lines on the console, which must end well.
+func (s svc) chat(t *testing.T, lines string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, stderr, code := runCmd(t, s.command(ctx, nil, "console"), lines)
+	if code != 0 {
+		t.Fatalf("console: exit %d: %s", code, stderr)
+	}
+	return out
+}
+
 // wantFail checks a refusal: a non-zero exit and stderr naming each of want.
 func wantFail(t *testing.T, what string, stderr string, code int, want ...string) {
 	t.Helper()
@@ -265,11 +277,7 @@ func TestServiceFailsLoudly(t *testing.T) {
 func TestServicePathsAndFlags(t *testing.T) {
 	bin := buildEntraide(t)
 	s := newSvc(t, bin, svcConfig(""))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, stderr, code := runCmd(t, s.command(ctx, nil, "console"), "/give 2h @bob\n"); code != 0 {
-		t.Fatalf("console: exit %d: %s", code, stderr)
-	}
+	s.chat(t, "/give 2h @bob\n")
 	// The database is relative to the config file's folder, not to the
 	// working directory, and every tool finds it through ENTRAIDE_CONFIG.
 	db := filepath.Join(s.conf, "data", "ledger.db")
@@ -304,9 +312,7 @@ func TestServiceRestore(t *testing.T) {
 	defer cancel()
 	give := func(line string) {
 		t.Helper()
-		if _, stderr, code := runCmd(t, s.command(ctx, nil, "console"), line+"\n"); code != 0 {
-			t.Fatalf("console: exit %d: %s", code, stderr)
-		}
+		s.chat(t, line+"\n")
 	}
 	balances := func() string {
 		t.Helper()
@@ -361,11 +367,7 @@ func TestServiceRestore(t *testing.T) {
 func TestServiceNewerSchemaRefused(t *testing.T) {
 	bin := buildEntraide(t)
 	s := newSvc(t, bin, svcConfig(""))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, stderr, code := runCmd(t, s.command(ctx, nil, "console"), "/balance\n"); code != 0 {
-		t.Fatalf("console: %s", stderr)
-	}
+	s.chat(t, "/balance\n")
 	db := filepath.Join(s.conf, "data", "ledger.db")
 	known := ledger.KnownSchemaVersion()
 	conn, err := sql.Open("sqlite3", db)

@@ -197,19 +197,10 @@ func cmdVerify(ctx context.Context, args []string, io stdio) error {
 // cmdBackup writes a consistent copy of the live database.
 func cmdBackup(ctx context.Context, args []string, io stdio) error {
 	fs, c := newFlags("backup", io)
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: entraide backup [flags] FILE")
-		fs.PrintDefaults()
-	}
-	rest, err := parseArgs(fs, args)
+	file, err := parseFileArg(fs, args, "Usage: entraide backup [flags] FILE")
 	if err != nil {
 		return err
 	}
-	if len(rest) != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	file := rest[0]
 	e, err := c.openExisting(ctx, io)
 	if err != nil {
 		return err
