@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -190,6 +191,21 @@ func (s svc) serve(t *testing.T, ctx context.Context) *serving {
 func (sv *serving) stop(t *testing.T) string {
 	t.Helper()
 	sv.stdin.Close()
+	return sv.wait(t)
+}
+
+// terminate sends SIGTERM, as docker stop and systemctl stop do, and
+// waits for the stop line.
+func (sv *serving) terminate(t *testing.T) string {
+	t.Helper()
+	if err := sv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	return sv.wait(t)
+}
+
+func (sv *serving) wait(t *testing.T) string {
+	t.Helper()
 	for line := range sv.stderr.lines {
 		sv.stderr.all.WriteString(line + "\n")
 	}
@@ -334,7 +350,9 @@ func TestServiceRestore(t *testing.T) {
 	sv := s.serve(t, ctx)
 	_, stderr, code := s.run(t, nil, "restore", backup)
 	wantFail(t, "restore while the bot runs", stderr, code, "serving", "stop the bot first", "nothing was changed")
-	sv.stop(t)
+	if logs := sv.terminate(t); !strings.Contains(logs, `"msg":"entraide stopped","reason":"asked to stop (signal)"`) {
+		t.Errorf("SIGTERM: no stop line saying why:\n%s", logs)
+	}
 	if got := balances(); got == atBackup {
 		t.Error("a refused restore changed the ledger")
 	}
