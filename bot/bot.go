@@ -184,7 +184,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) (replies []Reply) {
 		return []Reply{{Text: ambiguityText(tr, m.Ambiguous[0]), Private: true}}
 	}
 	if !b.allow(com, m) {
-		log.Warn("rate limited")
+		log.Debug("command refused", "code", msgRateLimited)
 		return []Reply{{Text: tr.S(msgRateLimited, nil), Private: true}}
 	}
 	req := &request{ctx: ctx, bot: b, msg: m, com: com, tr: tr, log: log}

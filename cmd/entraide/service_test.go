@@ -215,8 +215,17 @@ func (sv *serving) wait(t *testing.T) string {
 	return sv.stderr.all.String()
 }
 
-func TestServiceFailsLoudly(t *testing.T) {
+// TestService builds the binary once for its parts.
+func TestService(t *testing.T) {
 	bin := buildEntraide(t)
+	t.Run("FailsLoudly", func(t *testing.T) { serviceFailsLoudly(t, bin) })
+	t.Run("PathsAndFlags", func(t *testing.T) { servicePathsAndFlags(t, bin) })
+	t.Run("Restore", func(t *testing.T) { serviceRestore(t, bin) })
+	t.Run("NewerSchemaRefused", func(t *testing.T) { serviceNewerSchemaRefused(t, bin) })
+	t.Run("HealthAndMetrics", func(t *testing.T) { serviceHealthAndMetrics(t, bin) })
+}
+
+func serviceFailsLoudly(t *testing.T, bin string) {
 
 	t.Run("UnsetVariable", func(t *testing.T) {
 		s := newSvc(t, bin, svcConfig("matrix:\n  homeserver: https://matrix.example.org\n  user_id: \"@bot:example.org\"\n  access_token: ${MATRIX_TOKEN}\n"))
@@ -290,8 +299,7 @@ func TestServiceFailsLoudly(t *testing.T) {
 	})
 }
 
-func TestServicePathsAndFlags(t *testing.T) {
-	bin := buildEntraide(t)
+func servicePathsAndFlags(t *testing.T, bin string) {
 	s := newSvc(t, bin, svcConfig(""))
 	s.chat(t, "/give 2h @bob\n")
 	// The database is relative to the config file's folder, not to the
@@ -321,8 +329,7 @@ func TestServicePathsAndFlags(t *testing.T) {
 	}
 }
 
-func TestServiceRestore(t *testing.T) {
-	bin := buildEntraide(t)
+func serviceRestore(t *testing.T, bin string) {
 	s := newSvc(t, bin, svcConfig(""))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -382,8 +389,7 @@ func TestServiceRestore(t *testing.T) {
 	}
 }
 
-func TestServiceNewerSchemaRefused(t *testing.T) {
-	bin := buildEntraide(t)
+func serviceNewerSchemaRefused(t *testing.T, bin string) {
 	s := newSvc(t, bin, svcConfig(""))
 	s.chat(t, "/balance\n")
 	db := filepath.Join(s.conf, "data", "ledger.db")
@@ -402,8 +408,7 @@ func TestServiceNewerSchemaRefused(t *testing.T) {
 	}
 }
 
-func TestServiceHealthAndMetrics(t *testing.T) {
-	bin := buildEntraide(t)
+func serviceHealthAndMetrics(t *testing.T, bin string) {
 	s := newSvc(t, bin, svcConfig("http: {listen: \"127.0.0.1:0\"}\n"))
 	// No listener configured: health says so.
 	plain := newSvc(t, bin, svcConfig(""))
