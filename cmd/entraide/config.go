@@ -185,7 +185,7 @@ func ParseConfig(raw []byte, lookup func(string) (string, bool)) (Config, error)
 		if err := expandEnv(&doc, "", lookup); err != nil {
 			return Config{}, err
 		}
-		k := keyChecker{lines: map[int]string{}}
+		k := keyChecker{lines: map[int][]setting{}}
 		if err := k.check(&doc, reflect.TypeFor[Config](), ""); err != nil {
 			return Config{}, err
 		}

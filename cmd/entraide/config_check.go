@@ -69,9 +69,14 @@ func expandEnv(n *yaml.Node, path string, lookup func(string) (string, bool)) er
 
 // keyChecker walks the document beside the Go type it decodes into,
 // refusing unknown keys with the closest known one and remembering the
-// path of each line, to name the setting of a type error.
+// settings of each line, to name the setting of a type error.
 type keyChecker struct {
-	lines map[int]string
+	lines map[int][]setting
+}
+
+// setting is a value of the document and its path.
+type setting struct {
+	path, value string
 }
 
 func (k *keyChecker) check(n *yaml.Node, t reflect.Type, path string) error {
@@ -89,8 +94,8 @@ func (k *keyChecker) check(n *yaml.Node, t reflect.Type, path string) error {
 	if n.Kind == yaml.AliasNode {
 		return nil // checked where the anchor is
 	}
-	if _, seen := k.lines[n.Line]; !seen && path != "" {
-		k.lines[n.Line] = path
+	if path != "" {
+		k.lines[n.Line] = append(k.lines[n.Line], setting{path, n.Value})
 	}
 	switch {
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
@@ -112,7 +117,6 @@ func (k *keyChecker) check(n *yaml.Node, t reflect.Type, path string) error {
 				}
 				return errors.New(msg)
 			}
-			k.lines[key.Line] = yamlPath(path, key.Value)
 			if err := k.check(value, ft, yamlPath(path, key.Value)); err != nil {
 				return err
 			}
@@ -159,7 +163,12 @@ func structKeys(t reflect.Type) map[string]reflect.Type {
 	return out
 }
 
-var yamlErrorLine = regexp.MustCompile(`^line (\d+): `)
+// yamlErrorLine finds the line of yaml's type errors and the value they
+// quote ("line 4: cannot unmarshal !!str `lots` into int").
+var (
+	yamlErrorLine  = regexp.MustCompile(`^line (\d+): `)
+	yamlErrorValue = regexp.MustCompile("`([^`]*)`")
+)
 
 // explainTypeErrors names the setting of each of yaml's "line N: cannot
 // unmarshal" errors.
@@ -171,12 +180,27 @@ func (k *keyChecker) explainTypeErrors(err error) error {
 	msgs := make([]string, len(te.Errors))
 	for i, e := range te.Errors {
 		msgs[i] = e
-		if m := yamlErrorLine.FindStringSubmatch(e); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			if path, ok := k.lines[line]; ok {
-				msgs[i] = fmt.Sprintf("%s: %s (line %d)", path, strings.TrimPrefix(e, m[0]), line)
+		m := yamlErrorLine.FindStringSubmatch(e)
+		if m == nil {
+			continue
+		}
+		line, _ := strconv.Atoi(m[1])
+		settings := k.lines[line]
+		if len(settings) == 0 {
+			continue
+		}
+		// Several settings share a line in a flow mapping ({a: 1, b: x}):
+		// the one whose value the error quotes is the culprit.
+		at := settings[len(settings)-1]
+		if v := yamlErrorValue.FindStringSubmatch(e); v != nil {
+			for _, s := range settings {
+				if s.value == v[1] {
+					at = s
+					break
+				}
 			}
 		}
+		msgs[i] = fmt.Sprintf("%s: %s (line %d)", at.path, strings.TrimPrefix(e, m[0]), line)
 	}
 	return errors.New("config: " + strings.Join(msgs, "; "))
 }

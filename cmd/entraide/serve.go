@@ -142,7 +142,7 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 
 	sched := schedules.New(e.log, e.communities[0].Location)
 	sched.Observe(mon)
-	if err := sched.Add("verify", "30 3 * * *", func(ctx context.Context) error {
+	verify := func(ctx context.Context) error {
 		rep, err := e.db.Verify(ctx)
 		if err != nil {
 			return err
@@ -152,7 +152,8 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 			return fmt.Errorf("ledger invariants broken: %v", rep.Problems)
 		}
 		return nil
-	}); err != nil {
+	}
+	if err := sched.Add("verify", "30 3 * * *", verify); err != nil {
 		return err
 	}
 	if bc := e.cfg.Backups; bc.Schedule != "" {
@@ -223,7 +224,7 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 	}()
 
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		if err := b.Tick(ctx); err != nil && ctx.Err() == nil {
@@ -231,6 +232,14 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 			e.log.Error("start-up tick", "err", err)
 		}
 		sched.Run(ctx)
+	}()
+	go func() {
+		// Once at start, so that the verify metrics say something before
+		// the first night; a reader snapshot, beside the bot's writes.
+		defer wg.Done()
+		if err := verify(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("start-up check of the ledger", "err", err)
+		}
 	}()
 
 	errc := make(chan error, len(started))

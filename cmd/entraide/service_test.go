@@ -444,7 +444,8 @@ func serviceHealthAndMetrics(t *testing.T, bin string) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		metrics = string(b)
-		if strings.Contains(metrics, `entraide_commands_total{command="give",outcome="ok"} 2`) {
+		if strings.Contains(metrics, `entraide_commands_total{command="give",outcome="ok"} 2`) &&
+			strings.Contains(metrics, "entraide_verify_ok 1") {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -459,8 +460,8 @@ func serviceHealthAndMetrics(t *testing.T, bin string) {
 		`entraide_ledger_entries 2`,
 		"entraide_ledger_size_bytes ",
 		"entraide_ledger_schema_version ",
-		"entraide_verify_ok ",
-		"entraide_verify_timestamp_seconds ",
+		"entraide_verify_ok 1",
+		"entraide_verify_timestamp_seconds 1", // a Unix time: the start-up check ran
 		`entraide_adapter_reconnects_total{platform="console"} 0`,
 		`entraide_platform_rate_limit_waits_total{platform="console"} 0`,
 	} {
