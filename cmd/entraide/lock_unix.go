@@ -25,7 +25,7 @@ func lockLedger(database string) (release func() error, err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w: an entraide process is serving %s", errLedgerBusy, database)
+			return nil, fmt.Errorf("%w: an entraide process is serving %s (balances, export, verify and backup work beside it)", errLedgerBusy, database)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}

@@ -223,6 +223,7 @@ func TestService(t *testing.T) {
 	t.Run("Restore", func(t *testing.T) { serviceRestore(t, bin) })
 	t.Run("NewerSchemaRefused", func(t *testing.T) { serviceNewerSchemaRefused(t, bin) })
 	t.Run("HealthAndMetrics", func(t *testing.T) { serviceHealthAndMetrics(t, bin) })
+	t.Run("OneBotPerLedger", func(t *testing.T) { serviceOneBotPerLedger(t, bin) })
 }
 
 func serviceFailsLoudly(t *testing.T, bin string) {
@@ -478,4 +479,19 @@ func serviceHealthAndMetrics(t *testing.T, bin string) {
 	}
 	_, stderr, code = s.run(t, nil, "health", "--url", url+"/healthz")
 	wantFail(t, "health once stopped", stderr, code, "does not answer")
+}
+
+// Two bots never serve one ledger: the second says which one is in use.
+func serviceOneBotPerLedger(t *testing.T, bin string) {
+	s := newSvc(t, bin, svcConfig(""))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sv := s.serve(t, ctx)
+	_, stderr, code := runCmd(t, s.command(ctx, nil, "console"), "/balance\n")
+	wantFail(t, "a second bot on the ledger", stderr, code, "serving "+filepath.Join(s.conf, "data", "ledger.db"))
+	if out, stderr, code := s.run(t, nil, "verify"); code != 0 {
+		t.Errorf("verify beside the bot: exit %d, %q, %q", code, out, stderr)
+	}
+	sv.stop(t)
+	s.chat(t, "/balance\n")
 }
