@@ -11,7 +11,7 @@ import (
 )
 
 // knownPlatforms are the platforms a room or a member may name.
-var knownPlatforms = []string{console.Platform, matrix.Platform, discord.Platform}
+func knownPlatforms() []string { return []string{console.Platform, matrix.Platform, discord.Platform} }
 
 // checkPlatformRef checks one platform:value reference of the setting key:
 // an unknown platform ("irc:general", "matirx:@ana:…") would bind nothing
@@ -21,9 +21,9 @@ func checkPlatformRef(key, ref, want string) error {
 	if !ok || p == "" || v == "" {
 		return fmt.Errorf("%s: %q should be %s", key, ref, want)
 	}
-	if !slices.Contains(knownPlatforms, p) {
-		msg := fmt.Sprintf("%s: %q names the platform %q, which is none of %s", key, ref, p, strings.Join(knownPlatforms, ", "))
-		if near := closest(p, knownPlatforms); near != "" {
+	if !slices.Contains(knownPlatforms(), p) {
+		msg := fmt.Sprintf("%s: %q names the platform %q, which is none of %s", key, ref, p, strings.Join(knownPlatforms(), ", "))
+		if near := closest(p, knownPlatforms()); near != "" {
 			msg += fmt.Sprintf("; did you mean %s:%s?", near, v)
 		}
 		return fmt.Errorf("%s", msg)

@@ -74,12 +74,13 @@ func cmdRestore(ctx context.Context, args []string, io stdio) error {
 	return nil
 }
 
-// ledgerSidecars are the files SQLite keeps beside a WAL database: moved
-// or removed with it, or committed writes would be lost or misapplied.
-var ledgerSidecars = []string{"", "-wal", "-shm"}
+// ledgerFiles are the suffixes of a WAL database's files: the ledger and
+// what SQLite keeps beside it, moved or removed together, or committed
+// writes would be lost or misapplied.
+func ledgerFiles() []string { return []string{"", "-wal", "-shm"} }
 
 func moveLedgerFiles(from, to string) error {
-	for _, s := range ledgerSidecars {
+	for _, s := range ledgerFiles() {
 		if err := os.Rename(from+s, to+s); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
@@ -88,7 +89,7 @@ func moveLedgerFiles(from, to string) error {
 }
 
 func removeLedgerFiles(path string) {
-	for _, s := range ledgerSidecars {
+	for _, s := range ledgerFiles() {
 		os.Remove(path + s)
 	}
 }

@@ -140,8 +140,6 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	sched := schedules.New(e.log, e.communities[0].Location)
-	sched.Observe(mon)
 	verify := func(ctx context.Context) error {
 		rep, err := e.db.Verify(ctx)
 		if err != nil {
@@ -153,28 +151,9 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 		}
 		return nil
 	}
-	if err := sched.Add("verify", "30 3 * * *", verify); err != nil {
+	sched, err := e.scheduler(b, mon, verify)
+	if err != nil {
 		return err
-	}
-	if bc := e.cfg.Backups; bc.Schedule != "" {
-		if err := sched.Add("backup", bc.Schedule, func(ctx context.Context) error {
-			_, err := e.scheduledBackup(ctx, time.Now())
-			return err
-		}); err != nil {
-			return err
-		}
-	}
-	// Decisions: close proposals whose deadline passed, announce outcomes,
-	// send reminders; then the groups' reminders and the scheduled
-	// newsletter (bot.Tick runs both). Once at start-up, for what fell due
-	// while the bot was down, then every minute.
-	if err := sched.AddQuiet("decisions", "* * * * *", b.Tick); err != nil {
-		return err
-	}
-	for _, job := range []string{"verify", "backup", "decisions"} {
-		if job != "backup" || e.cfg.Backups.Schedule != "" {
-			mon.expectJob(job)
-		}
 	}
 	// Every adapter is attached before any runs, so that what the bot says
 	// on its own (outcomes, reminders) finds its platform.
@@ -197,21 +176,10 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 		defer stop()
 		listen = bound
 	}
-	schema, err := e.db.SchemaVersion(ctx)
-	if err != nil {
+	if err := e.logStart(ctx, ver, started, listen); err != nil {
 		return err
 	}
-	names := make([]string, len(started))
-	for i, a := range started {
-		names[i] = a.Platform()
-	}
-	slugs := make([]string, len(e.communities))
-	for i, c := range e.communities {
-		slugs[i] = c.Slug
-	}
 	begun := time.Now()
-	e.log.Info("entraide started", "version", ver.short(), "communities", slugs, "adapters", names,
-		"schema", schema, "durability", e.cfg.Durability, "database", e.cfg.Database, "listen", listen)
 	defer func() {
 		reason := "the chat ended" // the console's input, for one
 		switch {
@@ -266,4 +234,52 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 	cancel()
 	wg.Wait()
 	return first
+}
+
+// scheduler is the timed work: the nightly check of the ledger, the
+// scheduled backups, and the core's tick every minute (proposals whose
+// deadline passed, outcomes, the groups' reminders, the newsletter; once
+// at start-up too, for what fell due while the bot was down).
+func (e *env) scheduler(b *bot.Bot, mon *monitor, verify schedules.Job) (*schedules.Scheduler, error) {
+	sched := schedules.New(e.log, e.communities[0].Location)
+	sched.Observe(mon)
+	mon.expectJob("verify")
+	if err := sched.Add("verify", "30 3 * * *", verify); err != nil {
+		return nil, err
+	}
+	if bc := e.cfg.Backups; bc.Schedule != "" {
+		mon.expectJob("backup")
+		if err := sched.Add("backup", bc.Schedule, func(ctx context.Context) error {
+			_, err := e.scheduledBackup(ctx, time.Now())
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	mon.expectJob("decisions")
+	if err := sched.AddQuiet("decisions", "* * * * *", b.Tick); err != nil {
+		return nil, err
+	}
+	return sched, nil
+}
+
+// logStart is the one line that says what serves: the version, the
+// communities, the adapters, the ledger's schema and durability, and the
+// HTTP listener.
+func (e *env) logStart(ctx context.Context, ver version, adapters []bot.Adapter, listen string) error {
+	schema, err := e.db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(adapters))
+	for i, a := range adapters {
+		names[i] = a.Platform()
+	}
+	slugs := make([]string, len(e.communities))
+	for i, c := range e.communities {
+		slugs[i] = c.Slug
+	}
+	e.log.Info("entraide started", "version", ver.short(), "communities", slugs, "adapters", names,
+		"schema", schema, "durability", e.cfg.Durability, "database", e.cfg.Database, "listen", listen)
+	return nil
 }
