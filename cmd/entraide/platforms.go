@@ -76,7 +76,8 @@ func (e *env) platformAdapters(ctx context.Context) ([]func(*bot.Bot) bot.Adapte
 			PickleKey:      m.PickleKey,
 		}, e.db, e.log.With("platform", matrix.Platform))
 		if err != nil {
-			return nil, fmt.Errorf("config: matrix: %w", err)
+			// The adapter's errors already say "matrix: ".
+			return nil, fmt.Errorf("config: %w", err)
 		}
 		e.closers = append(e.closers, a.Close)
 		out = append(out, func(*bot.Bot) bot.Adapter { return a })

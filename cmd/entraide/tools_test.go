@@ -392,3 +392,21 @@ func TestRunDashHelp(t *testing.T) {
 	checkHelp(t, "-h")
 	checkHelp(t, "--help")
 }
+
+// A wrong Matrix setting is named once: "config: matrix: …", not
+// "config: matrix: matrix: …".
+func TestRunBadMatrixConfig(t *testing.T) {
+	e := newToolsEnv(t)
+	yaml, err := os.ReadFile(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml = append(yaml, "matrix:\n  homeserver: https://matrix.example.org\n  user_id: entraide\n  access_token: secret\n"...)
+	if err := os.WriteFile(e.cfg, yaml, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, code := e.run(t, "", "run")
+	if code != 1 || !strings.Contains(errs, `entraide run: config: matrix: user ID "entraide"`) || strings.Contains(errs, "matrix: matrix:") {
+		t.Errorf("exit %d, stderr %q; want exit 1 and the setting named once", code, errs)
+	}
+}
