@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/internal/fakematrix"
 )
 
 // Ana gives Bob two hours with a pill, as Element writes it: one exchange,
@@ -47,7 +48,7 @@ func TestRedeliveredEventRecordsOnce(t *testing.T) {
 	e.start(e.config())
 	cmd := e.sayPills(e.ana, e.room, "!give 2h "+e.bob+" for the garden", nil)
 	e.next(e.room)
-	if err := e.hs.redeliver(e.room, cmd); err != nil {
+	if err := e.hs.Redeliver(e.room, cmd); err != nil {
 		t.Fatal(err)
 	}
 	again := e.next(e.room)
@@ -131,7 +132,7 @@ func TestRestartFillsALimitedTimeline(t *testing.T) {
 	if n := e.entries(); n != 5 {
 		t.Errorf("%d exchanges, want 5", n)
 	}
-	if len(e.hs.requestsTo("GET", "/messages")) == 0 {
+	if len(e.botRequests("GET", "/messages")) == 0 {
 		t.Error("the gap was not filled with /messages")
 	}
 }
@@ -142,13 +143,13 @@ func TestRestartFillsALimitedTimeline(t *testing.T) {
 func TestRateLimitedSendIsRetriedInOrder(t *testing.T) {
 	e := newEnv(t)
 	r := e.start(e.config())
-	e.hs.fail(fault{method: "PUT", path: "/send/m.room.message/", times: 1, status: 429, retryAfter: 300 * time.Millisecond})
+	e.hs.Fail(fakematrix.Fault{User: e.botID, Method: "PUT", Path: "/send/m.room.message/", Times: 1, Status: 429, RetryAfter: 300 * time.Millisecond})
 
 	cmd := e.sayPills(e.ana, e.room, "!give 1h "+e.bob, nil)
 	// While the answer waits out the rate limit, a second message is
 	// asked for in the same room; it must not overtake.
 	e.waitFor("the rate-limited send", func() bool {
-		return len(e.hs.requestsTo("PUT", "/send/m.room.message/")) > 0
+		return len(e.botRequests("PUT", "/send/m.room.message/")) > 0
 	})
 	sent := make(chan error, 1)
 	go func() {
@@ -165,7 +166,7 @@ func TestRateLimitedSendIsRetriedInOrder(t *testing.T) {
 	if err := <-sent; err != nil {
 		t.Fatal(err)
 	}
-	sends := e.hs.requestsTo("PUT", "/send/m.room.message/")
+	sends := e.botRequests("PUT", "/send/m.room.message/")
 	if len(sends) != 3 || sends[0].Status != 429 || sends[1].Status != 200 || sends[2].Status != 200 {
 		t.Fatalf("sends = %+v, want a 429 then two successes", sends)
 	}
@@ -179,12 +180,12 @@ func TestRateLimitedSendIsRetriedInOrder(t *testing.T) {
 func TestNetworkErrorsRecover(t *testing.T) {
 	e := newEnv(t)
 	e.start(e.config())
-	e.hs.fail(fault{method: "GET", path: "/sync", times: 3, drop: true})
-	e.hs.fail(fault{method: "PUT", path: "/send/", times: 1, drop: true})
-	e.hs.fail(fault{method: "PUT", path: "/send/", times: 1, status: 502})
+	e.hs.Fail(fakematrix.Fault{User: e.botID, Method: "GET", Path: "/sync", Times: 3, Drop: true})
+	e.hs.Fail(fakematrix.Fault{User: e.botID, Method: "PUT", Path: "/send/", Times: 1, Drop: true})
+	e.hs.Fail(fakematrix.Fault{User: e.botID, Method: "PUT", Path: "/send/", Times: 1, Status: 502})
 	// This one reaches the server, but its answer is lost: the retry, with
 	// the same transaction ID, must not post the reply twice.
-	e.hs.fail(fault{method: "PUT", path: "/send/", times: 1, lost: true})
+	e.hs.Fail(fakematrix.Fault{User: e.botID, Method: "PUT", Path: "/send/", Times: 1, Lost: true})
 	cmd := e.sayPills(e.ana, e.room, "!give 1h "+e.bob, nil)
 	if reply := e.next(e.room); inReplyTo(reply) != cmd || !strings.Contains(body(reply), "gave 1h") {
 		t.Errorf("reply %q answers %q, want the gift answering %q", body(reply), inReplyTo(reply), cmd)
@@ -203,15 +204,15 @@ func TestNetworkErrorsRecover(t *testing.T) {
 func TestIgnoredMessages(t *testing.T) {
 	e := newEnv(t)
 	e.start(e.config())
-	e.hs.send(e.ana, e.room, "m.room.message", map[string]any{"msgtype": "m.notice", "body": "!give 1h " + e.bob})
-	e.hs.send(e.ana, e.room, "m.room.message", map[string]any{
+	e.hs.Send(e.ana, e.room, "m.room.message", map[string]any{"msgtype": "m.notice", "body": "!give 1h " + e.bob})
+	e.hs.Send(e.ana, e.room, "m.room.message", map[string]any{
 		"msgtype": "m.text", "body": "* !give 1h " + e.bob,
 		"m.new_content": map[string]any{"msgtype": "m.text", "body": "!give 1h " + e.bob},
 		"m.relates_to":  map[string]any{"rel_type": "m.replace", "event_id": "$whatever"},
 	})
 	e.say(e.ana, e.room, "entraide is lovely, give it a try")
 	e.say(e.ana, e.room, "I'll give 2h to "+e.bob+" tomorrow")
-	own := e.hs.send(e.botID, e.room, "m.room.message", map[string]any{"msgtype": "m.text", "body": "!give 1h " + e.bob})
+	own := e.hs.Send(e.botID, e.room, "m.room.message", map[string]any{"msgtype": "m.text", "body": "!give 1h " + e.bob})
 	if ev := e.next(e.room); ev.ID != own {
 		t.Fatalf("the bot's first message is %q, want the one sent in its name", body(ev))
 	}
@@ -249,9 +250,9 @@ func TestCommandsAddressedToTheBot(t *testing.T) {
 // members share makes the core ask which one was meant.
 func TestBareDisplayNames(t *testing.T) {
 	e := newEnv(t)
-	other := e.hs.addUser("bobby:other.org", "Bob", "")
-	carol := e.hs.addUser("carol", "Carol Martin", "")
-	e.hs.addMembers(e.room, e.ana, other, carol)
+	other := e.hs.AddUser("bobby:other.org", "Bob", "")
+	carol := e.hs.AddUser("carol", "Carol Martin", "")
+	e.hs.AddMembers(e.room, e.ana, other, carol)
 	e.start(e.config())
 
 	cmd := e.say(e.ana, e.room, "!give 1h @Carol Martin for the soup")
@@ -289,7 +290,7 @@ func TestThreadedCommandIsAnsweredInTheThread(t *testing.T) {
 func TestTokenIsNeverLogged(t *testing.T) {
 	e := newEnv(t)
 	e.start(e.config())
-	e.hs.fail(fault{method: "PUT", path: "/send/", times: 1, status: 500})
+	e.hs.Fail(fakematrix.Fault{User: e.botID, Method: "PUT", Path: "/send/", Times: 1, Status: 500})
 	e.say(e.ana, e.room, "!balance")
 	e.nextPrivate(e.ana)
 	if strings.Contains(e.logs.all(), e.botToken) {

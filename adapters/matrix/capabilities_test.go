@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/internal/fakematrix"
 	"github.com/entraide/entraide/ledger"
 )
 
@@ -30,7 +31,7 @@ func TestButtonReactionReachesTheCoreAsItsPayload(t *testing.T) {
 		t.Errorf("card %s = %q, want %s listing the choices", card.ID, body(card), msg)
 	}
 	var keys []string
-	for _, ev := range e.hs.eventsIn(e.room) {
+	for _, ev := range e.hs.EventsIn(e.room) {
 		if rel := relatesTo(ev); ev.Sender == e.botID && ev.Type == "m.reaction" && rel["event_id"] == card.ID {
 			keys = append(keys, rel["key"].(string))
 		}
@@ -41,7 +42,7 @@ func TestButtonReactionReachesTheCoreAsItsPayload(t *testing.T) {
 
 	r.stop()
 	e.start(e.config())
-	click := e.hs.send(e.ana, e.room, "m.reaction", map[string]any{"m.relates_to": map[string]any{
+	click := e.hs.Send(e.ana, e.room, "m.reaction", map[string]any{"m.relates_to": map[string]any{
 		"rel_type": "m.annotation", "event_id": card.ID, "key": "👍️", // with a variation selector, as some clients send
 	}})
 	reply := e.next(e.room)
@@ -64,7 +65,7 @@ func TestButtonAskCompletesThePayloadWithTheAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.next(e.room)
-	e.hs.send(e.ana, e.room, "m.reaction", map[string]any{"m.relates_to": map[string]any{"rel_type": "m.annotation", "event_id": string(msg), "key": "🙏"}})
+	e.hs.Send(e.ana, e.room, "m.reaction", map[string]any{"m.relates_to": map[string]any{"rel_type": "m.annotation", "event_id": string(msg), "key": "🙏"}})
 	q := e.next(e.room)
 	if threadOf(q) != string(msg) || body(q) != "@Ana What for?" {
 		t.Errorf("question %q in thread %q, want “@Ana What for?” in the card's thread %q", body(q), threadOf(q), msg)
@@ -76,7 +77,7 @@ func TestButtonAskCompletesThePayloadWithTheAnswer(t *testing.T) {
 	// Ana's direct chat); the next text answers.
 	e.say(e.ana, e.room, "!balance")
 	e.nextPrivate(e.ana)
-	answer := e.hs.send(e.ana, e.room, "m.room.message", map[string]any{"msgtype": "m.text", "body": "the seedlings",
+	answer := e.hs.Send(e.ana, e.room, "m.room.message", map[string]any{"msgtype": "m.text", "body": "the seedlings",
 		"m.relates_to": map[string]any{"rel_type": "m.thread", "event_id": string(msg), "is_falling_back": true, "m.in_reply_to": map[string]any{"event_id": q.ID}}})
 	reply := e.next(e.room)
 	if !strings.Contains(body(reply), "gave 1h to @Bob") || threadOf(reply) != string(msg) || inReplyTo(reply) != answer {
@@ -87,7 +88,7 @@ func TestButtonAskCompletesThePayloadWithTheAnswer(t *testing.T) {
 		t.Errorf("Bob's statement = %+v, %v; want one gift noted “the seedlings”", exs, err)
 	}
 	// The question was answered: more text in the thread is just talk.
-	e.hs.send(e.ana, e.room, "m.room.message", map[string]any{"msgtype": "m.text", "body": "thanks!", "m.relates_to": map[string]any{"rel_type": "m.thread", "event_id": string(msg)}})
+	e.hs.Send(e.ana, e.room, "m.room.message", map[string]any{"msgtype": "m.text", "body": "thanks!", "m.relates_to": map[string]any{"rel_type": "m.thread", "event_id": string(msg)}})
 	e.say(e.ana, e.room, "!balance")
 	if reply := e.next(""); !strings.Contains(body(reply), "Your balance") {
 		t.Errorf("after the answer, the bot said %q, want only the balance", body(reply))
@@ -99,11 +100,11 @@ func TestButtonAskCompletesThePayloadWithTheAnswer(t *testing.T) {
 // an allowed server, are accepted; a direct chat is remembered as such.
 func TestInvites(t *testing.T) {
 	e := newEnv(t)
-	eve := e.hs.addUser("eve:elsewhere.net", "Eve", "")
-	friend := e.hs.addUser("flo:friends.org", "Flo", "")
-	elsewhere := e.hs.createRoom(eve, "Elsewhere")
-	e.hs.invite(eve, elsewhere, e.botID, false)
-	second := e.hs.createRoom(e.ana, "Garden 2")
+	eve := e.hs.AddUser("eve:elsewhere.net", "Eve", "")
+	friend := e.hs.AddUser("flo:friends.org", "Flo", "")
+	elsewhere := e.hs.CreateRoom(eve, "Elsewhere")
+	e.hs.Invite(eve, elsewhere, e.botID)
+	second := e.hs.CreateRoom(e.ana, "Garden 2")
 	cfg := e.config()
 	cfg.Rooms = append(cfg.Rooms, second)
 	e.start(cfg)
@@ -112,17 +113,16 @@ func TestInvites(t *testing.T) {
 	if want := e.core.Notice(Platform, elsewhere, bot.NoticeInviteRefused); body(notice) != want {
 		t.Errorf("notice = %q, want %q", body(notice), want)
 	}
-	e.waitFor("the bot to leave", func() bool { return e.hs.membership(elsewhere, e.botID) == "leave" })
-	if reason := e.hs.stateContent(elsewhere, "m.room.member", e.botID)["reason"]; reason != body(notice) {
+	e.waitFor("the bot to leave", func() bool { return e.hs.Membership(elsewhere, e.botID) == "leave" })
+	if reason := e.hs.StateContent(elsewhere, "m.room.member", e.botID)["reason"]; reason != body(notice) {
 		t.Errorf("leave reason = %v, want the notice", reason)
 	}
 
-	e.hs.invite(e.ana, second, e.botID, false)
-	e.waitFor("the bot to join the community room", func() bool { return e.hs.membership(second, e.botID) == "join" })
+	e.hs.Invite(e.ana, second, e.botID)
+	e.waitFor("the bot to join the community room", func() bool { return e.hs.Membership(second, e.botID) == "join" })
 
-	dm := e.hs.createRoom(friend, "")
-	e.hs.invite(friend, dm, e.botID, true)
-	e.waitFor("the bot to join the direct chat", func() bool { return e.hs.membership(dm, e.botID) == "join" })
+	dm := e.hs.CreateDirect(friend, e.botID)
+	e.waitFor("the bot to join the direct chat", func() bool { return e.hs.Membership(dm, e.botID) == "join" })
 	e.say(friend, dm, "hello")
 	if reply := e.next(dm); !strings.Contains(body(reply), "Commands start with /") {
 		t.Errorf("reply in the direct chat = %q, want the hint about commands", body(reply))
@@ -138,7 +138,7 @@ func TestPrivateSpace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	members := e.hs.members(room)
+	members := e.hs.Members(room)
 	slices.Sort(members)
 	want := []string{e.ana, e.bob, e.botID}
 	slices.Sort(want)
@@ -146,12 +146,12 @@ func TestPrivateSpace(t *testing.T) {
 		t.Errorf("members = %v, want %v", members, want)
 	}
 	for _, u := range []string{e.ana, e.bob} {
-		if m := e.hs.membership(room, u); m != "invite" {
+		if m := e.hs.Membership(room, u); m != "invite" {
 			t.Errorf("%s is %q, want invited", u, m)
 		}
 	}
 	check := func(typ, field, want string) {
-		if got := e.hs.stateContent(room, typ, "")[field]; got != want {
+		if got := e.hs.StateContent(room, typ, "")[field]; got != want {
 			t.Errorf("%s %s = %v, want %s", typ, field, got, want)
 		}
 	}
@@ -159,9 +159,9 @@ func TestPrivateSpace(t *testing.T) {
 	check("m.room.history_visibility", "history_visibility", "joined")
 	check("m.room.encryption", "algorithm", "m.megolm.v1.aes-sha2")
 	check("m.room.name", "name", "Mediation 1")
-	pl := e.hs.stateContent(room, "m.room.power_levels", "")
+	pl := e.hs.StateContent(room, "m.room.power_levels", "")
 	users, _ := pl["users"].(map[string]any)
-	if intOf(users[e.botID], 0) != 100 || intOf(pl["invite"], 0) != 100 || intOf(pl["kick"], 0) != 100 || intOf(pl["users_default"], -1) != 0 {
+	if users[e.botID] != 100.0 || pl["invite"] != 100.0 || pl["kick"] != 100.0 || pl["users_default"] != 0.0 {
 		t.Errorf("power levels = %v, want the bot at 100, invite and kick at 100, members at 0", pl)
 	}
 	for _, u := range []string{e.ana, e.bob} {
@@ -170,14 +170,9 @@ func TestPrivateSpace(t *testing.T) {
 		}
 	}
 	// So Ana, once joined, cannot bring anyone in.
-	carol := e.hs.addUser("carol", "Carol", "")
-	e.hs.mu.Lock()
-	err = e.hs.joinLocked(e.ana, room)
-	e.hs.mu.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := e.hs.inviteAs(e.ana, room, carol)
+	carol := e.hs.AddUser("carol", "Carol", "")
+	e.hs.Join(e.ana, room)
+	rec := e.hs.InviteAs(e.ana, room, carol)
 	if rec != 403 {
 		t.Errorf("Ana's invite answered %d, want 403", rec)
 	}
@@ -201,16 +196,16 @@ func TestSendFile(t *testing.T) {
 	}
 	ev := e.next(e.room)
 	info, _ := ev.Content["info"].(map[string]any)
-	if ev.Content["msgtype"] != "m.image" || intOf(info["w"], 0) != 3 || intOf(info["h"], 0) != 2 || info["mimetype"] != "image/png" || intOf(info["size"], 0) != buf.Len() {
+	if ev.Content["msgtype"] != "m.image" || num(info["w"]) != 3 || num(info["h"]) != 2 || info["mimetype"] != "image/png" || num(info["size"]) != buf.Len() {
 		t.Errorf("image event = %v, want m.image 3×2 image/png of %d bytes", ev.Content, buf.Len())
 	}
-	if m, ok := e.hs.mediaFor(ev.Content["url"].(string)); !ok || !bytes.Equal(m.data, buf.Bytes()) || m.mime != "image/png" {
+	if m, ok := e.hs.MediaFor(ev.Content["url"].(string)); !ok || !bytes.Equal(m.Data, buf.Bytes()) || m.MIME != "image/png" {
 		t.Error("the uploaded image differs from the chart")
 	}
 	if body(ev) != "Hours by month for @Bob" || ev.Content["filename"] != "chart.png" || inReplyTo(ev) != "$cmd" {
 		t.Errorf("caption %q, filename %v, reply to %q", body(ev), ev.Content["filename"], inReplyTo(ev))
 	}
-	if users, _ := pinged(ev); !slices.Equal(users, []string{e.bob}) {
+	if users, _ := fakematrix.Pinged(ev.Content); !slices.Equal(users, []string{e.bob}) {
 		t.Errorf("the caption pings %v, want Bob", users)
 	}
 
@@ -245,14 +240,14 @@ func TestEdit(t *testing.T) {
 	if rel["rel_type"] != "m.replace" || rel["event_id"] != string(msg) || nc["body"] != "Tally: 1 for @Ana\n👍 Consent" {
 		t.Errorf("edit = %v, want an m.replace of %s with the new tally", ev.Content, msg)
 	}
-	if users, ok := pinged(ev); !ok || len(users) != 0 {
+	if users, ok := fakematrix.Pinged(ev.Content); !ok || len(users) != 0 {
 		t.Errorf("the edit pings %v, want nobody", users)
 	}
 	if m, _ := nc["m.mentions"].(map[string]any); m == nil || len(m["user_ids"].([]any)) != 1 {
 		t.Errorf("new content mentions = %v, want Ana", nc["m.mentions"])
 	}
 	var redactions int
-	for _, ev := range e.hs.eventsIn(e.room) {
+	for _, ev := range e.hs.EventsIn(e.room) {
 		if ev.Type == "m.room.redaction" && ev.Sender == e.botID {
 			redactions++
 		}
@@ -308,7 +303,7 @@ func TestPasswordLoginKeepsItsDevice(t *testing.T) {
 	if reply := e.nextPrivate(e.ana); !strings.Contains(body(reply), "Your balance") {
 		t.Errorf("reply %q, want Ana's balance", body(reply))
 	}
-	if n := e.hs.loginCount(); n != 1 {
+	if n := e.hs.LoginCount(); n != 1 {
 		t.Errorf("%d logins, want 1", n)
 	}
 	if strings.Contains(e.logs.all(), "bot-password") {

@@ -2,7 +2,6 @@ package matrix
 
 import (
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -20,12 +19,12 @@ import (
 // bot serves two communities here).
 func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 	e := newEnv(t)
-	carol := e.hs.addUser("carol", "Carol", "")
-	dave := e.hs.addUser("dave", "Dave", "")
-	e.hs.addMembers(e.room, e.ana, carol, dave)
+	carol := e.hs.AddUser("carol", "Carol", "")
+	dave := e.hs.AddUser("dave", "Dave", "")
+	e.hs.AddMembers(e.room, e.ana, carol, dave)
 	e.displayNames[carol], e.displayNames[dave] = "Carol", "Dave"
 	other := &bot.Community{Slug: "other", Name: "Other", Language: "fr", Location: time.UTC, Limits: bot.DefaultLimits(),
-		Categories: bot.DefaultCategories(), Rooms: []string{Platform + ":!elsewhere:" + e.hs.name}}
+		Categories: bot.DefaultCategories(), Rooms: []string{Platform + ":!elsewhere:" + e.hs.Name()}}
 	core, err := bot.New(e.ctx, bot.Options{Ledger: e.db, Communities: []*bot.Community{e.com, other}, Logger: slog.New(e.logs)})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +48,7 @@ func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 		t.Errorf("the moderator's answer = %q, want it in her direct chat", body(reply))
 	}
 
-	members := e.hs.members(room)
+	members := e.hs.Members(room)
 	slices.Sort(members)
 	want := []string{e.bob, carol, dave, e.botID}
 	slices.Sort(want)
@@ -57,13 +56,13 @@ func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 		t.Errorf("members = %v, want exactly the parties, the mediator and the bot %v", members, want)
 	}
 	for _, u := range []string{e.bob, carol, dave} {
-		if m := e.hs.membership(room, u); m != "invite" {
+		if m := e.hs.Membership(room, u); m != "invite" {
 			t.Errorf("%s is %q, want invited", u, m)
 		}
 	}
 	check := func(typ, field, want string) {
 		t.Helper()
-		if got := e.hs.stateContent(room, typ, "")[field]; got != want {
+		if got := e.hs.StateContent(room, typ, "")[field]; got != want {
 			t.Errorf("%s %s = %v, want %s", typ, field, got, want)
 		}
 	}
@@ -72,10 +71,10 @@ func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 	check("m.room.encryption", "algorithm", "m.megolm.v1.aes-sha2")
 	check("m.room.guest_access", "guest_access", "forbidden")
 	check("m.room.name", "name", "Mediation #1")
-	pl := e.hs.stateContent(room, "m.room.power_levels", "")
+	pl := e.hs.StateContent(room, "m.room.power_levels", "")
 	users, _ := pl["users"].(map[string]any)
-	if intOf(users[e.botID], 0) != 100 || intOf(pl["invite"], 0) != 100 || intOf(pl["kick"], 0) != 100 ||
-		intOf(pl["ban"], 0) != 100 || intOf(pl["state_default"], 0) != 100 || intOf(pl["users_default"], -1) != 0 {
+	if num(users[e.botID]) != 100 || num(pl["invite"]) != 100 || num(pl["kick"]) != 100 ||
+		num(pl["ban"]) != 100 || num(pl["state_default"]) != 100 || num(pl["users_default"]) != 0 {
 		t.Errorf("power levels = %v, want only the bot able to invite, kick and change the room", pl)
 	}
 	for _, u := range []string{e.bob, carol, dave} {
@@ -93,12 +92,7 @@ func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 
 	// Bob joins and asks where things stand: answered in the room, in
 	// the case's community (English), though the room is in no config.
-	e.hs.mu.Lock()
-	err = e.hs.joinLocked(e.bob, room)
-	e.hs.mu.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.hs.Join(e.bob, room)
 	e.say(e.bob, room, "!conflict status")
 	if m := e.next(room); !strings.Contains(body(m), "Mediation #1 — open — the shed keys") {
 		t.Errorf("status in the case's room = %q", body(m))
@@ -111,7 +105,7 @@ func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 		t.Errorf("announcement = %q", body(m))
 	}
 	e.nextPrivate(e.ana)
-	if m := e.hs.membership(room, e.ana); m != "invite" {
+	if m := e.hs.Membership(room, e.ana); m != "invite" {
 		t.Errorf("Ana is %q in the case's room, want invited", m)
 	}
 	e.sayPills(e.ana, e.room, "!conflict remove #1 "+dave, nil)
@@ -119,7 +113,7 @@ func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 		t.Errorf("announcement = %q", body(m))
 	}
 	e.nextPrivate(e.ana)
-	if m := e.hs.membership(room, dave); m != "leave" {
+	if m := e.hs.Membership(room, dave); m != "leave" {
 		t.Errorf("Dave is %q in the case's room, want gone", m)
 	}
 	c, _ = e.db.Case(e.ctx, e.com.LedgerID(), 1)
@@ -138,39 +132,4 @@ func memberNames(c ledger.Case) string {
 		out = append(out, m.Name+":"+string(m.Role))
 	}
 	return strings.Join(out, " ")
-}
-
-// handleKick takes a member out of a room (or withdraws their invite), as
-// a homeserver does for who has the power to kick.
-func (hs *fakeHS) handleKick(w http.ResponseWriter, r *http.Request, s fakeSession) {
-	var req struct {
-		UserID string `json:"user_id"`
-		Reason string `json:"reason"`
-	}
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	rid := r.PathValue("room")
-	room := hs.roomFor(w, rid, s.user, "join")
-	if room == nil {
-		return
-	}
-	level, pl := room.powerLevel(s.user)
-	if level < intOf(pl["kick"], 50) {
-		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", "You don't have permission to kick users")
-		return
-	}
-	if m := room.membership(req.UserID); m != "join" && m != "invite" {
-		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", req.UserID+" is not in the room")
-		return
-	}
-	key := req.UserID
-	content := map[string]any{"membership": "leave"}
-	if req.Reason != "" {
-		content["reason"] = req.Reason
-	}
-	hs.appendEvent(rid, "m.room.member", s.user, &key, content)
-	writeJSON(w, map[string]any{})
 }

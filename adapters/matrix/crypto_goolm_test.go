@@ -18,6 +18,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/internal/fakematrix"
 )
 
 // memberClient is a member's own Matrix client with end-to-end encryption:
@@ -35,7 +36,7 @@ func newMemberClient(t *testing.T, e *env, user, password string) *memberClient 
 	if err != nil {
 		t.Fatal(err)
 	}
-	client.Client = e.hs.srv.Client()
+	client.Client = e.hs.HTTPClient()
 	if _, err := client.Login(e.ctx, &mautrix.ReqLogin{
 		Type:             mautrix.AuthTypePassword,
 		Identifier:       mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: user},
@@ -104,15 +105,10 @@ func (m *memberClient) next(t *testing.T, ctx context.Context, seen int) *event.
 // running with encryption, and Ana's own client.
 func encryptedEnv(t *testing.T) (*env, string, Config, *memberClient) {
 	e := newEnv(t)
-	e.hs.mu.Lock()
-	room := e.hs.createRoomLocked(e.ana, roomOpts{name: "Council", preset: "private_chat", invite: []string{e.bob, e.botID},
-		state: []fakeState{{typ: "m.room.encryption", content: map[string]any{"algorithm": "m.megolm.v1.aes-sha2"}}}})
-	for _, u := range []string{e.bob, e.botID} {
-		if err := e.hs.joinLocked(u, room); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e.hs.mu.Unlock()
+	room := e.hs.CreateRoomWith(e.ana, fakematrix.RoomOptions{Name: "Council", Preset: "private_chat", Invite: []string{e.bob, e.botID},
+		State: []fakematrix.State{{Type: "m.room.encryption", Content: map[string]any{"algorithm": "m.megolm.v1.aes-sha2"}}}})
+	e.hs.Join(e.bob, room)
+	e.hs.Join(e.botID, room)
 	cfg := e.config()
 	cfg.Rooms = append(cfg.Rooms, room)
 	cfg.Encryption, cfg.CryptoDB, cfg.PickleKey = true, filepath.Join(t.TempDir(), "crypto.db"), "a long pickle key"
@@ -147,7 +143,7 @@ func checkEncryptedReply(t *testing.T, e *env, room string, ana *memberClient, c
 	if c.Mentions == nil || !slices.Equal(c.Mentions.UserIDs, []id.UserID{id.UserID(e.bob)}) {
 		t.Errorf("reply mentions %v, want exactly Bob", c.Mentions)
 	}
-	for _, ev := range e.hs.eventsIn(room) {
+	for _, ev := range e.hs.EventsIn(room) {
 		if ev.Sender == e.botID && ev.Type == "m.room.message" {
 			t.Errorf("the bot wrote in clear in an encrypted room: %v", ev.Content)
 		}
@@ -163,7 +159,7 @@ func (m *memberClient) sendCommand(t *testing.T, e *env, room, text string) id.E
 	if err != nil {
 		t.Fatal(err)
 	}
-	if evs := e.hs.eventsIn(room); evs[len(evs)-1].Type != "m.room.encrypted" {
+	if evs := e.hs.EventsIn(room); evs[len(evs)-1].Type != "m.room.encrypted" {
 		t.Fatalf("Ana's command went out as %s, want m.room.encrypted", evs[len(evs)-1].Type)
 	}
 	return resp.EventID
@@ -182,18 +178,18 @@ func TestEncryptedRoom(t *testing.T) {
 // waits for it, across a restart, and is then handled once.
 func TestEncryptedCommandWaitsForItsKey(t *testing.T) {
 	e, room, cfg, ana := encryptedEnv(t)
-	e.hs.holdToDevice(e.botID, true)
+	e.hs.HoldToDevice(e.botID, true)
 	cmd := ana.sendCommand(t, e, room, "!give 2h "+e.bob+" for the minutes")
 	e.waitFor("the bot to set the command aside", func() bool {
 		raw, _, _ := e.db.State(e.ctx, Platform, keyUndecrypted)
 		return strings.Contains(raw, string(cmd))
 	})
-	if e.hs.toDeviceWaiting(e.botID) == 0 {
+	if e.hs.ToDeviceWaiting(e.botID) == 0 {
 		t.Fatal("the room key is not waiting for the bot")
 	}
 	e.stopAll()
 	e.start(cfg)
-	e.hs.holdToDevice(e.botID, false)
+	e.hs.HoldToDevice(e.botID, false)
 	checkEncryptedReply(t, e, room, ana, cmd)
 	e.waitFor("the waiting list to empty", func() bool {
 		raw, _, _ := e.db.State(e.ctx, Platform, keyUndecrypted)
@@ -212,7 +208,7 @@ func TestPrivateSpaceIsEncrypted(t *testing.T) {
 	if _, err := a.Send(e.ctx, bot.Target{Room: room}, bot.Reply{Text: "Welcome to the mediation"}); err != nil {
 		t.Fatal(err)
 	}
-	evs := e.hs.eventsIn(room)
+	evs := e.hs.EventsIn(room)
 	if last := evs[len(evs)-1]; last.Sender != e.botID || last.Type != "m.room.encrypted" {
 		t.Errorf("the bot's first message in the space is %s from %s, want m.room.encrypted from the bot", last.Type, last.Sender)
 	}
@@ -229,16 +225,16 @@ func TestDirectChatIsEncrypted(t *testing.T) {
 	ana.sendCommand(t, e, room, "!balance")
 	var dm string
 	e.waitFor("the direct chat", func() bool {
-		rooms := e.hs.directRooms(e.botID)[e.ana]
+		rooms := e.hs.DirectRooms(e.botID)[e.ana]
 		if len(rooms) == 1 {
 			dm = rooms[0]
 		}
 		return dm != "" && len(botEventsIn(e, dm)) > 0
 	})
-	if enc := e.hs.stateContent(dm, "m.room.encryption", ""); enc["algorithm"] != "m.megolm.v1.aes-sha2" {
+	if enc := e.hs.StateContent(dm, "m.room.encryption", ""); enc["algorithm"] != "m.megolm.v1.aes-sha2" {
 		t.Errorf("the direct chat's encryption = %v, want megolm", enc)
 	}
-	if inv := e.hs.stateContent(dm, "m.room.member", e.ana); inv["membership"] != "invite" || inv["is_direct"] != true {
+	if inv := e.hs.StateContent(dm, "m.room.member", e.ana); inv["membership"] != "invite" || inv["is_direct"] != true {
 		t.Errorf("Ana's membership = %v, want a direct invite", inv)
 	}
 	sent := botEventsIn(e, dm)[0]
@@ -273,20 +269,20 @@ func TestDirectChatIsEncrypted(t *testing.T) {
 	if c.MsgType != event.MsgFile || c.File == nil || c.URL != "" {
 		t.Fatalf("decrypted statement = %s (file %v, url %q), want an encrypted m.file", c.MsgType, c.File, c.URL)
 	}
-	m, ok := e.hs.mediaFor(string(c.File.URL))
+	m, ok := e.hs.MediaFor(string(c.File.URL))
 	if !ok {
 		t.Fatal("the statement is not in the media repository")
 	}
-	csv, err := c.File.Decrypt(m.data)
+	csv, err := c.File.Decrypt(m.Data)
 	if err != nil || !strings.HasPrefix(string(csv), "id,") || !strings.Contains(string(csv), "120") {
 		t.Errorf("decrypted statement %q (%v), want the CSV with the 2h gift", csv, err)
 	}
 }
 
 // botEventsIn lists what the bot sent in room (reactions and state aside).
-func botEventsIn(e *env, room string) []*fakeEvent {
-	var out []*fakeEvent
-	for _, ev := range e.hs.eventsIn(room) {
+func botEventsIn(e *env, room string) []*fakematrix.Event {
+	var out []*fakematrix.Event
+	for _, ev := range e.hs.EventsIn(room) {
 		if ev.Sender == e.botID && ev.StateKey == nil && (ev.Type == "m.room.message" || ev.Type == "m.room.encrypted") {
 			out = append(out, ev)
 		}
@@ -295,9 +291,9 @@ func botEventsIn(e *env, room string) []*fakeEvent {
 }
 
 // wireEvent is ev as a client receives it.
-func wireEvent(t *testing.T, ev *fakeEvent) *event.Event {
+func wireEvent(t *testing.T, ev *fakematrix.Event) *event.Event {
 	t.Helper()
-	data, err := json.Marshal(ev.wire(true))
+	data, err := json.Marshal(ev.Wire(true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/internal/fakematrix"
 	"github.com/entraide/entraide/ledger"
 )
 
@@ -22,7 +23,7 @@ import (
 type env struct {
 	t               *testing.T
 	ctx             context.Context
-	hs              *fakeHS
+	hs              *fakematrix.Server
 	db              *ledger.DB
 	core            *bot.Bot
 	com             *bot.Community
@@ -40,14 +41,14 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	hs := newFakeHS(t)
+	hs := fakematrix.New(t)
 	e := &env{t: t, ctx: ctx, hs: hs, logs: &logBuffer{t: t}}
-	e.ana = hs.addUser("ana", "Ana", "ana-password")
-	e.bob = hs.addUser("bob", "Bob", "bob-password")
-	e.botID = hs.addUser("entraide", "Entraide", "bot-password")
+	e.ana = hs.AddUser("ana", "Ana", "ana-password")
+	e.bob = hs.AddUser("bob", "Bob", "bob-password")
+	e.botID = hs.AddUser("entraide", "Entraide", "bot-password")
 	e.displayNames = map[string]string{e.ana: "Ana", e.bob: "Bob", e.botID: "Entraide"}
-	e.room = hs.createRoom(e.ana, "Garden", e.bob, e.botID)
-	e.botToken = hs.token(e.botID)
+	e.room = hs.CreateRoom(e.ana, "Garden", e.bob, e.botID)
+	e.botToken = hs.Token(e.botID)
 	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +79,7 @@ func (e *env) config() Config {
 		DeviceName:     "Entraide",
 		Rooms:          []string{e.room},
 		AllowedServers: []string{"friends.org"},
-		HTTPClient:     e.hs.srv.Client(),
+		HTTPClient:     e.hs.HTTPClient(),
 	}
 }
 
@@ -162,14 +163,14 @@ func (e *env) waitFor(what string, cond func() bool) {
 
 // say posts plain text as user.
 func (e *env) say(user, room, text string) string {
-	return e.hs.send(user, room, "m.room.message", map[string]any{"msgtype": "m.text", "body": text})
+	return e.hs.Send(user, room, "m.room.message", map[string]any{"msgtype": "m.text", "body": text})
 }
 
 // sayPills posts text the way Element writes mentions: each Matrix ID in
 // text becomes a pill showing the display name, the body shows the name,
 // and m.mentions lists them.
 func (e *env) sayPills(user, room, text string, extra map[string]any) string {
-	return e.hs.send(user, room, "m.room.message", pillContent(text, e.displayNames, extra))
+	return e.hs.Send(user, room, "m.room.message", pillContent(text, e.displayNames, extra))
 }
 
 var testMXID = regexp.MustCompile(`@[a-z0-9._=\-]+:[a-z0-9.\-]+`)
@@ -209,11 +210,11 @@ func inThread(root, replyTo string) map[string]any {
 }
 
 // next is the bot's next message (not a reaction) in room ("" for any).
-func (e *env) next(room string) *fakeEvent {
+func (e *env) next(room string) *fakematrix.Event {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(e.ctx, 15*time.Second)
 	defer cancel()
-	ev, err := e.hs.next(ctx, &e.cursor, func(ev *fakeEvent) bool {
+	ev, err := e.hs.Next(ctx, &e.cursor, func(ev *fakematrix.Event) bool {
 		return ev.Sender == e.botID && ev.Type == "m.room.message" && (room == "" || ev.Room == room)
 	})
 	if err != nil {
@@ -226,11 +227,11 @@ func (e *env) next(room string) *fakeEvent {
 // the bot's m.direct lists it for a member, and the bot and that member
 // are the only ones in it.
 func (e *env) isDirectChat(room string) bool {
-	for user, rooms := range e.hs.directRooms(e.botID) {
+	for user, rooms := range e.hs.DirectRooms(e.botID) {
 		if !slices.Contains(rooms, room) {
 			continue
 		}
-		members := e.hs.members(room)
+		members := e.hs.Members(room)
 		slices.Sort(members)
 		want := []string{user, e.botID}
 		slices.Sort(want)
@@ -243,7 +244,7 @@ func (e *env) isDirectChat(room string) bool {
 // user, failing the test unless there is exactly one.
 func (e *env) directChat(user string) string {
 	e.t.Helper()
-	rooms := e.hs.directRooms(e.botID)[user]
+	rooms := e.hs.DirectRooms(e.botID)[user]
 	if len(rooms) != 1 {
 		e.t.Fatalf("the bot's m.direct lists %v for %s, want one direct chat", rooms, user)
 	}
@@ -252,10 +253,10 @@ func (e *env) directChat(user string) string {
 
 // nextPrivate is the bot's next message, which must be in its direct chat
 // with user.
-func (e *env) nextPrivate(user string) *fakeEvent {
+func (e *env) nextPrivate(user string) *fakematrix.Event {
 	e.t.Helper()
 	ev := e.next("")
-	if ev.Room == e.room || !e.isDirectChat(ev.Room) || !slices.Contains(e.hs.members(ev.Room), user) {
+	if ev.Room == e.room || !e.isDirectChat(ev.Room) || !slices.Contains(e.hs.Members(ev.Room), user) {
 		e.t.Fatalf("the bot's message %q went to %s, want its direct chat with %s", body(ev), ev.Room, user)
 	}
 	return ev
@@ -281,17 +282,17 @@ func (e *env) balance(user string) int64 {
 }
 
 // body, relation and mentions read a message the bot sent.
-func body(ev *fakeEvent) string {
+func body(ev *fakematrix.Event) string {
 	s, _ := ev.Content["body"].(string)
 	return s
 }
 
-func relatesTo(ev *fakeEvent) map[string]any {
+func relatesTo(ev *fakematrix.Event) map[string]any {
 	m, _ := ev.Content["m.relates_to"].(map[string]any)
 	return m
 }
 
-func inReplyTo(ev *fakeEvent) string {
+func inReplyTo(ev *fakematrix.Event) string {
 	if r, ok := relatesTo(ev)["m.in_reply_to"].(map[string]any); ok {
 		s, _ := r["event_id"].(string)
 		return s
@@ -299,7 +300,7 @@ func inReplyTo(ev *fakeEvent) string {
 	return ""
 }
 
-func threadOf(ev *fakeEvent) string {
+func threadOf(ev *fakematrix.Event) string {
 	r := relatesTo(ev)
 	if r["rel_type"] == "m.thread" {
 		s, _ := r["event_id"].(string)
@@ -309,7 +310,7 @@ func threadOf(ev *fakeEvent) string {
 }
 
 // pinged is m.mentions.user_ids; ok is false when m.mentions is missing.
-func pinged(ev *fakeEvent) (users []string, ok bool) {
+func pinged(ev *fakematrix.Event) (users []string, ok bool) {
 	m, ok := ev.Content["m.mentions"].(map[string]any)
 	if !ok {
 		return nil, false
@@ -374,4 +375,23 @@ func (l *logBuffer) all() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Join(l.lines, "\n")
+}
+
+// botRequests lists the requests the bot made whose path contains path.
+func (e *env) botRequests(method, path string) []fakematrix.Request {
+	var out []fakematrix.Request
+	for _, r := range e.hs.RequestsTo(method, path) {
+		if r.User == e.botID {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// num reads a JSON number of an event's content as an int (-1 if absent).
+func num(v any) int {
+	if f, ok := v.(float64); ok {
+		return int(f)
+	}
+	return -1
 }

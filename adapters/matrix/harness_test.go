@@ -10,6 +10,7 @@ import (
 
 	"github.com/entraide/entraide/bot"
 	"github.com/entraide/entraide/bot/adaptertest"
+	"github.com/entraide/entraide/internal/fakematrix"
 )
 
 // harness plays Matrix around the adapter for the conformance suite: Ana
@@ -29,7 +30,7 @@ func newHarness(t *testing.T) adaptertest.Harness {
 	}
 	fast(a)
 	t.Cleanup(func() { a.Close() })
-	return &harness{e: e, a: a, cursor: e.hs.streamLen()}
+	return &harness{e: e, a: a, cursor: e.hs.StreamLen()}
 }
 
 func (h *harness) Adapter() bot.Adapter { return h.a }
@@ -63,12 +64,12 @@ func (h *harness) Say(ctx context.Context, u bot.User, text string) (string, err
 }
 
 func (h *harness) Redeliver(ctx context.Context, eventID string) error {
-	return h.e.hs.redeliver(h.e.room, eventID)
+	return h.e.hs.Redeliver(h.e.room, eventID)
 }
 
 func (h *harness) SpaceMembers(ctx context.Context, room string) ([]string, error) {
 	var out []string
-	for _, u := range h.e.hs.members(room) {
+	for _, u := range h.e.hs.Members(room) {
 		if u != h.e.botID {
 			out = append(out, u)
 		}
@@ -82,7 +83,7 @@ func (h *harness) SpaceMembers(ctx context.Context, room string) ([]string, erro
 // m.mentions pings, its file, and its buttons: the choices stored for it,
 // each of which the bot must have put under the message as a reaction.
 func (h *harness) Next(ctx context.Context) (adaptertest.Posted, error) {
-	ev, err := h.e.hs.next(ctx, &h.cursor, func(ev *fakeEvent) bool {
+	ev, err := h.e.hs.Next(ctx, &h.cursor, func(ev *fakematrix.Event) bool {
 		return ev.Sender == h.e.botID && ev.Type == "m.room.message"
 	})
 	if err != nil {
@@ -90,7 +91,7 @@ func (h *harness) Next(ctx context.Context) (adaptertest.Posted, error) {
 	}
 	p := adaptertest.Posted{Text: body(ev), Thread: threadOf(ev), Private: h.e.isDirectChat(ev.Room)}
 	reactions := map[string]bool{}
-	for _, other := range h.e.hs.eventsIn(ev.Room) {
+	for _, other := range h.e.hs.EventsIn(ev.Room) {
 		rel, _ := other.Content["m.relates_to"].(map[string]any)
 		if rel["event_id"] != ev.ID {
 			continue
@@ -106,15 +107,15 @@ func (h *harness) Next(ctx context.Context) (adaptertest.Posted, error) {
 			}
 		}
 	}
-	p.Pinged, _ = pinged(ev)
+	p.Pinged, _ = fakematrix.Pinged(ev.Content)
 	if mt := ev.Content["msgtype"]; mt == "m.file" || mt == "m.image" {
 		url, _ := ev.Content["url"].(string)
-		m, ok := h.e.hs.mediaFor(url)
+		m, ok := h.e.hs.MediaFor(url)
 		if !ok {
 			return p, fmt.Errorf("file %q not in the media repository", url)
 		}
 		name, _ := ev.Content["filename"].(string)
-		p.File = &bot.File{Name: name, MIME: m.mime, Data: m.data}
+		p.File = &bot.File{Name: name, MIME: m.MIME, Data: m.Data}
 	}
 	raw, ok, err := h.e.db.State(ctx, Platform, keyCardPrefix+ev.ID)
 	if err != nil {

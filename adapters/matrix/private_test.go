@@ -14,12 +14,13 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/internal/fakematrix"
 )
 
 // botMessagesIn lists what the bot wrote in room after event index from.
-func botMessagesIn(e *env, room string, from int) []*fakeEvent {
-	var out []*fakeEvent
-	for _, ev := range e.hs.eventsIn(room)[from:] {
+func botMessagesIn(e *env, room string, from int) []*fakematrix.Event {
+	var out []*fakematrix.Event
+	for _, ev := range e.hs.EventsIn(room)[from:] {
 		if ev.Sender == e.botID && ev.Type == "m.room.message" {
 			out = append(out, ev)
 		}
@@ -35,7 +36,7 @@ func TestBalanceIsAnsweredInADirectChat(t *testing.T) {
 	e := newEnv(t)
 	cfg := e.config()
 	e.start(cfg)
-	mark := len(e.hs.eventsIn(e.room))
+	mark := len(e.hs.EventsIn(e.room))
 	e.say(e.ana, e.room, "!balance")
 	reply := e.nextPrivate(e.ana)
 	dm := reply.Room
@@ -53,23 +54,23 @@ func TestBalanceIsAnsweredInADirectChat(t *testing.T) {
 	}
 
 	// The room is a direct chat as Element makes one.
-	if m := e.hs.membership(dm, e.ana); m != "invite" {
+	if m := e.hs.Membership(dm, e.ana); m != "invite" {
 		t.Errorf("Ana is %q in the direct chat, want invited", m)
 	}
-	if m := e.hs.membership(dm, e.botID); m != "join" {
+	if m := e.hs.Membership(dm, e.botID); m != "join" {
 		t.Errorf("the bot is %q in the direct chat, want joined", m)
 	}
-	if inv := e.hs.stateContent(dm, "m.room.member", e.ana); inv["is_direct"] != true {
+	if inv := e.hs.StateContent(dm, "m.room.member", e.ana); inv["is_direct"] != true {
 		t.Errorf("Ana's invite = %v, want is_direct", inv)
 	}
-	if jr := e.hs.stateContent(dm, "m.room.join_rules", "")["join_rule"]; jr != "invite" {
+	if jr := e.hs.StateContent(dm, "m.room.join_rules", "")["join_rule"]; jr != "invite" {
 		t.Errorf("join rule %v, want invite", jr)
 	}
-	users, _ := e.hs.stateContent(dm, "m.room.power_levels", "")["users"].(map[string]any)
-	if intOf(users[e.ana], 0) != 100 {
+	users, _ := e.hs.StateContent(dm, "m.room.power_levels", "")["users"].(map[string]any)
+	if num(users[e.ana]) != 100 {
 		t.Errorf("Ana's power level in her direct chat = %v, want 100 (trusted_private_chat)", users[e.ana])
 	}
-	if enc := e.hs.stateContent(dm, "m.room.encryption", ""); enc != nil {
+	if enc := e.hs.StateContent(dm, "m.room.encryption", ""); enc != nil {
 		t.Errorf("the direct chat is encrypted (%v) though the bot's encryption is off", enc)
 	}
 	if stored, _, _ := e.db.State(e.ctx, Platform, keyDMPrefix+e.ana); stored != dm {
@@ -88,13 +89,13 @@ func TestBalanceIsAnsweredInADirectChat(t *testing.T) {
 	if again := e.nextPrivate(e.ana); again.Room != dm {
 		t.Errorf("after a restart the private reply went to %s, want %s", again.Room, dm)
 	}
-	if n := len(e.hs.requestsTo("POST", "/createRoom")); n != 1 {
+	if n := len(e.botRequests("POST", "/createRoom")); n != 1 {
 		t.Errorf("%d createRoom requests, want 1", n)
 	}
 
 	// Ana accepts, and talks to the bot there: everything is for it, and
 	// commands are answered in the chat, in reply.
-	e.hs.join(e.ana, dm)
+	e.hs.Join(e.ana, dm)
 	cmd := e.say(e.ana, dm, "!balance")
 	if r := e.next(""); r.Room != dm || inReplyTo(r) != cmd || !strings.Contains(body(r), "Your balance") {
 		t.Errorf("reply %q in %s answering %q, want the balance in the direct chat answering %q", body(r), r.Room, inReplyTo(r), cmd)
@@ -112,7 +113,7 @@ func TestBalanceIsAnsweredInADirectChat(t *testing.T) {
 	if got := e.balance(e.bob); got != 60 {
 		t.Errorf("Bob's balance = %d, want 60: the direct chat belongs to the community", got)
 	}
-	if n := len(e.hs.requestsTo("POST", "/createRoom")); n != 1 {
+	if n := len(e.botRequests("POST", "/createRoom")); n != 1 {
 		t.Errorf("%d createRoom requests, want still 1", n)
 	}
 }
@@ -155,14 +156,14 @@ func TestDirectChatIsFoundInMDirect(t *testing.T) {
 	if again := e.nextPrivate(e.ana); again.Room != dm {
 		t.Errorf("the private reply went to %s, want the chat m.direct lists, %s", again.Room, dm)
 	}
-	if n := len(e.hs.requestsTo("POST", "/createRoom")); n != 1 {
+	if n := len(e.botRequests("POST", "/createRoom")); n != 1 {
 		t.Errorf("%d createRoom requests, want 1", n)
 	}
 	if v, _, _ := state.State(e.ctx, Platform, keyDMPrefix+e.ana); v != dm {
 		t.Errorf("the new StateStore has dm:%s = %q, want %q", e.ana, v, dm)
 	}
 	// And it is a direct chat for what Ana says there.
-	e.hs.join(e.ana, dm)
+	e.hs.Join(e.ana, dm)
 	e.say(e.ana, dm, "hello")
 	if r := e.next(""); r.Room != dm || !strings.Contains(body(r), "Commands start with /") {
 		t.Errorf("reply %q in %s, want the hint about commands in the direct chat", body(r), r.Room)
@@ -175,16 +176,15 @@ func TestMemberOpenedDirectChatIsReused(t *testing.T) {
 	cfg := e.config()
 	cfg.AllowedServers = append(cfg.AllowedServers, "example.org")
 	e.start(cfg)
-	hers := e.hs.createRoom(e.ana, "")
-	e.hs.invite(e.ana, hers, e.botID, true)
+	hers := e.hs.CreateDirect(e.ana, e.botID)
 	e.waitFor("the bot to list Ana's direct chat in m.direct", func() bool {
-		return slices.Contains(e.hs.directRooms(e.botID)[e.ana], hers)
+		return slices.Contains(e.hs.DirectRooms(e.botID)[e.ana], hers)
 	})
 	e.say(e.ana, e.room, "!balance")
 	if r := e.nextPrivate(e.ana); r.Room != hers {
 		t.Errorf("the private reply went to %s, want Ana's own direct chat %s", r.Room, hers)
 	}
-	if n := len(e.hs.requestsTo("POST", "/createRoom")); n != 0 {
+	if n := len(e.botRequests("POST", "/createRoom")); n != 0 {
 		t.Errorf("%d createRoom requests, want none", n)
 	}
 }
@@ -196,17 +196,17 @@ func TestExportGoesToTheDirectChat(t *testing.T) {
 	e.start(e.config())
 	e.sayPills(e.ana, e.room, "!give 2h "+e.bob+" for the garden", nil)
 	e.next(e.room)
-	mark := len(e.hs.eventsIn(e.room))
+	mark := len(e.hs.EventsIn(e.room))
 	e.say(e.ana, e.room, "!export")
 	ev := e.nextPrivate(e.ana)
 	if ev.Content["msgtype"] != "m.file" {
 		t.Fatalf("statement event = %v, want an m.file", ev.Content)
 	}
-	m, ok := e.hs.mediaFor(ev.Content["url"].(string))
+	m, ok := e.hs.MediaFor(ev.Content["url"].(string))
 	if !ok {
 		t.Fatal("the statement is not in the media repository")
 	}
-	rows, err := csv.NewReader(bytes.NewReader(m.data)).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(m.Data)).ReadAll()
 	if err != nil || len(rows) != 2 || rows[1][4] != "120" {
 		t.Errorf("statement rows = %v (%v), want a header and the 2h gift", rows, err)
 	}
@@ -225,7 +225,7 @@ func TestExportGoesToTheDirectChat(t *testing.T) {
 func TestRefusalsArePrivate(t *testing.T) {
 	e := newEnv(t)
 	e.start(e.config())
-	mark := len(e.hs.eventsIn(e.room))
+	mark := len(e.hs.EventsIn(e.room))
 	for _, c := range []struct{ text, want string }{
 		{"!give 0h " + e.bob, "no time at all"},
 		{"!frobnicate", "I don't know the command"},
@@ -254,7 +254,7 @@ func TestRefusalsArePrivate(t *testing.T) {
 func TestPrivateReplyFallsBackToTheRoom(t *testing.T) {
 	e := newEnv(t)
 	e.start(e.config())
-	e.hs.refuseInvitesTo(e.ana)
+	e.hs.RefuseInvitesTo(e.ana)
 	for range 2 {
 		cmd := e.say(e.ana, e.room, "!balance")
 		r := e.next("")
@@ -265,10 +265,10 @@ func TestPrivateReplyFallsBackToTheRoom(t *testing.T) {
 	if !strings.Contains(e.logs.all(), "cannot open a direct chat with the member") {
 		t.Error("the fallback was not logged")
 	}
-	if n := len(e.hs.requestsTo("POST", "/createRoom")); n != 1 {
+	if n := len(e.botRequests("POST", "/createRoom")); n != 1 {
 		t.Errorf("%d createRoom requests, want 1: a refusal is not retried at once", n)
 	}
-	if rooms := e.hs.directRooms(e.botID); len(rooms) != 0 {
+	if rooms := e.hs.DirectRooms(e.botID); len(rooms) != 0 {
 		t.Errorf("m.direct = %v, want nothing", rooms)
 	}
 }
@@ -280,15 +280,15 @@ func TestDirectChatIsReplacedWhenNoLongerPrivate(t *testing.T) {
 	r := e.start(e.config())
 	e.say(e.ana, e.room, "!balance")
 	first := e.nextPrivate(e.ana).Room
-	e.hs.join(e.ana, first)
-	carol := e.hs.addUser("carol", "Carol", "")
-	if code := e.hs.inviteAs(e.ana, first, carol); code != 200 {
+	e.hs.Join(e.ana, first)
+	carol := e.hs.AddUser("carol", "Carol", "")
+	if code := e.hs.InviteAs(e.ana, first, carol); code != 200 {
 		t.Fatalf("Ana's invite of Carol answered %d", code)
 	}
 	e.waitFor("the bot to see Carol invited", func() bool {
 		return r.a.client.StateStore.IsInvited(e.ctx, id.RoomID(first), id.UserID(carol))
 	})
-	mark := len(e.hs.eventsIn(first))
+	mark := len(e.hs.EventsIn(first))
 	e.say(e.ana, e.room, "!balance")
 	second := e.nextPrivate(e.ana).Room
 	if second == first {
@@ -298,8 +298,8 @@ func TestDirectChatIsReplacedWhenNoLongerPrivate(t *testing.T) {
 		t.Errorf("the bot wrote %q where Carol can read it", body(got[0]))
 	}
 
-	e.hs.join(e.ana, second)
-	e.hs.leave(e.ana, second)
+	e.hs.Join(e.ana, second)
+	e.hs.Leave(e.ana, second)
 	e.waitFor("the bot to see Ana leave", func() bool {
 		return r.a.client.StateStore.IsMembership(e.ctx, id.RoomID(second), id.UserID(e.ana), event.MembershipLeave)
 	})
@@ -308,7 +308,7 @@ func TestDirectChatIsReplacedWhenNoLongerPrivate(t *testing.T) {
 	if third == first || third == second {
 		t.Errorf("the reply went to %s, want a new chat (not %s or %s)", third, first, second)
 	}
-	if rooms := e.hs.directRooms(e.botID)[e.ana]; !slices.Equal(rooms, []string{first, second, third}) {
+	if rooms := e.hs.DirectRooms(e.botID)[e.ana]; !slices.Equal(rooms, []string{first, second, third}) {
 		t.Errorf("m.direct lists %v for Ana, want the three chats in order", rooms)
 	}
 	if v, _, _ := e.db.State(e.ctx, Platform, keyDMPrefix+e.ana); v != third {
@@ -332,7 +332,7 @@ func TestPrivateRepliesShareOneChatInOrder(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(e.hs.requestsTo("POST", "/createRoom")); n != 1 {
+	if n := len(e.botRequests("POST", "/createRoom")); n != 1 {
 		t.Errorf("%d createRoom requests, want 1", n)
 	}
 	dm := e.directChat(e.bob)
@@ -340,13 +340,13 @@ func TestPrivateRepliesShareOneChatInOrder(t *testing.T) {
 		t.Fatalf("%d messages in Bob's direct chat, want 3", len(got))
 	}
 
-	e.hs.fail(fault{method: "PUT", path: "/send/m.room.message/", times: 1, status: 429, retryAfter: 300 * time.Millisecond})
+	e.hs.Fail(fakematrix.Fault{User: e.botID, Method: "PUT", Path: "/send/m.room.message/", Times: 1, Status: 429, RetryAfter: 300 * time.Millisecond})
 	sent := make(chan error, 2)
 	go func() {
 		_, err := r.a.SendPrivate(e.ctx, target, bot.Reply{Text: "first"})
 		sent <- err
 	}()
-	e.waitFor("the rate-limited send", func() bool { return len(e.hs.requestsTo("PUT", "/send/m.room.message/")) > 3 })
+	e.waitFor("the rate-limited send", func() bool { return len(e.botRequests("PUT", "/send/m.room.message/")) > 3 })
 	go func() {
 		_, err := r.a.SendPrivate(e.ctx, target, bot.Reply{Text: "second @Ana", Mentions: []bot.Mention{{Text: "@Ana", User: bot.User{ID: e.ana}}}})
 		sent <- err
