@@ -57,6 +57,15 @@ type PrivateSpaceEditor interface {
 	RemoveFromPrivateSpace(ctx context.Context, room string, u User) error
 }
 
+// LateHistoryHider is a PrivateSpaceEditor whose spaces show a member only
+// what is said once they are invited (a Matrix room's history visibility,
+// and its encryption keys): the welcome said before is lost on them, so
+// the bot says it again when it adds someone.
+type LateHistoryHider interface {
+	PrivateSpaceEditor
+	HidesEarlierHistory() bool
+}
+
 // Defaults of the conflicts settings.
 const (
 	DefaultCheckIn       = 7 * 24 * time.Hour
@@ -1060,13 +1069,18 @@ func changeMember(r *request, add bool) error {
 	req := ledger.CaseMemberRequest{CaseActor: r.caseActor(), Number: n, Role: role,
 		Member: ledger.Identity{Platform: r.msg.Platform, UserID: m.User.ID, Name: m.User.Name}}
 	req.Key = key
+	var rec *ledger.CaseReceipt
 	if add {
-		_, err = r.bot.ledger.AddCaseMember(r.ctx, req)
+		rec, err = r.bot.ledger.AddCaseMember(r.ctx, req)
 	} else {
-		_, err = r.bot.ledger.RemoveCaseMember(r.ctx, req)
+		rec, err = r.bot.ledger.RemoveCaseMember(r.ctx, req)
 	}
 	if err != nil {
 		return r.caseRefusal(err, n)
+	}
+	var welcome []Reply
+	if h, ok := a.(LateHistoryHider); add && ok && h.HidesEarlierHistory() {
+		welcome = append(welcome, r.bot.welcome(r.tr, r.com, rec.Case))
 	}
 	r.log.Info("case membership changed", "case", n, "add", add, "role", role)
 	tok := "@" + strings.Join(strings.Fields(displayName(m)), "_")
@@ -1089,11 +1103,16 @@ func changeMember(r *request, add bool) error {
 		// Said where it happens: the announcement is the answer.
 		announce.Text += note
 		r.reply(announce)
+		for _, w := range welcome {
+			r.reply(w)
+		}
 		return nil
 	}
 	if a != nil {
-		if _, err := r.bot.Deliver(r.ctx, a, Target{Room: c.Room}, announce); err != nil {
-			r.log.Error("membership change not told in the case's space", "case", n, "err", err)
+		for _, m := range append([]Reply{announce}, welcome...) {
+			if _, err := r.bot.Deliver(r.ctx, a, Target{Room: c.Room}, m); err != nil {
+				r.log.Error("membership change not told in the case's space", "case", n, "err", err)
+			}
 		}
 	}
 	r.reply(Reply{Private: r.private(c), Text: text + note})

@@ -31,7 +31,7 @@ func TestGiveWithPillIsRecordedAndAnswered(t *testing.T) {
 	if !strings.Contains(formatted, `<a href="https://matrix.to/#/`+e.bob+`">@Bob</a>`) {
 		t.Errorf("formatted_body %q has no pill for Bob", formatted)
 	}
-	if users, ok := pinged(reply); !ok || !slices.Equal(users, []string{e.bob}) {
+	if users, ok := fakematrix.Pinged(reply.Content); !ok || !slices.Equal(users, []string{e.bob}) {
 		t.Errorf("m.mentions = %v (present %v), want exactly [%s]", users, ok, e.bob)
 	}
 	if n := e.entries(); n != 1 {

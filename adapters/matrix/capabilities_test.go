@@ -70,7 +70,7 @@ func TestButtonAskCompletesThePayloadWithTheAnswer(t *testing.T) {
 	if threadOf(q) != string(msg) || body(q) != "@Ana What for?" {
 		t.Errorf("question %q in thread %q, want “@Ana What for?” in the card's thread %q", body(q), threadOf(q), msg)
 	}
-	if users, _ := pinged(q); !slices.Equal(users, []string{e.ana}) {
+	if users, _ := fakematrix.Pinged(q.Content); !slices.Equal(users, []string{e.ana}) {
 		t.Errorf("the question pings %v, want Ana", users)
 	}
 	// A command in the thread stays a command (its private answer goes to
@@ -156,7 +156,7 @@ func TestPrivateSpace(t *testing.T) {
 		}
 	}
 	check("m.room.join_rules", "join_rule", "invite")
-	check("m.room.history_visibility", "history_visibility", "joined")
+	check("m.room.history_visibility", "history_visibility", "invited")
 	check("m.room.encryption", "algorithm", "m.megolm.v1.aes-sha2")
 	check("m.room.name", "name", "Mediation 1")
 	pl := e.hs.StateContent(room, "m.room.power_levels", "")

@@ -7,12 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"maunium.net/go/mautrix/id"
+
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/internal/fakematrix"
 	"github.com/entraide/entraide/ledger"
 )
 
 // A moderator's !conflict open makes a new room for the case: invite-only,
-// encrypted, history from one's join, power levels under which only the
+// encrypted, history from one's invite, power levels under which only the
 // bot may invite or kick, and exactly the parties and mediators invited.
 // The welcome states the rules there; a party's command in the room is
 // answered in the right community, though no config names the room (the
@@ -41,7 +44,7 @@ func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 	if !strings.Contains(body(welcome), "Mediation #1 — the shed keys") || !strings.Contains(body(welcome), "Confidentiality") {
 		t.Errorf("welcome = %q", body(welcome))
 	}
-	if users, _ := pinged(welcome); !slices.Equal(slices.Sorted(slices.Values(users)), slices.Sorted(slices.Values([]string{e.bob, carol, dave}))) {
+	if users, _ := fakematrix.Pinged(welcome.Content); !slices.Equal(slices.Sorted(slices.Values(users)), slices.Sorted(slices.Values([]string{e.bob, carol, dave}))) {
 		t.Errorf("the welcome pings %v, want the parties and the mediator", users)
 	}
 	if reply := e.nextPrivate(e.ana); !strings.Contains(body(reply), "Mediation #1 is open") {
@@ -67,7 +70,7 @@ func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 		}
 	}
 	check("m.room.join_rules", "join_rule", "invite")
-	check("m.room.history_visibility", "history_visibility", "joined")
+	check("m.room.history_visibility", "history_visibility", "invited")
 	check("m.room.encryption", "algorithm", "m.megolm.v1.aes-sha2")
 	check("m.room.guest_access", "guest_access", "forbidden")
 	check("m.room.name", "name", "Mediation #1")
@@ -93,6 +96,9 @@ func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 	// Bob joins and asks where things stand: answered in the room, in
 	// the case's community (English), though the room is in no config.
 	e.hs.Join(e.bob, room)
+	if !readsWelcome(e, e.bob, room) {
+		t.Error("Bob, once joined, does not see the welcome in his client")
+	}
 	e.say(e.bob, room, "!conflict status")
 	if m := e.next(room); !strings.Contains(body(m), "Mediation #1 — open — the shed keys") {
 		t.Errorf("status in the case's room = %q", body(m))
@@ -104,9 +110,16 @@ func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 	if m := e.next(room); !strings.Contains(body(m), "joins mediation #1 (mediator)") {
 		t.Errorf("announcement = %q", body(m))
 	}
+	if m := e.next(room); !strings.Contains(body(m), "Welcome @Bob and @Carol. Mediation: @Ana and @Dave.") {
+		t.Errorf("the welcome said again for Ana = %q", body(m))
+	}
 	e.nextPrivate(e.ana)
 	if m := e.hs.Membership(room, e.ana); m != "invite" {
 		t.Errorf("Ana is %q in the case's room, want invited", m)
+	}
+	e.hs.Join(e.ana, room)
+	if !readsWelcome(e, e.ana, room) {
+		t.Error("Ana, added later, does not see the welcome in her client")
 	}
 	e.sayPills(e.ana, e.room, "!conflict remove #1 "+dave, nil)
 	if m := e.next(room); !strings.Contains(body(m), "Dave leaves mediation #1 (mediator)") {
@@ -132,4 +145,15 @@ func memberNames(c ledger.Case) string {
 		out = append(out, m.Name+":"+string(m.Role))
 	}
 	return strings.Join(out, " ")
+}
+
+// readsWelcome tells whether user's client shows the case's welcome and
+// rules in room.
+func readsWelcome(e *env, user, room string) bool {
+	for _, ev := range e.hs.Timeline(user, room) {
+		if ev.Sender == id.UserID(e.botID) && strings.Contains(ev.Content.AsMessage().Body, "Our rules:") {
+			return true
+		}
+	}
+	return false
 }

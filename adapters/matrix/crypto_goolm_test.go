@@ -197,9 +197,10 @@ func TestEncryptedCommandWaitsForItsKey(t *testing.T) {
 	})
 }
 
-// The bot's private spaces are encrypted, and what it says there too.
+// The bot's private spaces are encrypted, and what it says there too;
+// the invited parties read it once they join.
 func TestPrivateSpaceIsEncrypted(t *testing.T) {
-	e, _, _, _ := encryptedEnv(t)
+	e, _, _, ana := encryptedEnv(t)
 	a := e.runs[0].a
 	room, err := a.CreatePrivateSpace(e.ctx, "Mediation 2", []bot.User{{ID: e.ana}, {ID: e.bob}})
 	if err != nil {
@@ -211,6 +212,13 @@ func TestPrivateSpaceIsEncrypted(t *testing.T) {
 	evs := e.hs.EventsIn(room)
 	if last := evs[len(evs)-1]; last.Sender != e.botID || last.Type != "m.room.encrypted" {
 		t.Errorf("the bot's first message in the space is %s from %s, want m.room.encrypted from the bot", last.Type, last.Sender)
+	}
+	// Ana was only invited when it was said; once she joins, her client
+	// reads it: the room key reached her devices with the invite.
+	e.hs.Join(e.ana, room)
+	got := ana.next(t, e.ctx, 0)
+	if c := got.Content.AsMessage(); got.RoomID != id.RoomID(room) || c.Body != "Welcome to the mediation" {
+		t.Errorf("Ana's client read %q in %s, want the welcome in the space", c.Body, got.RoomID)
 	}
 }
 

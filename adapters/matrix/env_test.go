@@ -309,22 +309,6 @@ func threadOf(ev *fakematrix.Event) string {
 	return ""
 }
 
-// pinged is m.mentions.user_ids; ok is false when m.mentions is missing.
-func pinged(ev *fakematrix.Event) (users []string, ok bool) {
-	m, ok := ev.Content["m.mentions"].(map[string]any)
-	if !ok {
-		return nil, false
-	}
-	if m["room"] == true {
-		users = append(users, "@room")
-	}
-	list, _ := m["user_ids"].([]any)
-	for _, u := range list {
-		users = append(users, u.(string))
-	}
-	return users, true
-}
-
 // logBuffer is a slog handler that writes to the test log and keeps every
 // line, so a test can check what was (never) logged.
 type logBuffer struct {

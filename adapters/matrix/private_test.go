@@ -368,7 +368,7 @@ func TestPrivateRepliesShareOneChatInOrder(t *testing.T) {
 	if !strings.Contains(formatted, `<a href="https://matrix.to/#/`+e.ana+`">@Ana</a>`) {
 		t.Errorf("formatted_body %q has no pill for Ana", formatted)
 	}
-	if users, ok := pinged(got[1]); !ok || !slices.Equal(users, []string{e.ana}) {
+	if users, ok := fakematrix.Pinged(got[1].Content); !ok || !slices.Equal(users, []string{e.ana}) {
 		t.Errorf("m.mentions = %v, want exactly Ana", users)
 	}
 }

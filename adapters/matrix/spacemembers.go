@@ -10,7 +10,13 @@ import (
 	"github.com/entraide/entraide/bot"
 )
 
-var _ bot.PrivateSpaceEditor = (*Adapter)(nil)
+var _ bot.LateHistoryHider = (*Adapter)(nil)
+
+// HidesEarlierHistory implements bot.LateHistoryHider: a member invited to
+// a private room later reads it from their invite on (its history
+// visibility is "invited", and the room keys of earlier messages never
+// reached their devices).
+func (a *Adapter) HidesEarlierHistory() bool { return true }
 
 // AddToPrivateSpace implements bot.PrivateSpaceEditor: the bot invites the
 // member to a private room it made (it alone may, by the room's power

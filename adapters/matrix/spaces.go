@@ -14,7 +14,9 @@ import (
 )
 
 // CreatePrivateSpace implements bot.PrivateSpaceCreator with a new room:
-// invite-only, history readable only from one's join, end-to-end encrypted,
+// invite-only, history readable from one's invite (so the parties, invited
+// as the room is made, read the welcome the bot posts before they join),
+// end-to-end encrypted (the room keys go to the invitees' devices too),
 // and power levels under which only the bot may invite, kick or change the
 // room, so the parties of a mediation cannot bring anyone in.
 //
@@ -39,7 +41,7 @@ func (a *Adapter) CreatePrivateSpace(ctx context.Context, name string, members [
 		Invite: invite,
 		InitialState: []*event.Event{
 			stateEvent(event.StateJoinRules, &event.JoinRulesEventContent{JoinRule: event.JoinRuleInvite}),
-			stateEvent(event.StateHistoryVisibility, &event.HistoryVisibilityEventContent{HistoryVisibility: event.HistoryVisibilityJoined}),
+			stateEvent(event.StateHistoryVisibility, &event.HistoryVisibilityEventContent{HistoryVisibility: event.HistoryVisibilityInvited}),
 			stateEvent(event.StateGuestAccess, &event.GuestAccessEventContent{GuestAccess: event.GuestAccessForbidden}),
 			stateEvent(event.StateEncryption, &event.EncryptionEventContent{Algorithm: id.AlgorithmMegolmV1}),
 		},

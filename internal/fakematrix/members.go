@@ -150,3 +150,20 @@ func (hs *Server) Send(user, rid, typ string, content map[string]any) string {
 func (hs *Server) SetDirectRooms(user string, rooms map[string][]string) {
 	hs.must(hs.Member(user).SetAccountData(context.Background(), "m.direct", rooms), "m.direct of "+user)
 }
+
+// Timeline is what user's client shows of a room after a fresh sync: the
+// events the server lets them see, oldest first (up to 100), their content
+// parsed.
+func (hs *Server) Timeline(user, rid string) []*event.Event {
+	filter := `{"room":{"timeline":{"limit":100}}}`
+	resp, err := hs.Member(user).FullSyncRequest(context.Background(), mautrix.ReqSync{FilterID: filter})
+	hs.must(err, user+" syncs")
+	room, ok := resp.Rooms.Join[id.RoomID(rid)]
+	if !ok {
+		return nil
+	}
+	for _, e := range room.Timeline.Events {
+		_ = e.Content.ParseRaw(e.Type) // unknown types keep their raw content
+	}
+	return room.Timeline.Events
+}

@@ -1,6 +1,9 @@
 package fakematrix
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // bucket is one user's rate limit: burst requests at once, then one per
 // every, as a homeserver's leaky-bucket limits allow.
@@ -36,6 +39,7 @@ func (hs *Server) take(user string) (time.Duration, bool) {
 		b.tokens--
 		return 0, true
 	}
-	wait := time.Duration((1 - b.tokens) * float64(b.every))
+	// Whole milliseconds, rounded up: waiting that long is enough.
+	wait := time.Duration(math.Ceil((1-b.tokens)*float64(b.every)/float64(time.Millisecond))) * time.Millisecond
 	return max(wait, time.Millisecond), false
 }
