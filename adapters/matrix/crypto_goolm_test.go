@@ -5,6 +5,7 @@ package matrix
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,16 +29,25 @@ type memberClient struct {
 	mu     sync.Mutex
 	got    []*event.Event // decrypted messages from others
 	wake   chan struct{}
+	// acceptInvites makes the client join the rooms it is invited to.
+	acceptInvites bool
 }
 
 func newMemberClient(t *testing.T, e *env, user, password string) *memberClient {
+	return loginMember(t, e.ctx, e.hs.URL(), e.hs.HTTPClient(), user, password)
+}
+
+// loginMember logs user in on a new device of its own and syncs in the
+// background until the test ends, joining the rooms it is invited to
+// once invites are accepted (acceptInvites).
+func loginMember(t *testing.T, ctx context.Context, homeserver string, hc *http.Client, user, password string) *memberClient {
 	t.Helper()
-	client, err := mautrix.NewClient(e.hs.URL(), "", "")
+	client, err := mautrix.NewClient(homeserver, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	client.Client = e.hs.HTTPClient()
-	if _, err := client.Login(e.ctx, &mautrix.ReqLogin{
+	client.Client = hc
+	if _, err := client.Login(ctx, &mautrix.ReqLogin{
 		Type:             mautrix.AuthTypePassword,
 		Identifier:       mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: user},
 		Password:         password,
@@ -49,12 +59,13 @@ func newMemberClient(t *testing.T, e *env, user, password string) *memberClient 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := helper.Init(e.ctx); err != nil {
+	if err := helper.Init(ctx); err != nil {
 		t.Fatal(err)
 	}
 	client.Crypto = helper
 	m := &memberClient{client: client, wake: make(chan struct{}, 1)}
-	client.Syncer.(mautrix.ExtensibleSyncer).OnEventType(event.EventMessage, func(ctx context.Context, evt *event.Event) {
+	syncer := client.Syncer.(mautrix.ExtensibleSyncer)
+	syncer.OnEventType(event.EventMessage, func(ctx context.Context, evt *event.Event) {
 		if evt.Sender == client.UserID {
 			return
 		}
@@ -66,7 +77,20 @@ func newMemberClient(t *testing.T, e *env, user, password string) *memberClient 
 		default:
 		}
 	})
-	ctx, cancel := context.WithCancel(e.ctx)
+	syncer.OnEventType(event.StateMember, func(ctx context.Context, evt *event.Event) {
+		if evt.GetStateKey() != string(client.UserID) || evt.Content.AsMember().Membership != event.MembershipInvite {
+			return
+		}
+		m.mu.Lock()
+		accept := m.acceptInvites
+		m.mu.Unlock()
+		if accept {
+			if _, err := client.JoinRoomByID(ctx, evt.RoomID); err != nil {
+				t.Logf("%s could not join %s: %v", user, evt.RoomID, err)
+			}
+		}
+	})
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
