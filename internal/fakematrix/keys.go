@@ -158,4 +158,3 @@ func (hs *Server) handleSendToDevice(w http.ResponseWriter, r *http.Request, s s
 	hs.changed()
 	writeJSON(w, map[string]any{})
 }
-
