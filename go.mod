@@ -11,6 +11,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/robfig/cron/v3 v3.0.1
 	github.com/rs/zerolog v1.35.1
+	github.com/yuin/goldmark v1.8.7
 	go.mau.fi/util v0.11.1
 	golang.org/x/net v0.62.0
 	golang.org/x/text v0.44.0

@@ -344,7 +344,7 @@ func (b *Bot) checkIns(ctx context.Context, com *Community, now time.Time) error
 		if now.Sub(c.NextCheckIn) >= 24*time.Hour {
 			text += "\n" + tr.S(msgConflictCheckInLate, map[string]any{"Due": dayTime(tr, c.NextCheckIn, com.Location)})
 		}
-		if _, err := b.Deliver(ctx, a, Target{Room: c.Room}, Reply{Text: text, Mentions: mentions}); err != nil {
+		if _, err := b.Deliver(ctx, a, Target{Room: c.Room}, Reply{Text: text, Mentions: mentions, Kind: KindAnnouncement}); err != nil {
 			b.log.Error("check-in not posted; retried next minute", "community", com.Slug, "case", c.Number, "err", err)
 			continue
 		}

@@ -168,30 +168,36 @@ func cmdPropose(r *request) error {
 	}
 	p := rec.Proposal
 	r.log.Info("proposal opened", "number", p.Number, "eligible", len(p.Eligible), "deadline", p.Deadline)
-	if !r.bot.postCard(r.ctx, r.com, p) {
+	if !r.bot.postCard(r.ctx, r.com, p, r.msg) {
 		r.reply(r.bot.card(r.tr, r.com, p))
 	}
 	return nil
 }
 
-// postCard posts a new proposal's card in its room, opens its discussion
-// thread where the platform has threads, and records both. It is false
-// when no adapter of the proposal's platform is at hand.
-func (b *Bot) postCard(ctx context.Context, com *Community, p ledger.Proposal) bool {
+// postCard posts a new proposal's card in its room, in reply to the
+// command that opened it (in its thread, if it came from one), opens its
+// discussion thread where the platform has threads, and records both. It
+// is false when no adapter of the proposal's platform is at hand.
+func (b *Bot) postCard(ctx context.Context, com *Community, p ledger.Proposal, cmd Message) bool {
 	a := b.adapterFor(ctx, p.Platform)
 	if a == nil {
 		return false
 	}
 	log := loggerFrom(ctx, b.log)
 	tr := b.catalog.In(com.Language)
-	id, err := b.Deliver(ctx, a, Target{Room: p.Room}, b.card(tr, com, p))
+	to := Target{Room: p.Room}
+	if cmd.Room == p.Room {
+		to.ReplyTo, to.Thread = cmd.ID, cmd.Thread
+	}
+	id, err := b.Deliver(ctx, a, to, b.card(tr, com, p))
 	if err != nil {
 		// The card becomes the command's answer, which /proposal repeats.
 		log.Error("proposal card not delivered", "number", p.Number, "err", err)
 		return false
 	}
-	var thread string
-	if to, ok := a.(ThreadOpener); ok {
+	// A card posted in a thread is discussed there: threads don't nest.
+	thread := to.Thread
+	if to, ok := a.(ThreadOpener); ok && thread == "" {
 		title := tr.S(msgDecisionThreadTitle, map[string]any{"Number": p.Number, "Text": truncate(p.Text(), 60)})
 		if thread, err = to.OpenThread(ctx, Target{Room: p.Room, ReplyTo: string(id)}, title); err != nil {
 			log.Warn("proposal thread not opened", "number", p.Number, "err", err)

@@ -63,6 +63,8 @@ type File struct {
 	Name string
 	MIME string
 	Data []byte
+	// Alt describes an image for who cannot see it.
+	Alt string
 }
 
 // Reply is what the bot says back.
@@ -75,4 +77,22 @@ type Reply struct {
 	Private bool
 	Buttons []Button
 	File    *File
+	// Kind tells an answer to a command (the default) from an
+	// announcement that should notify its readers; platforms that show
+	// them differently (Matrix: m.notice and m.text) use it.
+	Kind Kind
+	// Markdown marks Text as Markdown (headings, lists, emphasis), which
+	// platforms with rich text render; the others show it as written.
+	Markdown bool
 }
+
+// Kind is what a message is to the people who read it.
+type Kind int
+
+const (
+	// KindAnswer answers a command, or tells what the bot did.
+	KindAnswer Kind = iota
+	// KindAnnouncement is news for the room: a newsletter, a reminder, a
+	// decision's outcome, a mediation's check-in.
+	KindAnnouncement
+)

@@ -213,9 +213,9 @@ func (b *Bot) sendNewsletter(ctx context.Context, com *Community, a Adapter, pla
 	if rec.Replayed {
 		return &rec.Issue, true, nil
 	}
-	reply := Reply{Text: n.Markdown, Mentions: n.Mentions}
+	reply := Reply{Text: n.Markdown, Mentions: n.Mentions, Kind: KindAnnouncement, Markdown: true}
 	if _, ok := a.(FileSender); ok && n.PNG != nil {
-		reply.File = &File{Name: n.ChartName, MIME: "image/png", Data: n.PNG}
+		reply.File = &File{Name: n.ChartName, MIME: "image/png", Data: n.PNG, Alt: n.Chart.Title}
 	}
 	if _, err := b.Deliver(ctx, a, Target{Room: room}, reply); err != nil {
 		// Recorded but not posted: at most once, so it is not sent again;
@@ -273,10 +273,10 @@ func cmdNewsletterPreview(r *request) error {
 	}
 	text := r.tr.S(msgNewsletterPreviewNote, map[string]any{"Command": r.cmdPath("newsletter") + " " + r.subName("newsletter", "send")}) +
 		"\n" + n.Markdown
-	reply := Reply{Private: true, Text: text}
+	reply := Reply{Private: true, Text: text, Markdown: true}
 	a := r.bot.adapterFor(r.ctx, r.msg.Platform)
 	if _, files := a.(FileSender); files || a == nil {
-		reply.File = &File{Name: n.ChartName, MIME: "image/png", Data: n.PNG}
+		reply.File = &File{Name: n.ChartName, MIME: "image/png", Data: n.PNG, Alt: n.Chart.Title}
 	}
 	r.reply(reply)
 	return nil

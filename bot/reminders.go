@@ -772,6 +772,7 @@ func (b *Bot) postReminder(ctx context.Context, com *Community, p pendingPost, n
 	if err != nil {
 		return err
 	}
+	reply.Kind = KindAnnouncement
 	if _, err := b.Deliver(ctx, a, Target{Room: rm.Room}, reply); err != nil {
 		b.log.Error("reminder not posted; retried next minute", "reminder", rm.ID, "group", rm.GroupName, "err", err)
 		return b.ledger.MarkDeliveries(ctx, []ledger.DeliveryID{p.delivery}, ledger.DeliveryFailed)
@@ -861,7 +862,7 @@ func (b *Bot) postMissed(ctx context.Context, com *Community, ms []missed, now t
 		}
 		lines = append(lines, "• "+tr.N(id, m.count, data))
 	}
-	if _, err := b.Deliver(ctx, a, Target{Room: rm.Room}, Reply{Text: strings.Join(lines, "\n")}); err != nil {
+	if _, err := b.Deliver(ctx, a, Target{Room: rm.Room}, Reply{Text: strings.Join(lines, "\n"), Kind: KindAnnouncement}); err != nil {
 		b.log.Error("missed reminders summary not posted; retried next minute", "group", rm.GroupName, "err", err)
 		return b.ledger.MarkDeliveries(ctx, ids, ledger.DeliveryFailed)
 	}

@@ -127,7 +127,10 @@ func (b *Bot) announceLocked(ctx context.Context, com *Community, p ledger.Propo
 	}
 	b.refreshCard(ctx, com, p)
 	tr := b.catalog.In(com.Language)
-	if _, err := b.Deliver(ctx, a, Target{Room: p.Room}, outcomeReply(tr, com, p)); err != nil {
+	// The outcome answers the proposal: a reply to its card.
+	outcome := outcomeReply(tr, com, p)
+	outcome.Kind = KindAnnouncement
+	if _, err := b.Deliver(ctx, a, Target{Room: p.Room, ReplyTo: p.Card}, outcome); err != nil {
 		return false, err
 	}
 	return true, b.ledger.MarkAnnounced(ctx, p.ID)
@@ -142,7 +145,9 @@ func (b *Bot) remind(ctx context.Context, com *Community, p ledger.Proposal) err
 			return nil
 		}
 		tr := b.catalog.In(com.Language)
-		if _, err := b.Deliver(ctx, a, Target{Room: p.Room}, reminderReply(tr, com, p)); err != nil {
+		reminder := reminderReply(tr, com, p)
+		reminder.Kind = KindAnnouncement
+		if _, err := b.Deliver(ctx, a, Target{Room: p.Room}, reminder); err != nil {
 			return err
 		}
 	}

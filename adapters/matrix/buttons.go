@@ -98,7 +98,7 @@ func (c card) button(key string) (cardButton, bool) {
 // SendButtons implements bot.ButtonSender.
 func (a *Adapter) SendButtons(ctx context.Context, t bot.Target, r bot.Reply) (bot.MessageID, error) {
 	c := newCard(t, r.Buttons)
-	msg, err := a.post(ctx, id.RoomID(t.Room), event.EventMessage, a.render(t, r.Text+"\n"+c.choices(), r.Mentions))
+	msg, err := a.post(ctx, id.RoomID(t.Room), event.EventMessage, a.render(t, withText(r, r.Text+"\n"+c.choices())))
 	if err != nil {
 		return "", err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 )
 
@@ -38,10 +39,15 @@ type Config struct {
 	// AllowedServers are homeservers whose users may invite the bot
 	// anywhere (a direct chat, a new working-group room).
 	AllowedServers []string
-	Encryption     bool
-	CryptoDB       string // path of the crypto state SQLite file (its own file)
-	PickleKey      string
-	HTTPClient     *http.Client // optional, for tests and proxies
+	// AnswerMsgType and AnnouncementMsgType are the msgtypes of answers to
+	// commands (default m.notice) and of announcements (default m.text:
+	// Element's default push rules notify nobody of a notice).
+	AnswerMsgType       string
+	AnnouncementMsgType string
+	Encryption          bool
+	CryptoDB            string // path of the crypto state SQLite file (its own file)
+	PickleKey           string
+	HTTPClient          *http.Client // optional, for tests and proxies
 }
 
 // LogValue shows the configuration without its secrets, so that logging a
@@ -81,6 +87,11 @@ func (c Config) validate() error {
 			return fmt.Errorf("allowed server %q: want a server name such as example.org", s)
 		}
 	}
+	for _, mt := range []string{c.AnswerMsgType, c.AnnouncementMsgType} {
+		if mt != "" && mt != string(event.MsgText) && mt != string(event.MsgNotice) {
+			return fmt.Errorf("msgtype %q: want m.text or m.notice", mt)
+		}
+	}
 	if c.Encryption {
 		if c.CryptoDB == "" {
 			return errors.New("encryption needs crypto_db, the path of its own SQLite file")
@@ -90,4 +101,18 @@ func (c Config) validate() error {
 		}
 	}
 	return nil
+}
+
+func (c Config) answerMsgType() string {
+	if c.AnswerMsgType == "" {
+		return string(event.MsgNotice)
+	}
+	return c.AnswerMsgType
+}
+
+func (c Config) announcementMsgType() string {
+	if c.AnnouncementMsgType == "" {
+		return string(event.MsgText)
+	}
+	return c.AnnouncementMsgType
 }

@@ -26,9 +26,9 @@ func (a *Adapter) Edit(ctx context.Context, t bot.Target, msg bot.MessageID, r b
 		}
 		text += "\n" + c.choices()
 	}
-	fresh := a.render(bot.Target{}, text, r.Mentions)
+	fresh := a.render(bot.Target{}, withText(r, text))
 	content := &event.MessageEventContent{
-		MsgType:       event.MsgNotice,
+		MsgType:       fresh.MsgType,
 		Body:          "* " + fresh.Body,
 		Format:        event.FormatHTML,
 		FormattedBody: "* " + fresh.FormattedBody,

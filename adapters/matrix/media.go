@@ -40,6 +40,18 @@ func (a *Adapter) SendFile(ctx context.Context, t bot.Target, r bot.Reply) (bot.
 		}
 		t = pt
 	}
+	var textID id.EventID
+	if r.Markdown && r.Text != "" {
+		// A long text (a newsletter) is a message of its own, the file
+		// follows it under its alt text: a caption is for a line.
+		text := r
+		text.File, text.Private = nil, false
+		var err error
+		if textID, err = a.post(ctx, id.RoomID(t.Room), event.EventMessage, a.render(t, text)); err != nil {
+			return "", err
+		}
+		r.Text, r.Mentions = "", nil
+	}
 	room := id.RoomID(t.Room)
 	mime := f.MIME
 	if mime == "" {
@@ -74,11 +86,17 @@ func (a *Adapter) SendFile(ctx context.Context, t bot.Target, r bot.Reply) (bot.
 		c.URL = up.ContentURI.CUString()
 	}
 	c.FileName = f.Name
-	caption := a.render(t, r.Text, r.Mentions)
+	caption := a.render(t, r)
 	c.Body, c.Mentions, c.RelatesTo = f.Name, caption.Mentions, caption.RelatesTo
+	if f.Alt != "" {
+		c.Body = f.Alt
+	}
 	if r.Text != "" {
 		c.Body, c.Format, c.FormattedBody = r.Text, caption.Format, caption.FormattedBody
 	}
 	evtID, err := a.post(ctx, room, event.EventMessage, c)
+	if textID != "" {
+		return bot.MessageID(textID), err
+	}
 	return bot.MessageID(evtID), err
 }

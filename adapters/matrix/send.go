@@ -3,9 +3,6 @@ package matrix
 import (
 	"context"
 	"fmt"
-	"html"
-	"slices"
-	"strings"
 	"sync"
 
 	"maunium.net/go/mautrix"
@@ -15,28 +12,39 @@ import (
 	"github.com/entraide/entraide/bot"
 )
 
-// Send implements bot.Adapter: an m.notice (bots speak in notices, which
-// other bots ignore), in reply to the command, in its thread, with pills
-// for the members the reply names and exactly those in m.mentions.
+// Send implements bot.Adapter: an m.notice for an answer (bots answer in
+// notices, which other bots ignore) or an m.text for an announcement (so
+// that it notifies, as Element's default push rules do not for notices),
+// in reply to the command, in its thread, with pills for the members the
+// reply names and exactly those in m.mentions.
 func (a *Adapter) Send(ctx context.Context, t bot.Target, r bot.Reply) (bot.MessageID, error) {
-	evtID, err := a.post(ctx, id.RoomID(t.Room), event.EventMessage, a.render(t, r.Text, r.Mentions))
+	evtID, err := a.post(ctx, id.RoomID(t.Room), event.EventMessage, a.render(t, r))
 	return bot.MessageID(evtID), err
 }
 
-// render builds a notice for t. Each mention's Text ("@bob") in text
-// becomes a pill to its user; m.mentions lists exactly the mentioned
-// members, so nobody else is pinged and never the whole room.
-func (a *Adapter) render(t bot.Target, text string, mentions []bot.Mention) *event.MessageEventContent {
-	formatted, users := renderHTML(text, mentions, a.botID)
+// render builds the message for r in t: its HTML (Markdown rendered when
+// r says it is Markdown), each mention's Text ("@bob") a pill to its user,
+// and m.mentions listing exactly the mentioned members, so nobody else is
+// pinged and never the whole room.
+func (a *Adapter) render(t bot.Target, r bot.Reply) *event.MessageEventContent {
+	formatted, users := renderHTML(r.Text, r.Mentions, a.botID, r.Markdown)
 	c := &event.MessageEventContent{
-		MsgType:       event.MsgNotice,
-		Body:          text,
+		MsgType:       a.msgType(r.Kind),
+		Body:          r.Text,
 		Format:        event.FormatHTML,
 		FormattedBody: formatted,
 		Mentions:      &event.Mentions{UserIDs: users},
 	}
 	c.RelatesTo = a.relation(t)
 	return c
+}
+
+// msgType is the msgtype of a kind of message, as configured.
+func (a *Adapter) msgType(k bot.Kind) event.MessageType {
+	if k == bot.KindAnnouncement {
+		return event.MessageType(a.cfg.announcementMsgType())
+	}
+	return event.MessageType(a.cfg.answerMsgType())
 }
 
 // relation places a message: in t.Thread when set, and in reply to
@@ -61,52 +69,6 @@ func (a *Adapter) relation(t bot.Target) *event.RelatesTo {
 		return &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: replyTo}}
 	}
 	return nil
-}
-
-// renderHTML escapes text, turns line breaks into <br> and each mention's
-// Text into a pill. It returns the users to put in m.mentions: those named,
-// in order, without the bot itself.
-func renderHTML(text string, mentions []bot.Mention, self id.UserID) (string, []id.UserID) {
-	users := []id.UserID{}
-	for _, m := range mentions {
-		u := id.UserID(m.User.ID)
-		if u != "" && u != self && !slices.Contains(users, u) {
-			users = append(users, u)
-		}
-	}
-	// Longest first, so "@Bob Martin" wins over "@Bob".
-	ms := slices.Clone(mentions)
-	slices.SortStableFunc(ms, func(x, y bot.Mention) int { return len(y.Text) - len(x.Text) })
-	var b strings.Builder
-	for i := 0; i < len(text); {
-		if m, ok := mentionAt(text, i, ms); ok {
-			fmt.Fprintf(&b, `<a href="https://matrix.to/#/%s">%s</a>`, html.EscapeString(m.User.ID), html.EscapeString(m.Text))
-			i += len(m.Text)
-			continue
-		}
-		j := i + 1
-		for j < len(text) && text[j] != '@' && text[j] != '\n' {
-			j++
-		}
-		if text[i] == '\n' {
-			b.WriteString("<br>")
-			j = i + 1
-		} else {
-			b.WriteString(html.EscapeString(text[i:j]))
-		}
-		i = j
-	}
-	return b.String(), users
-}
-
-// mentionAt is the mention whose Text starts at text[i] as a whole token.
-func mentionAt(text string, i int, ms []bot.Mention) (bot.Mention, bool) {
-	for _, m := range ms {
-		if m.Text != "" && m.User.ID != "" && strings.HasPrefix(text[i:], m.Text) && wordStart(text, i) && wordEnd(text, i+len(m.Text)) {
-			return m, true
-		}
-	}
-	return bot.Mention{}, false
 }
 
 // post sends one event to room in the room's order, retrying until it is

@@ -21,13 +21,13 @@ func (a *Adapter) OpenThread(ctx context.Context, t bot.Target, title string) (s
 		root = t.Thread
 	}
 	if root == "" {
-		evtID, err := a.post(ctx, room, event.EventMessage, a.render(bot.Target{Room: t.Room}, title, nil))
+		evtID, err := a.post(ctx, room, event.EventMessage, a.render(bot.Target{Room: t.Room}, bot.Reply{Text: title}))
 		if err != nil {
 			return "", fmt.Errorf("matrix: open a thread: %w", err)
 		}
 		return string(evtID), nil
 	}
-	if _, err := a.post(ctx, room, event.EventMessage, a.render(bot.Target{Room: t.Room, Thread: root}, title, nil)); err != nil {
+	if _, err := a.post(ctx, room, event.EventMessage, a.render(bot.Target{Room: t.Room, Thread: root}, bot.Reply{Text: title})); err != nil {
 		return "", fmt.Errorf("matrix: open a thread: %w", err)
 	}
 	return root, nil

@@ -127,7 +127,7 @@ func TestRenderHTML(t *testing.T) {
 	bob := bot.Mention{Text: "@Bob", User: bot.User{ID: "@bob:example.org"}}
 	bobm := bot.Mention{Text: "@Bob Martin", User: bot.User{ID: "@bobm:example.org"}}
 	self := bot.Mention{Text: "@Entraide", User: bot.User{ID: "@entraide:example.org"}, IsBot: true}
-	html, users := renderHTML("Ana gave 2h to @Bob, @Bob Martin & @Bobby\n<script>", []bot.Mention{bob, bobm, self, bob}, "@entraide:example.org")
+	html, users := renderHTML("Ana gave 2h to @Bob, @Bob Martin & @Bobby\n<script>", []bot.Mention{bob, bobm, self, bob}, "@entraide:example.org", false)
 	want := `Ana gave 2h to <a href="https://matrix.to/#/@bob:example.org">@Bob</a>, <a href="https://matrix.to/#/@bobm:example.org">@Bob Martin</a> &amp; @Bobby<br>&lt;script&gt;`
 	if html != want {
 		t.Errorf("html =\n%s\nwant\n%s", html, want)
@@ -135,8 +135,37 @@ func TestRenderHTML(t *testing.T) {
 	if !slices.Equal(users, []id.UserID{"@bob:example.org", "@bobm:example.org"}) {
 		t.Errorf("m.mentions = %v, want Bob and Bob Martin, never the bot", users)
 	}
-	if _, users := renderHTML("nobody here", nil, ""); users == nil || len(users) != 0 {
+	if _, users := renderHTML("nobody here", nil, "", false); users == nil || len(users) != 0 {
 		t.Errorf("m.mentions without mentions = %#v, want an empty list (no room ping)", users)
+	}
+}
+
+// Long texts render as HTML from their one source: Markdown (the
+// newsletter) through a Markdown renderer, plain text with its indented
+// lines as a list (a history, the help); mentions stay pills either way.
+func TestRenderHTMLStructure(t *testing.T) {
+	bob := bot.Mention{Text: "@Bob_Martin", User: bot.User{ID: "@bob:example.org"}}
+	for _, tc := range []struct {
+		name, text string
+		markdown   bool
+		want       string
+	}{
+		{"markdown", "# Journal\n\n## Who did what\n\n- @Bob_Martin gave _2h_ <b>\n- **Ana** 1h\nthen more\n_the end_", true,
+			"<h1>Journal</h1>\n<h2>Who did what</h2>\n<ul>\n<li><a href=\"https://matrix.to/#/@bob:example.org\">@Bob_Martin</a> gave <em>2h</em> <!-- raw HTML omitted --></li>\n" +
+				"<li><strong>Ana</strong> 1h</li>\n</ul>\n<p>then more<br>\n<em>the end</em></p>"},
+		{"plain list", "History of @Bob_Martin:\n  #2 +1h from ana\n  #1 -2h to <chloe>\nPage 1", false,
+			`History of <a href="https://matrix.to/#/@bob:example.org">@Bob_Martin</a>:<ul><li>#2 +1h from ana</li><li>#1 -2h to &lt;chloe&gt;</li></ul>Page 1`},
+		{"plain lines", "one\n\ntwo", false, "one<br><br>two"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, users := renderHTML(tc.text, []bot.Mention{bob}, "@entraide:example.org", tc.markdown)
+			if got != tc.want {
+				t.Errorf("html =\n%s\nwant\n%s", got, tc.want)
+			}
+			if !slices.Equal(users, []id.UserID{"@bob:example.org"}) {
+				t.Errorf("m.mentions = %v, want Bob", users)
+			}
+		})
 	}
 }
 

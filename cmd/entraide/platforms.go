@@ -22,6 +22,12 @@ type MatrixConfig struct {
 	Encryption     bool     `yaml:"encryption"`
 	CryptoDB       string   `yaml:"crypto_db"`
 	PickleKey      string   `yaml:"pickle_key"`
+	// MsgTypes are the msgtypes of answers (m.notice) and announcements
+	// (m.text) when the defaults do not suit.
+	MsgTypes struct {
+		Answers       string `yaml:"answers"`
+		Announcements string `yaml:"announcements"`
+	} `yaml:"msgtypes"`
 }
 
 // DiscordConfig is config.yaml's discord section. The adapter starts when
@@ -74,6 +80,9 @@ func (e *env) platformAdapters(ctx context.Context) ([]func(*bot.Bot) bot.Adapte
 			Encryption:     m.Encryption,
 			CryptoDB:       m.CryptoDB,
 			PickleKey:      m.PickleKey,
+
+			AnswerMsgType:       m.MsgTypes.Answers,
+			AnnouncementMsgType: m.MsgTypes.Announcements,
 		}, e.db, e.log.With("platform", matrix.Platform))
 		if err != nil {
 			// The adapter's errors already say "matrix: ".

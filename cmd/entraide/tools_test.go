@@ -396,17 +396,24 @@ func TestRunDashHelp(t *testing.T) {
 // A wrong Matrix setting is named once: "config: matrix: …", not
 // "config: matrix: matrix: …".
 func TestRunBadMatrixConfig(t *testing.T) {
-	e := newToolsEnv(t)
-	yaml, err := os.ReadFile(e.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	yaml = append(yaml, "matrix:\n  homeserver: https://matrix.example.org\n  user_id: entraide\n  access_token: secret\n"...)
-	if err := os.WriteFile(e.cfg, yaml, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, errs, code := e.run(t, "", "run")
-	if code != 1 || !strings.Contains(errs, `entraide run: config: matrix: user ID "entraide"`) || strings.Contains(errs, "matrix: matrix:") {
-		t.Errorf("exit %d, stderr %q; want exit 1 and the setting named once", code, errs)
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"user ID", "  user_id: entraide\n", `entraide run: config: matrix: user ID "entraide"`},
+		{"msgtype", "  user_id: \"@entraide:example.org\"\n  msgtypes: {announcements: m.emote}\n", `entraide run: config: matrix: msgtype "m.emote"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newToolsEnv(t)
+			yaml, err := os.ReadFile(e.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			yaml = append(yaml, "matrix:\n  homeserver: https://matrix.example.org\n  access_token: secret\n"+tc.yaml...)
+			if err := os.WriteFile(e.cfg, yaml, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, errs, code := e.run(t, "", "run")
+			if code != 1 || !strings.Contains(errs, tc.want) || strings.Contains(errs, "matrix: matrix:") {
+				t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, errs, tc.want)
+			}
+		})
 	}
 }
