@@ -127,7 +127,7 @@ func (m *memberClient) next(t *testing.T, ctx context.Context, seen int) *event.
 
 // encryptedEnv is an encrypted room with Ana, Bob and the bot, the bot
 // running with encryption, and Ana's own client.
-func encryptedEnv(t *testing.T) (*env, string, Config, *memberClient) {
+func encryptedEnv(t *testing.T, tune ...func(*Config)) (*env, string, Config, *memberClient) {
 	e := newEnv(t)
 	room := e.hs.CreateRoomWith(e.ana, fakematrix.RoomOptions{Name: "Council", Preset: "private_chat", Invite: []string{e.bob, e.botID},
 		State: []fakematrix.State{{Type: "m.room.encryption", Content: map[string]any{"algorithm": "m.megolm.v1.aes-sha2"}}}})
@@ -137,6 +137,9 @@ func encryptedEnv(t *testing.T) (*env, string, Config, *memberClient) {
 	cfg.Rooms = append(cfg.Rooms, room)
 	cfg.Encryption, cfg.CryptoDB, cfg.PickleKey = true, filepath.Join(t.TempDir(), "crypto.db"), "a long pickle key"
 	e.com.Rooms = append(e.com.Rooms, Platform+":"+room)
+	for _, f := range tune {
+		f(&cfg)
+	}
 	e.start(cfg)
 
 	ana := newMemberClient(t, e, e.ana, "ana-password")
@@ -338,4 +341,50 @@ func wireEvent(t *testing.T, ev *fakematrix.Event) *event.Event {
 		t.Fatal(err)
 	}
 	return &evt
+}
+
+// A direct chat opened without encryption (before it was turned on) is
+// not used in clear: the bot turns encryption on in it where it may, and
+// opens a new, encrypted one where it may not.
+func TestExistingDirectChatIsEncrypted(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     fakematrix.RoomOptions
+		sameRoom bool
+	}{
+		{"the bot may", fakematrix.RoomOptions{Preset: "trusted_private_chat", Direct: true}, true},
+		{"the bot may not", fakematrix.RoomOptions{Preset: "private_chat", Direct: true}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Ana's client opened a direct chat with the bot, unencrypted.
+			e, room, _, ana := encryptedEnv(t, func(c *Config) { c.AllowedServers = append(c.AllowedServers, "example.org") })
+			tc.opts.Invite = []string{e.botID}
+			old := e.hs.CreateRoomWith(e.ana, tc.opts)
+			e.waitFor("the bot to join the direct chat", func() bool { return e.hs.Membership(old, e.botID) == "join" })
+			ana.sendCommand(t, e, room, "!balance")
+			var dm string
+			e.waitFor("the private answer", func() bool {
+				for _, r := range e.hs.RoomIDs() {
+					if r != room && len(botEventsIn(e, r)) > 0 {
+						dm = r
+					}
+				}
+				return dm != ""
+			})
+			if (dm == old) != tc.sameRoom {
+				t.Errorf("the answer went to %s; the old direct chat is %s, want same room %v", dm, old, tc.sameRoom)
+			}
+			if enc := e.hs.StateContent(dm, "m.room.encryption", ""); enc["algorithm"] != "m.megolm.v1.aes-sha2" {
+				t.Errorf("the direct chat's encryption = %v, want megolm", enc)
+			}
+			for _, ev := range botEventsIn(e, dm) {
+				if ev.Type != "m.room.encrypted" {
+					t.Errorf("the bot wrote %s in the direct chat: %v", ev.Type, ev.Content)
+				}
+			}
+			if !tc.sameRoom && len(botEventsIn(e, old)) != 0 {
+				t.Error("the bot wrote in the unencrypted direct chat")
+			}
+		})
+	}
 }

@@ -90,7 +90,7 @@ func (a *Adapter) privateTarget(ctx context.Context, t bot.Target) (bot.Target, 
 		log.Warn("a private reply names no member; answering in the room")
 		return t, nil
 	}
-	if room := id.RoomID(t.Room); room != "" && a.rooms.isDirect(ctx, a, room) && a.directWith(ctx, room, user) {
+	if room := id.RoomID(t.Room); room != "" && a.rooms.isDirect(ctx, a, room) && a.directWith(ctx, room, user) && a.secured(ctx, room) {
 		return t, nil
 	}
 	room, err := a.directChat(ctx, user)
@@ -120,7 +120,7 @@ func (a *Adapter) directChat(ctx context.Context, user id.UserID) (id.RoomID, er
 	if err != nil {
 		log.Warn("cannot read the member's direct chat", "err", err)
 	}
-	if stored != "" && a.directWith(ctx, id.RoomID(stored), user) {
+	if stored != "" && a.directWith(ctx, id.RoomID(stored), user) && a.secured(ctx, id.RoomID(stored)) {
 		return id.RoomID(stored), nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -137,7 +137,7 @@ func (a *Adapter) directChat(ctx context.Context, user id.UserID) (id.RoomID, er
 		if string(room) == stored {
 			continue
 		}
-		if a.directWith(ctx, room, user) {
+		if a.directWith(ctx, room, user) && a.secured(ctx, room) {
 			a.rememberDirect(ctx, user, room, false)
 			return room, nil
 		}
@@ -169,6 +169,33 @@ func (a *Adapter) directWith(ctx context.Context, room id.RoomID, user id.UserID
 		return false
 	}
 	return a.client.StateStore.IsInRoom(ctx, room, a.botID)
+}
+
+// secured tells whether a direct chat is fit for private replies: with
+// encryption on, an unencrypted one (opened before encryption was turned
+// on, or by a member's client without it) gets encryption turned on, as
+// Element does from the room's settings; where the bot may not, the chat
+// is not used and another, encrypted, is opened.
+func (a *Adapter) secured(ctx context.Context, room id.RoomID) bool {
+	if !a.cfg.Encryption || a.rooms.isEncrypted(ctx, a, room) {
+		return true
+	}
+	content := &event.EncryptionEventContent{Algorithm: id.AlgorithmMegolmV1}
+	// Turning encryption on twice is harmless: the same state again.
+	err := a.retry(ctx, opIdempotent, "encrypt the direct chat", []any{"room", room}, func(ctx context.Context) error {
+		_, err := a.client.SendStateEvent(ctx, room, event.StateEncryption, "", content)
+		return err
+	})
+	if err != nil {
+		a.log.Warn("cannot turn encryption on in a direct chat; opening an encrypted one", "room", room, "err", err)
+		return false
+	}
+	// The sync will say so too; the next message must not wait for it.
+	if err := a.client.StateStore.SetEncryptionEvent(ctx, room, content); err != nil {
+		a.log.Warn("cannot remember that the direct chat is encrypted", "room", room, "err", err)
+	}
+	a.log.Info("encryption turned on in a direct chat", "room", room)
+	return true
 }
 
 // createDirectChat makes a room the way Element opens a direct chat:
