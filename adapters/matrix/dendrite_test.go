@@ -246,7 +246,26 @@ func TestDendriteRestart(t *testing.T) {
 func TestDendriteMediationWelcome(t *testing.T) {
 	s := newRealServer(t)
 	s.start()
+	// The parties join only once the welcome is posted: the moderator's
+	// answer comes after it.
+	for _, m := range []*memberClient{s.bobC, s.carC} {
+		m.mu.Lock()
+		m.acceptInvites = false
+		m.mu.Unlock()
+	}
 	s.say(s.anaC, s.room, "!conflict open "+s.bob+" "+s.carol+" about the shed keys")
+	s.fromBot(s.anaC, "the moderator's answer", func(_ *event.Event, c *event.MessageEventContent) bool {
+		return strings.Contains(c.Body, "Mediation #1 is open")
+	})
+	c, err := s.db.Case(s.ctx, s.com.LedgerID(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*memberClient{s.bobC, s.carC} {
+		if _, err := m.client.JoinRoomByID(s.ctx, id.RoomID(c.Room)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, m := range []*memberClient{s.bobC, s.carC} {
 		welcome := s.fromBot(m, "the welcome in the mediation room", func(evt *event.Event, c *event.MessageEventContent) bool {
 			return evt.RoomID != id.RoomID(s.room) && strings.Contains(c.Body, "Our rules:")
@@ -272,5 +291,25 @@ func TestDendriteEncryptedDirectChat(t *testing.T) {
 	enc := &event.EncryptionEventContent{}
 	if err := s.anaC.client.StateEvent(s.ctx, reply.RoomID, event.StateEncryption, "", enc); err != nil || enc.Algorithm != id.AlgorithmMegolmV1 {
 		t.Errorf("the direct chat's encryption: %+v (%v)", enc, err)
+	}
+}
+
+// The newsletter is an m.text whose formatted_body has HTML headings,
+// followed by its chart as an m.image with its size and an alt text.
+func TestDendriteNewsletter(t *testing.T) {
+	s := newRealServer(t)
+	s.start()
+	s.say(s.anaC, s.room, "!give 2h "+s.bob+" for the garden #production")
+	s.fromBot(s.anaC, "the gift", func(_ *event.Event, c *event.MessageEventContent) bool { return strings.Contains(c.Body, "the garden") })
+	s.say(s.anaC, s.room, "!newsletter send")
+	issue := s.fromBot(s.anaC, "the newsletter", func(evt *event.Event, c *event.MessageEventContent) bool {
+		return evt.RoomID == id.RoomID(s.room) && strings.HasPrefix(c.Body, "# ")
+	}).Content.AsMessage()
+	if issue.MsgType != event.MsgText || issue.Format != event.FormatHTML || !strings.Contains(issue.FormattedBody, "<h1>") || !strings.Contains(issue.FormattedBody, "<h2>") {
+		t.Errorf("newsletter = %s, format %q, formatted_body\n%s\nwant m.text with HTML headings", issue.MsgType, issue.Format, issue.FormattedBody)
+	}
+	chart := s.fromBot(s.anaC, "the chart", func(_ *event.Event, c *event.MessageEventContent) bool { return c.MsgType == event.MsgImage }).Content.AsMessage()
+	if chart.Info == nil || chart.Info.Width <= 0 || chart.Info.Height <= 0 || chart.Body == chart.FileName || chart.Body == "" {
+		t.Errorf("chart %q (file %q, info %+v), want its size and an alt text", chart.Body, chart.FileName, chart.Info)
 	}
 }
