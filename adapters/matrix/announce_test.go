@@ -54,7 +54,8 @@ func TestProposalCardAndOutcome(t *testing.T) {
 		t.Errorf("card = %s %q in reply to %q, want a notice answering %s", card.Content["msgtype"], body(card), inReplyTo(card), cmd)
 	}
 	e.say(e.ana, e.room, "!consent 1")
-	e.waitFor("Ana's consent recorded", func() bool {
+	e.say(e.bob, e.room, "!consent 1")
+	e.waitFor("Ana's and Bob's consents recorded", func() bool {
 		p, err := e.db.Proposal(e.ctx, e.com.LedgerID(), 1)
 		return err == nil && p.Card != "" && len(p.Tally().Waiting) == 0
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/internal/connrec"
+	"github.com/entraide/entraide/internal/fakematrix"
 )
 
 // A sync that goes through reports the connection, lost syncs its loss,
@@ -21,10 +22,10 @@ func TestConnectionIsReported(t *testing.T) {
 		t.Fatalf("after the first sync: %v, want up:matrix first", ev)
 	}
 
-	e.hs.fail(fault{method: "GET", path: "/sync", times: 2, drop: true})
+	e.hs.Fail(fakematrix.Fault{User: e.botID, Method: "GET", Path: "/sync", Times: 2, Drop: true})
 	e.waitFor("a loss, then a reconnection", func() bool { return rec.Reconnected(Platform) })
 
-	e.hs.fail(fault{method: "PUT", path: "/send/m.room.message/", times: 1, status: 429, retryAfter: 300 * time.Millisecond})
+	e.hs.Fail(fakematrix.Fault{User: e.botID, Method: "PUT", Path: "/send/m.room.message/", Times: 1, Status: 429, RetryAfter: 300 * time.Millisecond})
 	e.sayPills(e.ana, e.room, "!give 1h "+e.bob, nil)
 	if reply := e.next(e.room); !strings.Contains(body(reply), "gave 1h") {
 		t.Fatalf("reply %q", body(reply))

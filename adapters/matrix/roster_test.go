@@ -13,10 +13,10 @@ import (
 // opens and answers it; Dave, only invited, does not count yet.
 func TestRoomMemberWhoNeverTypedCanAnswer(t *testing.T) {
 	e := newEnv(t)
-	carol := e.hs.addUser("carol", "Carol", "")
-	dave := e.hs.addUser("dave", "Dave", "")
-	e.hs.addMembers(e.room, e.ana, carol)
-	e.hs.invite(e.ana, e.room, dave, false)
+	carol := e.hs.AddUser("carol", "Carol", "")
+	dave := e.hs.AddUser("dave", "Dave", "")
+	e.hs.AddMembers(e.room, e.ana, carol)
+	e.hs.Invite(e.ana, e.room, dave)
 	e.displayNames[carol] = "Carol"
 	r := e.start(e.config())
 
