@@ -3,7 +3,7 @@ package matrix
 import (
 	"log/slog"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,33 +11,17 @@ import (
 	"github.com/entraide/entraide/internal/fakematrix"
 )
 
-// clock is a settable clock for the core.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// withClock gives e a core on a clock of its own, to run ticks.
-func withClock(t *testing.T, e *env) *clock {
-	c := &clock{now: time.Now()}
-	core, err := bot.New(e.ctx, bot.Options{Ledger: e.db, Communities: []*bot.Community{e.com}, Logger: slog.New(e.logs), Now: c.Now})
+// withClock gives e a core whose clock runs ahead by what advance adds,
+// to run ticks.
+func withClock(t *testing.T, e *env) (advance func(time.Duration)) {
+	var ahead atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	core, err := bot.New(e.ctx, bot.Options{Ledger: e.db, Communities: []*bot.Community{e.com}, Logger: slog.New(e.logs), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.core = core
-	return c
+	return func(d time.Duration) { ahead.Add(int64(d)) }
 }
 
 // A proposal's card answers the command that opened it (a notice in reply
@@ -45,7 +29,7 @@ func withClock(t *testing.T, e *env) *clock {
 // reply to the card.
 func TestProposalCardAndOutcome(t *testing.T) {
 	e := newEnv(t)
-	clk := withClock(t, e)
+	advance := withClock(t, e)
 	r := e.start(e.config())
 	e.core.Attach(r.a)
 	cmd := e.say(e.ana, e.room, "!propose Buy a shared trailer until friday")
@@ -59,7 +43,7 @@ func TestProposalCardAndOutcome(t *testing.T) {
 		p, err := e.db.Proposal(e.ctx, e.com.LedgerID(), 1)
 		return err == nil && p.Card != "" && len(p.Tally().Waiting) == 0
 	})
-	clk.advance(8 * 24 * time.Hour)
+	advance(8 * 24 * time.Hour)
 	if err := e.core.Tick(e.ctx); err != nil {
 		t.Fatal(err)
 	}

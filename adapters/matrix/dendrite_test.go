@@ -186,11 +186,7 @@ func (s *realServer) fromBot(m *memberClient, what string, match func(*event.Eve
 
 func (s *realServer) exchanges() int {
 	s.t.Helper()
-	rep, err := s.db.Verify(s.ctx)
-	if err != nil || !rep.OK() {
-		s.t.Fatalf("verify: %v %v", err, rep.Problems)
-	}
-	return rep.Exchanges
+	return verifiedExchanges(s.t, s.ctx, s.db)
 }
 
 // A gift naming Bob with a pill is answered by a notice in reply to the

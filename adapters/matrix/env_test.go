@@ -265,9 +265,15 @@ func (e *env) nextPrivate(user string) *fakematrix.Event {
 // entries is the number of exchanges in the ledger, after checking it.
 func (e *env) entries() int {
 	e.t.Helper()
-	rep, err := e.db.Verify(e.ctx)
+	return verifiedExchanges(e.t, e.ctx, e.db)
+}
+
+// verifiedExchanges is the number of exchanges in db, after checking it.
+func verifiedExchanges(t *testing.T, ctx context.Context, db *ledger.DB) int {
+	t.Helper()
+	rep, err := db.Verify(ctx)
 	if err != nil || !rep.OK() {
-		e.t.Fatalf("verify: %v %v", err, rep.Problems)
+		t.Fatalf("verify: %v %v", err, rep.Problems)
 	}
 	return rep.Exchanges
 }

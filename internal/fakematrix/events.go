@@ -78,16 +78,12 @@ func (hs *Server) handleSend(w http.ResponseWriter, r *http.Request, s session) 
 // redact level anyone's.
 func (hs *Server) handleRedact(w http.ResponseWriter, r *http.Request, s session) {
 	var content map[string]any
-	if !decodeBody(w, r, &content) {
-		return
-	}
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	rid := r.PathValue("room")
-	room := hs.roomFor(w, rid, s.user, "join")
+	room, unlock := hs.enter(w, r, s, &content, "join")
 	if room == nil {
 		return
 	}
+	defer unlock()
+	rid := room.id
 	var target *Event
 	for _, e := range room.events {
 		if e.ID == r.PathValue("event") {
@@ -110,16 +106,12 @@ func (hs *Server) handleRedact(w http.ResponseWriter, r *http.Request, s session
 // handlePutState sets a state event, for who has its level.
 func (hs *Server) handlePutState(w http.ResponseWriter, r *http.Request, s session) {
 	var content map[string]any
-	if !decodeBody(w, r, &content) {
-		return
-	}
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	rid, typ, key := r.PathValue("room"), r.PathValue("type"), r.PathValue("key")
-	room := hs.roomFor(w, rid, s.user, "join")
+	room, unlock := hs.enter(w, r, s, &content, "join")
 	if room == nil {
 		return
 	}
+	defer unlock()
+	rid, typ, key := room.id, r.PathValue("type"), r.PathValue("key")
 	pl := room.powerLevels()
 	if pl.user(s.user) < pl.event(typ, true) {
 		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", fmt.Sprintf("You don't have permission to post %s events", typ))
@@ -135,22 +127,20 @@ func (hs *Server) handlePutState(w http.ResponseWriter, r *http.Request, s sessi
 }
 
 func (hs *Server) handleGetState(w http.ResponseWriter, r *http.Request, s session) {
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	room := hs.roomFor(w, r.PathValue("room"), s.user, "join", "leave")
+	room, unlock := hs.enter(w, r, s, nil, "join", "leave")
 	if room == nil {
 		return
 	}
+	defer unlock()
 	writeJSON(w, wireAll(room.currentState(), true))
 }
 
 func (hs *Server) handleGetStateEvent(w http.ResponseWriter, r *http.Request, s session) {
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	room := hs.roomFor(w, r.PathValue("room"), s.user, "join", "leave")
+	room, unlock := hs.enter(w, r, s, nil, "join", "leave")
 	if room == nil {
 		return
 	}
+	defer unlock()
 	e := room.state[r.PathValue("type")+"\x00"+r.PathValue("key")]
 	if e == nil {
 		writeErr(w, http.StatusNotFound, "M_NOT_FOUND", "Event not found.")
@@ -163,12 +153,11 @@ func (hs *Server) handleGetStateEvent(w http.ResponseWriter, r *http.Request, s 
 // token backwards (dir=b) down to an optional "to" token.
 func (hs *Server) handleMessages(w http.ResponseWriter, r *http.Request, s session) {
 	q := r.URL.Query()
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	room := hs.roomFor(w, r.PathValue("room"), s.user, "join")
+	room, unlock := hs.enter(w, r, s, nil, "join")
 	if room == nil {
 		return
 	}
+	defer unlock()
 	from, ok := parseToken(q.Get("from"))
 	if !ok {
 		from = hs.pos

@@ -12,11 +12,7 @@ import (
 
 func (hs *Server) handlePutAccountData(w http.ResponseWriter, r *http.Request, s session) {
 	var content json.RawMessage
-	if !decodeBody(w, r, &content) {
-		return
-	}
-	if r.PathValue("user") != s.user {
-		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", "Cannot add account data for other users.")
+	if !decodeBody(w, r, &content) || !ownPath(w, r, s) {
 		return
 	}
 	hs.mu.Lock()
@@ -29,8 +25,7 @@ func (hs *Server) handlePutAccountData(w http.ResponseWriter, r *http.Request, s
 }
 
 func (hs *Server) handleGetAccountData(w http.ResponseWriter, r *http.Request, s session) {
-	if r.PathValue("user") != s.user {
-		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", "Cannot get account data for other users.")
+	if !ownPath(w, r, s) {
 		return
 	}
 	hs.mu.Lock()

@@ -119,13 +119,12 @@ func (hs *Server) handleInvite(w http.ResponseWriter, r *http.Request, s session
 		writeErr(w, http.StatusBadRequest, "M_MISSING_PARAM", "Missing user_id")
 		return
 	}
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	rid := r.PathValue("room")
-	room := hs.roomFor(w, rid, s.user, "join")
+	room, unlock := hs.enter(w, r, s, nil, "join")
 	if room == nil {
 		return
 	}
+	defer unlock()
+	rid := room.id
 	pl := room.powerLevels()
 	if pl.user(s.user) < pl.action("invite") {
 		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", "You don't have permission to invite users")
@@ -199,22 +198,13 @@ func (hs *Server) handleLeave(w http.ResponseWriter, r *http.Request, s session)
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if !decodeBody(w, r, &req) {
+	room, unlock := hs.enter(w, r, s, &req, "join", "invite")
+	if room == nil {
 		return
 	}
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	rid := r.PathValue("room")
-	if hs.roomFor(w, rid, s.user, "join", "invite") == nil {
-		return
-	}
-	key := s.user
-	content := map[string]any{"membership": "leave"}
-	if req.Reason != "" {
-		content["reason"] = req.Reason
-	}
-	hs.appendEvent(rid, "m.room.member", s.user, &key, content)
-	writeJSON(w, map[string]any{})
+	defer unlock()
+	rid := room.id
+	hs.leaveEvent(w, rid, s.user, s.user, req.Reason)
 }
 
 // handleKick takes a member out of a room (or withdraws their invite):
@@ -224,16 +214,12 @@ func (hs *Server) handleKick(w http.ResponseWriter, r *http.Request, s session) 
 		UserID string `json:"user_id"`
 		Reason string `json:"reason"`
 	}
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	rid := r.PathValue("room")
-	room := hs.roomFor(w, rid, s.user, "join")
+	room, unlock := hs.enter(w, r, s, &req, "join")
 	if room == nil {
 		return
 	}
+	defer unlock()
+	rid := room.id
 	pl := room.powerLevels()
 	if pl.user(s.user) < pl.action("kick") || (req.UserID != s.user && pl.user(s.user) <= pl.user(req.UserID)) {
 		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", "You don't have permission to kick users")
@@ -243,22 +229,15 @@ func (hs *Server) handleKick(w http.ResponseWriter, r *http.Request, s session) 
 		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", req.UserID+" is not in the room")
 		return
 	}
-	key := req.UserID
-	content := map[string]any{"membership": "leave"}
-	if req.Reason != "" {
-		content["reason"] = req.Reason
-	}
-	hs.appendEvent(rid, "m.room.member", s.user, &key, content)
-	writeJSON(w, map[string]any{})
+	hs.leaveEvent(w, rid, s.user, req.UserID, req.Reason)
 }
 
 func (hs *Server) handleMembers(w http.ResponseWriter, r *http.Request, s session) {
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	room := hs.roomFor(w, r.PathValue("room"), s.user, "join")
+	room, unlock := hs.enter(w, r, s, nil, "join")
 	if room == nil {
 		return
 	}
+	defer unlock()
 	var chunk []*Event
 	for _, e := range room.currentState() {
 		if e.Type == "m.room.member" {
@@ -269,12 +248,11 @@ func (hs *Server) handleMembers(w http.ResponseWriter, r *http.Request, s sessio
 }
 
 func (hs *Server) handleJoinedMembers(w http.ResponseWriter, r *http.Request, s session) {
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	room := hs.roomFor(w, r.PathValue("room"), s.user, "join")
+	room, unlock := hs.enter(w, r, s, nil, "join")
 	if room == nil {
 		return
 	}
+	defer unlock()
 	joined := map[string]any{}
 	for _, e := range room.currentState() {
 		if e.Type == "m.room.member" && e.Content["membership"] == "join" {
@@ -282,4 +260,15 @@ func (hs *Server) handleJoinedMembers(w http.ResponseWriter, r *http.Request, s 
 		}
 	}
 	writeJSON(w, map[string]any{"joined": joined})
+}
+
+// leaveEvent records that target left (or was taken out by sender) and
+// answers {}. Callers hold mu.
+func (hs *Server) leaveEvent(w http.ResponseWriter, rid, sender, target, reason string) {
+	content := map[string]any{"membership": "leave"}
+	if reason != "" {
+		content["reason"] = reason
+	}
+	hs.appendEvent(rid, "m.room.member", sender, &target, content)
+	writeJSON(w, map[string]any{})
 }

@@ -229,6 +229,23 @@ func (hs *Server) roomFor(w http.ResponseWriter, rid, user string, memberships .
 	return room
 }
 
+// enter starts a request acting in a room: it decodes the JSON body into
+// body (when not nil), takes the lock and finds the room, where the user
+// must have one of memberships. On failure it has answered, and holds no
+// lock; on success the caller calls unlock.
+func (hs *Server) enter(w http.ResponseWriter, r *http.Request, s session, body any, memberships ...string) (*room, func()) {
+	if body != nil && !decodeBody(w, r, body) {
+		return nil, nil
+	}
+	hs.mu.Lock()
+	room := hs.roomFor(w, r.PathValue("room"), s.user, memberships...)
+	if room == nil {
+		hs.mu.Unlock()
+		return nil, nil
+	}
+	return room, hs.mu.Unlock
+}
+
 // roundTrip gives content the shape it has after JSON (float64 numbers).
 func roundTrip(m map[string]any) map[string]any {
 	data, _ := json.Marshal(m)

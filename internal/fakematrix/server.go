@@ -324,3 +324,12 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	}
 	return true
 }
+
+// ownPath refuses a request on another user's /user/{user}/… path.
+func ownPath(w http.ResponseWriter, r *http.Request, s session) bool {
+	if r.PathValue("user") != s.user {
+		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", "Cannot act for other users.")
+		return false
+	}
+	return true
+}

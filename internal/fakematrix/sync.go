@@ -17,11 +17,7 @@ func parseToken(s string) (int64, bool) {
 
 func (hs *Server) handleFilter(w http.ResponseWriter, r *http.Request, s session) {
 	var raw json.RawMessage
-	if !decodeBody(w, r, &raw) {
-		return
-	}
-	if r.PathValue("user") != s.user {
-		writeErr(w, http.StatusForbidden, "M_FORBIDDEN", "Cannot create filters for other users")
+	if !decodeBody(w, r, &raw) || !ownPath(w, r, s) {
 		return
 	}
 	hs.mu.Lock()
