@@ -3,7 +3,7 @@ module github.com/entraide/entraide
 go 1.26.8
 
 require (
-	github.com/bwmarrin/discordgo v0.29.0
+	github.com/bwmarrin/discordgo v0.28.1
 	github.com/gorilla/websocket v1.4.2
 	github.com/mattn/go-isatty v0.0.20
 	github.com/mattn/go-sqlite3 v1.14.53

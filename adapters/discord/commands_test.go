@@ -22,10 +22,11 @@ func TestCommandsRegisteredOncePerGuild(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	f := newFakeDiscord(t)
-	ana := f.addUser("ana", "Ana")
-	g1, _ := f.addGuild("Coop", ana)
-	g2, _ := f.addGuild("Réseau", ana)
-	stranger, strangerGeneral := f.addGuild("Elsewhere", ana)
+	f.ResumeURLOnly = false // this test is about what a resume does
+	ana := f.AddUser("ana", "Ana")
+	g1, _ := f.AddGuild("Coop", ana)
+	g2, _ := f.AddGuild("Réseau", ana)
+	stranger, strangerGeneral := f.AddGuild("Elsewhere", ana)
 	a, _ := newAdapter(t, f, Config{Guilds: []string{g1.ID, g2.ID}})
 	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "e.db"), ledger.Options{Durability: ledger.DurabilityNormal})
 	if err != nil {
@@ -41,34 +42,34 @@ func TestCommandsRegisteredOncePerGuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, ctx, a, b)
-	f.wait("both guilds registered and the stranger left", func() bool {
-		return f.commandPuts[g1.ID] == 1 && f.commandPuts[g2.ID] == 1 && f.left[stranger.ID]
+	f.Wait("both guilds registered and the stranger left", func() bool {
+		return f.CommandPuts[g1.ID] == 1 && f.CommandPuts[g2.ID] == 1 && f.Left[stranger.ID]
 	})
 	// A reconnection (resume, then a new session) registers nothing again.
-	f.drop()
-	f.wait("a resumed session", func() bool { return len(f.resumes) == 1 && f.online() })
-	f.locked(func() { f.invalidate = true })
-	f.drop()
-	f.wait("a new session", func() bool { return len(f.identifies) == 2 && f.online() })
+	f.Drop()
+	f.Wait("a resumed session", func() bool { return len(f.Resumes) == 1 && f.Online() })
+	f.Locked(func() { f.Invalidate = true })
+	f.Drop()
+	f.Wait("a new session", func() bool { return len(f.Identifies) == 2 && f.Online() })
 	// An interaction answered after the new READY: its handler had time
 	// to run too.
-	id, err := f.slash(ana, g1Channel(f, g1.ID), "balance")
+	id, err := f.Slash(ana, g1Channel(f, g1.ID), "balance")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.wait("the balance", func() bool { return f.interactions[id].Acked })
+	f.Wait("the balance", func() bool { return f.Interactions[id].Acked })
 
 	for _, g := range []string{g1.ID, g2.ID} {
-		puts := f.callsTo("PUT", `^/applications/`+f.appID+`/guilds/`+g+`/commands$`)
+		puts := f.CallsTo("PUT", `^/applications/`+f.AppID+`/guilds/`+g+`/commands$`)
 		if len(puts) != 1 {
 			t.Fatalf("guild %s: %d bulk overwrites, want 1", g, len(puts))
 		}
 	}
-	if puts := f.callsTo("PUT", stranger.ID); len(puts) != 0 {
+	if puts := f.CallsTo("PUT", stranger.ID); len(puts) != 0 {
 		t.Errorf("commands registered in a guild that is not configured")
 	}
 	var cmds []commandDef
-	f.locked(func() { cmds = f.commands[g1.ID] })
+	f.Locked(func() { cmds = f.Commands[g1.ID] })
 	byName := map[string]commandDef{}
 	for _, c := range cmds {
 		byName[c.Name] = c
@@ -118,8 +119,8 @@ func TestCommandsRegisteredOncePerGuild(t *testing.T) {
 
 	// The stranger heard why, in the core's words, before the bot left.
 	var notice *fakeMessage
-	f.locked(func() {
-		for _, m := range f.messages {
+	f.Locked(func() {
+		for _, m := range f.Messages {
 			if m.ChannelID == strangerGeneral {
 				notice = m
 			}
@@ -132,8 +133,8 @@ func TestCommandsRegisteredOncePerGuild(t *testing.T) {
 
 func g1Channel(f *fakeDiscord, guild string) string {
 	var id string
-	f.locked(func() {
-		for _, g := range f.guilds {
+	f.Locked(func() {
+		for _, g := range f.Guilds {
 			if g.ID == guild {
 				id = g.SystemChannel
 			}

@@ -91,7 +91,7 @@ const Permissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionAttachFiles |
 	discordgo.PermissionEmbedLinks |
 	discordgo.PermissionReadMessageHistory |
-	discordgo.PermissionUseApplicationCommands
+	discordgo.PermissionUseSlashCommands
 
 // InviteURL is the link that adds the bot to a server with its slash
 // commands and Permissions; appID is the application's ID (the Developer

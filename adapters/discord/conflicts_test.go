@@ -23,7 +23,7 @@ func TestConflictOpenMakesAPrivateThread(t *testing.T) {
 
 	var welcome, reply *fakeMessage
 	for welcome == nil || reply == nil {
-		m := e.f.next()
+		m := e.f.Next()
 		switch {
 		case m.InteractionID == id || m.ChannelID == e.general:
 			reply = m
@@ -31,7 +31,7 @@ func TestConflictOpenMakesAPrivateThread(t *testing.T) {
 			welcome = m
 		}
 	}
-	starts := e.f.callsTo("POST", `^/channels/`+e.private+`/threads$`)
+	starts := e.f.CallsTo("POST", `^/channels/`+e.private+`/threads$`)
 	if len(starts) != 1 {
 		t.Fatalf("%d thread creations, want 1", len(starts))
 	}
@@ -41,12 +41,12 @@ func TestConflictOpenMakesAPrivateThread(t *testing.T) {
 		t.Errorf("thread created with %v, want a private thread (12), not invitable, named after the case only", body)
 	}
 	thread := welcome.ChannelID
-	e.f.locked(func() {
-		th := e.f.channels[thread]
+	e.f.Locked(func() {
+		th := e.f.Channels[thread]
 		if th == nil || th.Type != 12 || th.ParentID != e.private || th.Invitable == nil || *th.Invitable {
 			t.Fatalf("the welcome went to %s: %+v", thread, th)
 		}
-		want := slices.Sorted(slices.Values([]string{e.f.bot.ID, e.ana.ID, e.bob.ID, e.carol.ID}))
+		want := slices.Sorted(slices.Values([]string{e.f.Bot.ID, e.ana.ID, e.bob.ID, e.carol.ID}))
 		if got := slices.Sorted(slices.Values(th.Members)); !slices.Equal(got, want) {
 			t.Errorf("thread members %v, want exactly the parties, the mediator and the bot %v", got, want)
 		}
@@ -55,7 +55,7 @@ func TestConflictOpenMakesAPrivateThread(t *testing.T) {
 		!strings.Contains(welcome.Content, mention(e.bob)) || !strings.Contains(welcome.Content, mention(e.carol)) {
 		t.Errorf("welcome = %q", welcome.Content)
 	}
-	if got := slices.Sorted(slices.Values(welcome.pinged())); !slices.Equal(got, slices.Sorted(slices.Values([]string{e.ana.ID, e.bob.ID, e.carol.ID}))) {
+	if got := slices.Sorted(slices.Values(welcome.Pinged())); !slices.Equal(got, slices.Sorted(slices.Values([]string{e.ana.ID, e.bob.ID, e.carol.ID}))) {
 		t.Errorf("the welcome pings %v, want the parties and the mediator", got)
 	}
 	if reply.Flags&64 == 0 || !strings.Contains(reply.Content, "Mediation #1 is open") {
@@ -70,27 +70,27 @@ func TestConflictOpenMakesAPrivateThread(t *testing.T) {
 	}
 
 	// In the thread, a party reads where the case stands, openly.
-	if _, delivered := e.f.say(e.bob, thread, "!conflict status"); !delivered {
+	if _, delivered := e.f.Say(e.bob, thread, "!conflict status"); !delivered {
 		t.Fatal("Bob's message in the thread was not delivered")
 	}
-	m := e.f.next()
+	m := e.f.Next()
 	if m.ChannelID != thread || m.Flags&64 != 0 || !strings.Contains(m.Content, "Mediation #1 — open — the shed keys") {
 		t.Errorf("status in the thread: %q in %s", m.Content, m.ChannelID)
 	}
 	// Carol is taken out, then comes back as a mediator: the bot changes
 	// the thread's members (members cannot: it is closed to invitations).
 	e.slash(e.ana, "conflict remove", opt("number", "1"), opt("member", mention(e.carol)))
-	for m := e.f.next(); m.ChannelID != thread || !strings.Contains(m.Content, "leaves mediation #1 (party)"); m = e.f.next() {
+	for m := e.f.Next(); m.ChannelID != thread || !strings.Contains(m.Content, "leaves mediation #1 (party)"); m = e.f.Next() {
 	}
 	e.slash(e.ana, "conflict add", opt("number", "1"), opt("member", mention(e.carol)), opt("role", "mediator"))
-	for m := e.f.next(); m.ChannelID != thread || !strings.Contains(m.Content, "joins mediation #1 (mediator)"); m = e.f.next() {
+	for m := e.f.Next(); m.ChannelID != thread || !strings.Contains(m.Content, "joins mediation #1 (mediator)"); m = e.f.Next() {
 	}
-	if n := len(e.f.callsTo("DELETE", `^/channels/`+thread+`/thread-members/`+e.carol.ID+`$`)); n != 1 {
+	if n := len(e.f.CallsTo("DELETE", `^/channels/`+thread+`/thread-members/`+e.carol.ID+`$`)); n != 1 {
 		t.Errorf("%d removals of Carol from the thread", n)
 	}
-	e.f.locked(func() {
-		if !slices.Contains(e.f.channels[thread].Members, e.carol.ID) {
-			t.Errorf("Carol is not back in the thread: %v", e.f.channels[thread].Members)
+	e.f.Locked(func() {
+		if !slices.Contains(e.f.Channels[thread].Members, e.carol.ID) {
+			t.Errorf("Carol is not back in the thread: %v", e.f.Channels[thread].Members)
 		}
 	})
 	c, _ = e.db.Case(e.ctx, e.com.LedgerID(), 1)
@@ -98,8 +98,8 @@ func TestConflictOpenMakesAPrivateThread(t *testing.T) {
 		t.Errorf("Carol's role: %+v", c.Members)
 	}
 	// Nothing was said in the general channel.
-	e.f.locked(func() {
-		for _, msg := range e.f.messages {
+	e.f.Locked(func() {
+		for _, msg := range e.f.Messages {
 			if msg.ChannelID == e.general && msg.InteractionID == "" {
 				t.Errorf("the bot wrote %q in the general channel", msg.Content)
 			}
@@ -113,11 +113,11 @@ func TestConflictOpenRefusedToAMember(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	e.slash(e.bob, "conflict open", opt("parties", "<@"+e.ana.ID+"> <@"+e.carol.ID+">"), opt("topic", "x"))
-	m := e.f.next()
+	m := e.f.Next()
 	if m.Flags&64 == 0 || !strings.Contains(m.Content, "Only moderators can use /conflict open") {
 		t.Errorf("reply %q (flags %d)", m.Content, m.Flags)
 	}
-	if n := len(e.f.callsTo("POST", `/threads$`)); n != 0 {
+	if n := len(e.f.CallsTo("POST", `/threads$`)); n != 0 {
 		t.Errorf("%d threads made", n)
 	}
 }

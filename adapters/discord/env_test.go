@@ -37,8 +37,8 @@ func (s *syncBuffer) String() string {
 func newAdapter(t *testing.T, f *fakeDiscord, cfg Config) (*Adapter, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
-	cfg.Token = f.token
-	cfg.HTTPClient = f.client()
+	cfg.Token = f.Token
+	cfg.HTTPClient = f.Client()
 	a, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
@@ -47,11 +47,11 @@ func newAdapter(t *testing.T, f *fakeDiscord, cfg Config) (*Adapter, *syncBuffer
 	a.reconnectBase = 50 * time.Millisecond
 	t.Cleanup(func() {
 		out := logs.String()
-		if strings.Contains(out, f.token) {
+		if strings.Contains(out, f.Token) {
 			t.Error("the bot token appears in the logs")
 		}
-		f.locked(func() {
-			for _, in := range f.interactions {
+		f.Locked(func() {
+			for _, in := range f.Interactions {
 				if strings.Contains(out, in.Token) {
 					t.Errorf("the token of interaction %s appears in the logs", in.ID)
 				}
@@ -95,12 +95,12 @@ func newEnv(t *testing.T, o envOptions) *env {
 	t.Cleanup(cancel)
 	f := newFakeDiscord(t)
 	e := &env{t: t, ctx: ctx, f: f}
-	e.ana = f.addUser("ana", "Ana")
-	e.bob = f.addUser("bob", "Bob")
-	e.carol = f.addUser("carol", "")
-	g, general := f.addGuild("Coop", e.ana, e.bob, e.carol)
+	e.ana = f.AddUser("ana", "Ana")
+	e.bob = f.AddUser("bob", "Bob")
+	e.carol = f.AddUser("carol", "")
+	g, general := f.AddGuild("Coop", e.ana, e.bob, e.carol)
 	e.guild, e.general = g.ID, general
-	e.private = f.addChannel(g.ID, "mediation")
+	e.private = f.AddChannel(g.ID, "mediation")
 	e.a, _ = newAdapter(t, f, Config{Guilds: []string{g.ID}, MessageContent: o.messageContent, PrivateChannel: e.private})
 
 	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
@@ -127,7 +127,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		o.before(e)
 	}
 	run(t, ctx, e.a, inbox)
-	f.wait("the commands to be registered", func() bool { return f.online() && f.commandPuts[e.guild] > 0 })
+	f.Wait("the commands to be registered", func() bool { return f.Online() && f.CommandPuts[e.guild] > 0 })
 	return e
 }
 
@@ -152,7 +152,7 @@ func run(t *testing.T, ctx context.Context, a *Adapter, inbox bot.Inbox) {
 // slash runs a command, failing the test if a client could not send it.
 func (e *env) slash(u *fakeUser, command string, opts ...option) string {
 	e.t.Helper()
-	id, err := e.f.slash(u, e.general, command, opts...)
+	id, err := e.f.Slash(u, e.general, command, opts...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

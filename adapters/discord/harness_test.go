@@ -29,9 +29,9 @@ type harness struct {
 
 func newHarness(t *testing.T, slash bool) adaptertest.Harness {
 	f := newFakeDiscord(t)
-	ana, bob := f.addUser("ana", "Ana"), f.addUser("bob", "Bob")
-	g, general := f.addGuild("Suite", ana, bob)
-	private := f.addChannel(g.ID, "mediation")
+	ana, bob := f.AddUser("ana", "Ana"), f.AddUser("bob", "Bob")
+	g, general := f.AddGuild("Suite", ana, bob)
+	private := f.AddChannel(g.ID, "mediation")
 	a, _ := newAdapter(t, f, Config{Guilds: []string{g.ID}, MessageContent: true, PrivateChannel: private})
 	return &harness{t: t, f: f, a: a, slash: slash, guild: g.ID, channel: general, members: []*fakeUser{ana, bob}}
 }
@@ -61,7 +61,7 @@ func (h *harness) user(u bot.User) (*fakeUser, error) {
 
 func (h *harness) Say(ctx context.Context, u bot.User, text string) (string, error) {
 	// Wait until the bot is connected and its commands registered.
-	if err := h.f.waitErr("the bot to be ready", func() bool { return h.f.online() && h.f.commandPuts[h.guild] > 0 }); err != nil {
+	if err := h.f.WaitErr("the bot to be ready", func() bool { return h.f.Online() && h.f.CommandPuts[h.guild] > 0 }); err != nil {
 		return "", err
 	}
 	member, err := h.user(u)
@@ -70,12 +70,12 @@ func (h *harness) Say(ctx context.Context, u bot.User, text string) (string, err
 	}
 	if h.slash {
 		if command, opts, ok := h.slashOf(text); ok {
-			if id, err := h.f.slash(member, h.channel, command, opts...); err == nil {
+			if id, err := h.f.Slash(member, h.channel, command, opts...); err == nil {
 				return id, nil
 			}
 		}
 	}
-	id, ok := h.f.say(member, h.channel, text)
+	id, ok := h.f.Say(member, h.channel, text)
 	if !ok {
 		return "", fmt.Errorf("discord did not deliver %q", text)
 	}
@@ -83,7 +83,7 @@ func (h *harness) Say(ctx context.Context, u bot.User, text string) (string, err
 }
 
 func (h *harness) Redeliver(ctx context.Context, id string) error {
-	h.f.redeliver(id)
+	h.f.Redeliver(id)
 	return nil
 }
 
@@ -91,22 +91,22 @@ func (h *harness) Next(ctx context.Context) (adaptertest.Posted, error) {
 	select {
 	case <-ctx.Done():
 		return adaptertest.Posted{}, ctx.Err()
-	case m := <-h.f.feed:
+	case m := <-h.f.Feed:
 		return h.posted(m), nil
 	}
 }
 
 // posted is a message as a member sees it.
 func (h *harness) posted(m *fakeMessage) adaptertest.Posted {
-	p := adaptertest.Posted{Text: h.f.readable(m.Content), Pinged: m.pinged()}
-	h.f.locked(func() {
-		ch := h.f.channels[m.ChannelID]
+	p := adaptertest.Posted{Text: h.f.Readable(m.Content), Pinged: m.Pinged()}
+	h.f.Locked(func() {
+		ch := h.f.Channels[m.ChannelID]
 		if ch != nil && (ch.Type == 11 || ch.Type == 12) {
 			p.Thread = ch.ID
 		}
 		p.Private = m.Flags&64 != 0 || (ch != nil && ch.Type == 1)
 	})
-	for _, b := range m.buttons() {
+	for _, b := range m.Buttons() {
 		btn, ok := h.a.buttons.decode(b.CustomID)
 		if !ok {
 			h.t.Errorf("button %q has a custom_id the adapter cannot read: %q", b.Label, b.CustomID)
@@ -124,14 +124,14 @@ func (h *harness) posted(m *fakeMessage) adaptertest.Posted {
 func (h *harness) SpaceMembers(ctx context.Context, room string) ([]string, error) {
 	var out []string
 	var err error
-	h.f.locked(func() {
-		ch := h.f.channels[room]
+	h.f.Locked(func() {
+		ch := h.f.Channels[room]
 		if ch == nil || ch.Type != 12 || ch.Invitable == nil || *ch.Invitable {
 			err = fmt.Errorf("%s is not a private thread closed to invitations", room)
 			return
 		}
 		for _, m := range ch.Members {
-			if m != h.f.bot.ID {
+			if m != h.f.Bot.ID {
 				out = append(out, m)
 			}
 		}
@@ -149,8 +149,8 @@ func (h *harness) slashOf(text string) (command string, opts []option, ok bool) 
 	command = strings.TrimPrefix(words[0], "/")
 	var defs []optionDef
 	found := false
-	h.f.locked(func() {
-		for _, c := range h.f.commands[h.guild] {
+	h.f.Locked(func() {
+		for _, c := range h.f.Commands[h.guild] {
 			if c.Name == command {
 				defs, found = c.Options, true
 			}

@@ -18,9 +18,9 @@ func TestGiveBySlashCommand(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	id := e.slash(e.ana, "give", opt("amount", "2h"), opt("members", "<@"+e.bob.ID+">"), opt("note", "garden"))
-	m := e.f.next()
+	m := e.f.Next()
 
-	calls := e.f.interactionCalls(id)
+	calls := e.f.InteractionCalls(id)
 	if len(calls) == 0 || calls[0].Method != "POST" || !strings.HasSuffix(calls[0].Path, "/callback") {
 		t.Fatalf("the first call for the interaction is %+v, want its callback", calls)
 	}
@@ -47,7 +47,7 @@ func TestGiveBySlashCommand(t *testing.T) {
 	if !strings.Contains(m.Content, "gave 2h to <@"+e.bob.ID+">") || !strings.Contains(m.Content, "garden") {
 		t.Errorf("reply = %q, want it to name Bob as <@id> and the note", m.Content)
 	}
-	if got := m.pinged(); !slices.Equal(got, []string{e.bob.ID}) {
+	if got := m.Pinged(); !slices.Equal(got, []string{e.bob.ID}) {
 		t.Errorf("pinged %v, want only Bob", got)
 	}
 	if n := e.entries(); n != 1 {
@@ -65,7 +65,7 @@ func TestBalanceOfAnotherMember(t *testing.T) {
 	rec := &recorder{}
 	e := newEnv(t, envOptions{inbox: func(b *bot.Bot) bot.Inbox { rec.Bot = b; return rec }})
 	e.slash(e.ana, "balance", opt("member", "<@"+e.bob.ID+">"))
-	m := e.f.next()
+	m := e.f.Next()
 	if m.Flags&64 == 0 || !strings.Contains(m.Content, "Bob") {
 		t.Errorf("reply %q (flags %d), want Bob's balance, ephemeral", m.Content, m.Flags)
 	}
@@ -83,11 +83,11 @@ func TestBalanceIsEphemeral(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	id := e.slash(e.carol, "balance")
-	m := e.f.next()
+	m := e.f.Next()
 	if m.Flags&64 == 0 {
 		t.Errorf("balance reply flags = %d, want ephemeral (64)", m.Flags)
 	}
-	if in := e.f.interaction(id); in.Response != 4 {
+	if in := e.f.Interaction(id); in.Response != 4 {
 		t.Errorf("answered with type %d, want 4", in.Response)
 	}
 	if !strings.Contains(m.Content, "Your balance: 0h") {
@@ -101,13 +101,13 @@ func TestRedeliveredInteractionRecordsOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	id := e.slash(e.ana, "give", opt("amount", "1h"), opt("members", "<@"+e.bob.ID+">"))
-	first := e.f.next()
-	e.f.redeliver(id)
-	again := e.f.next()
+	first := e.f.Next()
+	e.f.Redeliver(id)
+	again := e.f.Next()
 	if !strings.Contains(first.Content, "gave 1h") || !strings.Contains(again.Content, "Already recorded") {
 		t.Errorf("replies %q then %q", first.Content, again.Content)
 	}
-	if in := e.f.interaction(id); len(in.Followups) != 1 || in.Followups[0] != again {
+	if in := e.f.Interaction(id); len(in.Followups) != 1 || in.Followups[0] != again {
 		t.Errorf("the second reply is not a follow-up of the interaction")
 	}
 	if n := e.entries(); n != 1 {
@@ -120,38 +120,40 @@ func TestRedeliveredInteractionRecordsOnce(t *testing.T) {
 // bot had already seen) is recorded once.
 func TestResumeLosesNothingAndDoublesNothing(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{})
+	// Discord accepts this RESUME at the gateway's usual URL here; see
+	// reconnect_test.go for a session it will not resume.
+	e := newEnv(t, envOptions{before: func(e *env) { e.f.ResumeURLOnly = false }})
 	first := e.slash(e.ana, "give", opt("amount", "1h"), opt("members", "<@"+e.bob.ID+">"))
-	e.f.next()
+	e.f.Next()
 
 	var seq int64
 	var session string
-	e.f.locked(func() { seq, session = e.f.seq, e.f.sessionID })
-	e.f.drop()
+	e.f.Locked(func() { seq, session = e.f.Seq, e.f.SessionID })
+	e.f.Drop()
 	// While the bot is away, Carol gives; Discord keeps the event.
 	missed := e.slash(e.carol, "give", opt("amount", "30m"), opt("members", "<@"+e.bob.ID+">"))
 	// Discord replays from the sequence the bot sends, and here one event
 	// more: the first gift, which the bot already handled.
-	e.f.locked(func() { e.f.overlap = 2 })
+	e.f.Locked(func() { e.f.Overlap = 2 })
 
-	e.f.wait("a resumed session", func() bool { return len(e.f.resumes) == 1 && e.f.online() })
-	texts := []string{e.f.next().Content, e.f.next().Content}
+	e.f.Wait("a resumed session", func() bool { return len(e.f.Resumes) == 1 && e.f.Online() })
+	texts := []string{e.f.Next().Content, e.f.Next().Content}
 	slices.Sort(texts)
 	if !strings.HasPrefix(texts[0], "Already recorded") || !strings.Contains(texts[1], "gave 30m") {
 		t.Errorf("replies after the resume: %q", texts)
 	}
-	e.f.locked(func() {
-		r := e.f.resumes[0]
-		if r.SessionID != session || r.Seq != seq || strings.TrimPrefix(r.Token, "Bot ") != e.f.token {
+	e.f.Locked(func() {
+		r := e.f.Resumes[0]
+		if r.SessionID != session || r.Seq != seq || strings.TrimPrefix(r.Token, "Bot ") != e.f.Token {
 			t.Errorf("RESUME %+v, want session %s seq %d", r, session, seq)
 		}
-		if len(e.f.identifies) != 1 {
-			t.Errorf("%d IDENTIFYs, want the session resumed, not restarted", len(e.f.identifies))
+		if len(e.f.Identifies) != 1 {
+			t.Errorf("%d IDENTIFYs, want the session resumed, not restarted", len(e.f.Identifies))
 		}
-		if in := e.f.interactions[missed]; !in.Acked {
+		if in := e.f.Interactions[missed]; !in.Acked {
 			t.Error("the missed interaction was not answered")
 		}
-		if in := e.f.interactions[first]; len(in.Followups) != 1 {
+		if in := e.f.Interactions[first]; len(in.Followups) != 1 {
 			t.Error("the replayed interaction was not answered with a follow-up")
 		}
 	})
@@ -161,7 +163,7 @@ func TestResumeLosesNothingAndDoublesNothing(t *testing.T) {
 	if b := e.balance(e.bob); b != 90 {
 		t.Errorf("Bob's balance = %d, want 90", b)
 	}
-	if commands := len(e.f.callsTo("PUT", `/commands$`)); commands != 1 {
+	if commands := len(e.f.CallsTo("PUT", `/commands$`)); commands != 1 {
 		t.Errorf("commands registered %d times, want once", commands)
 	}
 }
@@ -170,16 +172,16 @@ func TestResumeLosesNothingAndDoublesNothing(t *testing.T) {
 func TestInvalidSessionIdentifiesAgain(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	e.f.locked(func() { e.f.invalidate = true })
-	e.f.drop()
-	e.f.wait("a new session", func() bool { return len(e.f.identifies) == 2 && e.f.online() })
+	e.f.Locked(func() { e.f.Invalidate = true })
+	e.f.Drop()
+	e.f.Wait("a new session", func() bool { return len(e.f.Identifies) == 2 && e.f.Online() })
 	e.slash(e.ana, "give", opt("amount", "1h"), opt("members", "<@"+e.bob.ID+">"))
-	if m := e.f.next(); !strings.Contains(m.Content, "gave 1h") {
+	if m := e.f.Next(); !strings.Contains(m.Content, "gave 1h") {
 		t.Errorf("reply = %q", m.Content)
 	}
 	var heartbeats, acks int
-	e.f.locked(func() {
-		for _, fr := range e.f.frames {
+	e.f.Locked(func() {
+		for _, fr := range e.f.Frames {
 			switch {
 			case fr.Op == 1 && !fr.Out:
 				heartbeats++
@@ -204,25 +206,25 @@ func TestSlowCoreDefersAndRateLimitsAreWaitedOut(t *testing.T) {
 		inbox:  func(b *bot.Bot) bot.Inbox { g.Bot = b; return g },
 		before: func(e *env) { e.a.deferAfter = 0 },
 	})
-	e.f.rateLimit("PATCH", `^/webhooks/[0-9]+/[^/]+/messages/@original$`, 1, 0.2, false)
-	e.f.rateLimit("POST", `^/webhooks/[0-9]+/[^/]+$`, 1, 0.1, true)
+	e.f.RateLimit("PATCH", `^/webhooks/[0-9]+/[^/]+/messages/@original$`, 1, 0.2, false)
+	e.f.RateLimit("POST", `^/webhooks/[0-9]+/[^/]+$`, 1, 0.1, true)
 
 	id := e.slash(e.ana, "give", opt("amount", "2h"), opt("members", "<@"+e.bob.ID+">"))
-	e.f.wait("the deferral", func() bool { return e.f.interactions[id].Response == 5 })
+	e.f.Wait("the deferral", func() bool { return e.f.Interactions[id].Response == 5 })
 	g.gate <- struct{}{}
-	gift, extra := e.f.next(), e.f.next()
+	gift, extra := e.f.Next(), e.f.Next()
 
 	if !strings.Contains(gift.Content, "gave 2h to <@"+e.bob.ID+">") || gift.Flags&64 != 0 {
 		t.Errorf("first reply %q (flags %d)", gift.Content, gift.Flags)
 	}
-	if in := e.f.interaction(id); in.Original != gift {
+	if in := e.f.Interaction(id); in.Original != gift {
 		t.Error("the first reply did not replace the deferred response")
 	}
 	if extra.Content != "And one more thing." {
 		t.Errorf("second reply %q", extra.Content)
 	}
 	var statuses []string
-	for _, c := range e.f.interactionCalls(id) {
+	for _, c := range e.f.InteractionCalls(id) {
 		what := "follow-up"
 		switch {
 		case strings.HasSuffix(c.Path, "/callback"):
@@ -254,26 +256,26 @@ func TestSlowPrivateCommandDefersEphemerally(t *testing.T) {
 		before: func(e *env) { e.a.deferAfter = 0 },
 	})
 	id := e.slash(e.ana, "balance")
-	e.f.wait("the deferral", func() bool { return e.f.interactions[id].Response == 5 })
+	e.f.Wait("the deferral", func() bool { return e.f.Interactions[id].Response == 5 })
 	g.gate <- struct{}{}
-	m := e.f.next()
+	m := e.f.Next()
 	if m.Flags&64 == 0 || !strings.Contains(m.Content, "Your balance") {
 		t.Errorf("reply %q flags %d, want the balance, ephemeral", m.Content, m.Flags)
 	}
-	if in := e.f.interaction(id); in.Original != m {
+	if in := e.f.Interaction(id); in.Original != m {
 		t.Error("the balance did not replace the deferred response")
 	}
 
 	// A wrong guess: a gift is deferred publicly, but the core refuses it
 	// privately. The public "thinking…" goes; the refusal is ephemeral.
 	id = e.slash(e.ana, "give", opt("amount", "1h"), opt("members", "<@"+e.ana.ID+">"))
-	e.f.wait("the deferral", func() bool { return e.f.interactions[id].Response == 5 })
+	e.f.Wait("the deferral", func() bool { return e.f.Interactions[id].Response == 5 })
 	g.gate <- struct{}{}
-	m = e.f.next()
+	m = e.f.Next()
 	if m.Flags&64 == 0 || !strings.Contains(m.Content, "yourself") {
 		t.Errorf("refusal %q flags %d, want it ephemeral", m.Content, m.Flags)
 	}
-	if in := e.f.interaction(id); !in.Original.Deleted || len(in.Followups) != 1 || in.Followups[0] != m {
+	if in := e.f.Interaction(id); !in.Original.Deleted || len(in.Followups) != 1 || in.Followups[0] != m {
 		t.Error("the public placeholder was not replaced by an ephemeral follow-up")
 	}
 }
@@ -294,23 +296,23 @@ func TestButtonPressAndModalSubmission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	card := e.f.next()
-	if string(id) != card.ID || len(card.buttons()) != 3 {
-		t.Fatalf("card %s with buttons %+v", id, card.buttons())
+	card := e.f.Next()
+	if string(id) != card.ID || len(card.Buttons()) != 3 {
+		t.Fatalf("card %s with buttons %+v", id, card.Buttons())
 	}
-	for _, b := range card.buttons() {
+	for _, b := range card.Buttons() {
 		if len(b.CustomID) > 100 {
 			t.Errorf("custom_id %q is longer than Discord allows", b.CustomID)
 		}
 	}
 
-	e.f.press(e.ana, card.ID, card.buttons()[0].CustomID)
-	if m := e.f.next(); !strings.Contains(m.Content, "Your balance") || m.Flags&64 == 0 {
+	e.f.Press(e.ana, card.ID, card.Buttons()[0].CustomID)
+	if m := e.f.Next(); !strings.Contains(m.Content, "Your balance") || m.Flags&64 == 0 {
 		t.Errorf("reply to the press: %q", m.Content)
 	}
 
-	press := e.f.press(e.ana, card.ID, card.buttons()[1].CustomID)
-	e.f.wait("the modal", func() bool { return e.f.interactions[press].Modal != nil })
+	press := e.f.Press(e.ana, card.ID, card.Buttons()[1].CustomID)
+	e.f.Wait("the modal", func() bool { return e.f.Interactions[press].Modal != nil })
 	var modal struct {
 		Title      string `json:"title"`
 		Components []struct {
@@ -321,17 +323,17 @@ func TestButtonPressAndModalSubmission(t *testing.T) {
 			} `json:"components"`
 		} `json:"components"`
 	}
-	json.Unmarshal(e.f.interaction(press).Modal, &modal)
+	json.Unmarshal(e.f.Interaction(press).Modal, &modal)
 	if in := modal.Components[0].Components[0]; modal.Title != "Thank Bob" || in.Type != 4 || in.Style != 2 || in.Label != "What for?" {
 		t.Errorf("modal = %+v", modal)
 	}
-	e.f.submit(e.ana, press, "the soup")
-	if m := e.f.next(); !strings.Contains(m.Content, "gave 1h to <@"+e.bob.ID+">") || !strings.Contains(m.Content, "the soup") {
+	e.f.Submit(e.ana, press, "the soup")
+	if m := e.f.Next(); !strings.Contains(m.Content, "gave 1h to <@"+e.bob.ID+">") || !strings.Contains(m.Content, "the soup") {
 		t.Errorf("reply to the modal: %q", m.Content)
 	}
 
-	e.f.press(e.ana, card.ID, card.buttons()[2].CustomID)
-	e.f.next()
+	e.f.Press(e.ana, card.ID, card.Buttons()[2].CustomID)
+	e.f.Next()
 
 	var texts []string
 	for _, m := range rec.messages() {
@@ -358,10 +360,10 @@ func TestForgottenButton(t *testing.T) {
 	if _, err := e.a.SendButtons(e.ctx, bot.Target{Room: e.general}, bot.Reply{Text: "Card", Buttons: []bot.Button{{Label: "Go", Payload: long}}}); err != nil {
 		t.Fatal(err)
 	}
-	card := e.f.next()
+	card := e.f.Next()
 	e.a.buttons = newButtonStore(10) // as after a restart
-	e.f.press(e.ana, card.ID, card.buttons()[0].CustomID)
-	if m := e.f.next(); m.Flags&64 == 0 || !strings.Contains(m.Content, "expired") {
+	e.f.Press(e.ana, card.ID, card.Buttons()[0].CustomID)
+	if m := e.f.Next(); m.Flags&64 == 0 || !strings.Contains(m.Content, "expired") {
 		t.Errorf("reply %q flags %d", m.Content, m.Flags)
 	}
 }
@@ -376,21 +378,21 @@ func TestExpiredInteractionRepliesInTheChannel(t *testing.T) {
 		before: func(e *env) { e.a.deferAfter = time.Hour },
 	})
 	id := e.slash(e.ana, "give", opt("amount", "1h"), opt("members", "<@"+e.bob.ID+">"))
-	e.f.locked(func() { e.f.interactions[id].Expired = true })
+	e.f.Locked(func() { e.f.Interactions[id].Expired = true })
 	g.gate <- struct{}{}
-	m := e.f.next()
+	m := e.f.Next()
 	if m.ChannelID != e.general || m.InteractionID != "" || !strings.Contains(m.Content, "gave 1h to <@"+e.bob.ID+">") {
 		t.Errorf("reply %+v", m)
 	}
-	if got := m.pinged(); !slices.Equal(got, []string{e.bob.ID}) {
+	if got := m.Pinged(); !slices.Equal(got, []string{e.bob.ID}) {
 		t.Errorf("pinged %v", got)
 	}
 	id = e.slash(e.ana, "balance")
-	e.f.locked(func() { e.f.interactions[id].Expired = true })
+	e.f.Locked(func() { e.f.Interactions[id].Expired = true })
 	g.gate <- struct{}{}
-	m = e.f.next()
-	e.f.locked(func() {
-		if ch := e.f.channels[m.ChannelID]; ch.Type != 1 || ch.DMUser != e.ana.ID {
+	m = e.f.Next()
+	e.f.Locked(func() {
+		if ch := e.f.Channels[m.ChannelID]; ch.Type != 1 || ch.DMUser != e.ana.ID {
 			t.Errorf("the private reply went to %+v, want a DM with Ana", ch)
 		}
 	})
@@ -400,7 +402,7 @@ func TestExpiredInteractionRepliesInTheChannel(t *testing.T) {
 func TestRefusedTokenStopsRun(t *testing.T) {
 	t.Parallel()
 	f := newFakeDiscord(t)
-	g, _ := f.addGuild("Coop")
+	g, _ := f.AddGuild("Coop")
 	a, _ := newAdapter(t, f, Config{Guilds: []string{g.ID}})
 	a.s.Token = "Bot wrong"
 	err := a.Run(t.Context(), &recorder{})
@@ -414,8 +416,8 @@ func TestRefusedTokenStopsRun(t *testing.T) {
 func TestDisallowedIntentStopsRun(t *testing.T) {
 	t.Parallel()
 	f := newFakeDiscord(t)
-	f.noMessageContent = true
-	g, _ := f.addGuild("Coop")
+	f.NoMessageContent = true
+	g, _ := f.AddGuild("Coop")
 	a, _ := newAdapter(t, f, Config{Guilds: []string{g.ID}, MessageContent: true})
 	err := a.Run(t.Context(), &recorder{})
 	if err == nil || !strings.Contains(err.Error(), "Message Content intent") {
@@ -431,8 +433,8 @@ func TestLinkFlowsThrough(t *testing.T) {
 	rec := &recorder{}
 	e := newEnv(t, envOptions{inbox: func(b *bot.Bot) bot.Inbox { rec.Bot = b; return rec }})
 	var registered bool
-	e.f.locked(func() {
-		for _, c := range e.f.commands[e.guild] {
+	e.f.Locked(func() {
+		for _, c := range e.f.Commands[e.guild] {
 			registered = registered || c.Name == "link"
 		}
 	})
@@ -440,13 +442,13 @@ func TestLinkFlowsThrough(t *testing.T) {
 		t.Skip("the core has no /link yet")
 	}
 	e.slash(e.ana, "link")
-	if m := e.f.next(); m.Flags&64 == 0 || m.Content == "" {
+	if m := e.f.Next(); m.Flags&64 == 0 || m.Content == "" {
 		t.Errorf("/link answered %q with flags %d, want an ephemeral code", m.Content, m.Flags)
 	}
 	e.slash(e.ana, "link", opt("code", "NOPE-0000"))
-	e.f.next()
+	e.f.Next()
 	e.slash(e.ana, "unlink")
-	e.f.next()
+	e.f.Next()
 	var texts []string
 	for _, m := range rec.messages() {
 		texts = append(texts, m.Text)

@@ -18,14 +18,14 @@ func TestConnectionIsReported(t *testing.T) {
 	if ev := rec.Events(); len(ev) == 0 || ev[0] != "up:discord" {
 		t.Fatalf("once ready: %v, want up:discord first", ev)
 	}
-	e.f.drop()
-	e.f.wait("a resumed session", func() bool { return rec.Reconnected(Platform) })
+	e.f.Drop()
+	e.f.Wait("a resumed session", func() bool { return rec.Reconnected(Platform) })
 
-	e.f.rateLimit("POST", `^/channels/`+e.general+`/messages$`, 1, 0.25, false)
+	e.f.RateLimit("POST", `^/channels/`+e.general+`/messages$`, 1, 0.25, false)
 	if _, err := e.a.Send(e.ctx, bot.Target{Room: e.general}, bot.Reply{Text: "Hello"}); err != nil {
 		t.Fatal(err)
 	}
-	e.f.next()
+	e.f.Next()
 	if !slices.Contains(rec.Events(), "limited:discord") || !slices.Contains(rec.Waits(), 250*time.Millisecond) {
 		t.Errorf("reported %v with waits %v; want the 250ms Discord asked for", rec.Events(), rec.Waits())
 	}

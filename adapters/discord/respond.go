@@ -171,7 +171,7 @@ func (x *exchange) respond(ctx context.Context, p messagePayload, files []upload
 	var resp []byte
 	tried, acked := false, false
 	err = x.a.retrying(ctx, "POST", endpoint, func() (err error) {
-		resp, err = x.a.s.RequestRaw("POST", endpoint+"?with_response=true", contentType, body, endpoint, 0, discordgo.WithContext(ctx))
+		resp, err = x.a.raw(ctx, "POST", endpoint+"?with_response=true", contentType, body, endpoint)
 		if err != nil && tried && apiCode(err) == codeAlreadyAcknowledged {
 			acked = true
 			return nil

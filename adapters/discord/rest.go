@@ -66,10 +66,19 @@ func (a *Adapter) request(ctx context.Context, method, endpoint, bucket string, 
 	}
 	var resp []byte
 	err = a.retrying(ctx, method, endpoint, func() (err error) {
-		resp, err = a.s.RequestRaw(method, endpoint, contentType, body, bucket, 0, discordgo.WithContext(ctx))
+		resp, err = a.raw(ctx, method, endpoint, contentType, body, bucket)
 		return err
 	})
 	return resp, err
+}
+
+// raw is one REST call through discordgo's rate limiter, in the bucket
+// named; discordgo waits out a JSON 429 itself.
+func (a *Adapter) raw(ctx context.Context, method, endpoint, contentType string, body []byte, bucket string) ([]byte, error) {
+	if body == nil {
+		contentType = ""
+	}
+	return a.s.RequestWithLockedBucket(method, endpoint, contentType, body, a.s.Ratelimiter.LockBucket(bucket), 0, discordgo.WithContext(ctx))
 }
 
 // retrying runs call until it succeeds, fails for good, or has been tried

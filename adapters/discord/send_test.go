@@ -102,13 +102,13 @@ func TestButtonCustomIDs(t *testing.T) {
 func TestTransientErrorsAreRetriedWithoutDuplicates(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	e.f.failCalls("POST", `^/channels/`+e.general+`/messages$`, 1, 500, true)
-	e.f.failCalls("POST", `^/channels/`+e.general+`/messages$`, 1, 503, false)
+	e.f.FailCalls("POST", `^/channels/`+e.general+`/messages$`, 1, 500, true)
+	e.f.FailCalls("POST", `^/channels/`+e.general+`/messages$`, 1, 503, false)
 	id, err := e.a.Send(e.ctx, bot.Target{Room: e.general}, bot.Reply{Text: "Reminder: the garden at 10"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := e.f.callsTo("POST", `^/channels/`+e.general+`/messages$`)
+	calls := e.f.CallsTo("POST", `^/channels/`+e.general+`/messages$`)
 	var statuses []int
 	var nonces []string
 	for _, c := range calls {
@@ -124,8 +124,8 @@ func TestTransientErrorsAreRetriedWithoutDuplicates(t *testing.T) {
 		t.Errorf("statuses %v nonces %v", statuses, nonces)
 	}
 	var posted int
-	e.f.locked(func() {
-		for _, m := range e.f.messages {
+	e.f.Locked(func() {
+		for _, m := range e.f.Messages {
 			if m.ChannelID == e.general {
 				posted++
 				if m.ID != string(id) {
@@ -141,11 +141,11 @@ func TestTransientErrorsAreRetriedWithoutDuplicates(t *testing.T) {
 	if _, err := e.a.Send(e.ctx, bot.Target{Room: "404404"}, bot.Reply{Text: "x"}); err == nil || apiCode(err) != codeUnknownChannel {
 		t.Errorf("err = %v", err)
 	}
-	if n := len(e.f.callsTo("POST", `^/channels/404404/messages$`)); n != 1 {
+	if n := len(e.f.CallsTo("POST", `^/channels/404404/messages$`)); n != 1 {
 		t.Errorf("a 404 was tried %d times", n)
 	}
 	// Giving up after the last attempt says so.
-	e.f.failCalls("POST", `^/channels/`+e.general+`/messages$`, 10, 502, false)
+	e.f.FailCalls("POST", `^/channels/`+e.general+`/messages$`, 10, 502, false)
 	if _, err := e.a.Send(e.ctx, bot.Target{Room: e.general}, bot.Reply{Text: "x"}); err == nil {
 		t.Error("no error after persistent 502s")
 	}
@@ -156,16 +156,16 @@ func TestTransientErrorsAreRetriedWithoutDuplicates(t *testing.T) {
 func TestRateLimitedMessageArrives(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	e.f.rateLimit("POST", `^/channels/`+e.general+`/messages$`, 1, 0.1, false)
-	e.f.rateLimit("POST", `^/channels/`+e.general+`/messages$`, 1, 0.1, true)
+	e.f.RateLimit("POST", `^/channels/`+e.general+`/messages$`, 1, 0.1, false)
+	e.f.RateLimit("POST", `^/channels/`+e.general+`/messages$`, 1, 0.1, true)
 	if _, err := e.a.Send(e.ctx, bot.Target{Room: e.general}, bot.Reply{Text: "Hello"}); err != nil {
 		t.Fatal(err)
 	}
-	if m := e.f.next(); m.Content != "Hello" {
+	if m := e.f.Next(); m.Content != "Hello" {
 		t.Errorf("message %q", m.Content)
 	}
 	var statuses []int
-	for _, c := range e.f.callsTo("POST", `^/channels/`+e.general+`/messages$`) {
+	for _, c := range e.f.CallsTo("POST", `^/channels/`+e.general+`/messages$`) {
 		statuses = append(statuses, c.Status)
 	}
 	if !slices.Equal(statuses, []int{429, 429, 200}) {
@@ -183,7 +183,7 @@ func TestFilesAndLongReplies(t *testing.T) {
 	if _, err := e.b.Deliver(e.ctx, e.a, bot.Target{Room: e.general}, bot.Reply{Text: text, File: &bot.File{Name: "chart.png", MIME: "image/png", Data: png}}); err != nil {
 		t.Fatal(err)
 	}
-	first, second := e.f.next(), e.f.next()
+	first, second := e.f.Next(), e.f.Next()
 	if len(first.Attachments) != 0 || len(second.Attachments) != 1 {
 		t.Fatalf("attachments %d then %d", len(first.Attachments), len(second.Attachments))
 	}
@@ -191,7 +191,7 @@ func TestFilesAndLongReplies(t *testing.T) {
 	if a.Filename != "chart.png" || a.ContentType != "image/png" || !bytes.Equal(a.Data, png) {
 		t.Errorf("attachment %s %s %q", a.Filename, a.ContentType, a.Data)
 	}
-	calls := e.f.callsTo("POST", `^/channels/`+e.general+`/messages$`)
+	calls := e.f.CallsTo("POST", `^/channels/`+e.general+`/messages$`)
 	last := calls[len(calls)-1]
 	if !strings.HasPrefix(last.ContentType, "multipart/form-data") {
 		t.Errorf("content type %s", last.ContentType)
@@ -216,26 +216,26 @@ func TestEdit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := e.f.next()
+	m := e.f.Next()
 	if err := e.a.Edit(e.ctx, target, id, bot.Reply{Text: "Tally: 1 <@x>", Mentions: []bot.Mention{{Text: "<@x>", User: bot.User{ID: e.bob.ID}}}}); err != nil {
 		t.Fatal(err)
 	}
-	e.f.locked(func() {
-		if m.Content != "Tally: 1 <@"+e.bob.ID+">" || m.Edits != 1 || len(m.buttons()) != 0 {
-			t.Errorf("edited message %q, %d edits, buttons %v", m.Content, m.Edits, m.buttons())
+	e.f.Locked(func() {
+		if m.Content != "Tally: 1 <@"+e.bob.ID+">" || m.Edits != 1 || len(m.Buttons()) != 0 {
+			t.Errorf("edited message %q, %d edits, buttons %v", m.Content, m.Edits, m.Buttons())
 		}
 	})
 
 	e.slash(e.ana, "balance")
-	answer := e.f.next()
+	answer := e.f.Next()
 	eventually(t, "the adapter to note the answer's token", func() bool { _, _, ok := e.a.replies.token(answer.ID); return ok })
 	if err := e.a.Edit(e.ctx, target, bot.MessageID(answer.ID), bot.Reply{Text: "Balance updated"}); err != nil {
 		t.Fatal(err)
 	}
-	if calls := e.f.callsTo("PATCH", `^/webhooks/`+e.f.appID+`/[^/]+/messages/`+answer.ID+`$`); len(calls) != 1 {
+	if calls := e.f.CallsTo("PATCH", `^/webhooks/`+e.f.AppID+`/[^/]+/messages/`+answer.ID+`$`); len(calls) != 1 {
 		t.Errorf("%d webhook edits of the ephemeral answer", len(calls))
 	}
-	e.f.locked(func() {
+	e.f.Locked(func() {
 		if answer.Content != "Balance updated" || answer.Flags&64 == 0 {
 			t.Errorf("answer %q flags %d", answer.Content, answer.Flags)
 		}

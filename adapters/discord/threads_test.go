@@ -18,7 +18,7 @@ func TestPrivateThreadHasExactlyTheNamedMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	starts := e.f.callsTo("POST", `^/channels/`+e.private+`/threads$`)
+	starts := e.f.CallsTo("POST", `^/channels/`+e.private+`/threads$`)
 	if len(starts) != 1 {
 		t.Fatalf("%d thread creations", len(starts))
 	}
@@ -28,25 +28,25 @@ func TestPrivateThreadHasExactlyTheNamedMembers(t *testing.T) {
 		t.Errorf("thread created with %v", body)
 	}
 	var added []string
-	for _, c := range e.f.callsTo("PUT", `^/channels/`+room+`/thread-members/`) {
+	for _, c := range e.f.CallsTo("PUT", `^/channels/`+room+`/thread-members/`) {
 		added = append(added, c.Path[strings.LastIndex(c.Path, "/")+1:])
 	}
 	if !slices.Equal(added, []string{e.ana.ID, e.bob.ID}) {
 		t.Errorf("added %v, want exactly Ana and Bob, once each", added)
 	}
-	e.f.locked(func() {
-		th := e.f.channels[room]
+	e.f.Locked(func() {
+		th := e.f.Channels[room]
 		if th.Type != 12 || th.ParentID != e.private || *th.Invitable {
 			t.Errorf("thread %+v", th)
 		}
-		if got := slices.Sorted(slices.Values(th.Members)); !slices.Equal(got, slices.Sorted(slices.Values([]string{e.f.bot.ID, e.ana.ID, e.bob.ID}))) {
+		if got := slices.Sorted(slices.Values(th.Members)); !slices.Equal(got, slices.Sorted(slices.Values([]string{e.f.Bot.ID, e.ana.ID, e.bob.ID}))) {
 			t.Errorf("members %v", got)
 		}
 	})
 	if _, err := e.b.Deliver(e.ctx, e.a, bot.Target{Room: room}, bot.Reply{Text: "Welcome"}); err != nil {
 		t.Fatal(err)
 	}
-	if m := e.f.next(); m.ChannelID != room {
+	if m := e.f.Next(); m.ChannelID != room {
 		t.Errorf("the welcome went to %s", m.ChannelID)
 	}
 }
@@ -56,12 +56,12 @@ func TestPrivateThreadHasExactlyTheNamedMembers(t *testing.T) {
 func TestPrivateThreadFailures(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	stranger := e.f.addUser("stranger", "")
+	stranger := e.f.AddUser("stranger", "")
 	if _, err := e.a.CreatePrivateSpace(e.ctx, "x", []bot.User{{ID: e.ana.ID}, {ID: stranger.ID}}); err == nil {
 		t.Error("a private space was made without a member")
 	}
-	e.f.locked(func() {
-		for _, c := range e.f.channels {
+	e.f.Locked(func() {
+		for _, c := range e.f.Channels {
 			if c.Type == 12 {
 				t.Errorf("the incomplete thread %s is still there", c.ID)
 			}
@@ -83,7 +83,7 @@ func TestThreadOnMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.f.next()
+	e.f.Next()
 	thread, err := e.a.OpenThread(e.ctx, bot.Target{Room: e.general, ReplyTo: string(card)}, "Proposal #1: discussion")
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestThreadOnMessage(t *testing.T) {
 	if thread != string(card) {
 		t.Errorf("thread %s, want the card's ID (a thread on a message has its ID)", thread)
 	}
-	if calls := e.f.callsTo("POST", `^/channels/`+e.general+`/messages/`+string(card)+`/threads$`); len(calls) != 1 {
+	if calls := e.f.CallsTo("POST", `^/channels/`+e.general+`/messages/`+string(card)+`/threads$`); len(calls) != 1 {
 		t.Errorf("%d thread starts on the card", len(calls))
 	}
 	// A thread on an ID Discord knows no message by is opened anyway.
@@ -99,17 +99,17 @@ func TestThreadOnMessage(t *testing.T) {
 	if err != nil || other == "" {
 		t.Fatalf("open a thread without its message: %q, %v", other, err)
 	}
-	e.f.locked(func() {
-		if th := e.f.channels[other]; th.Type != 11 {
+	e.f.Locked(func() {
+		if th := e.f.Channels[other]; th.Type != 11 {
 			t.Errorf("thread type %d, want public (11)", th.Type)
 		}
 	})
 
-	id, err := e.f.slash(e.ana, thread, "balance")
+	id, err := e.f.Slash(e.ana, thread, "balance")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := e.f.next()
+	m := e.f.Next()
 	if m.ChannelID != thread {
 		t.Errorf("the reply went to %s", m.ChannelID)
 	}
@@ -122,8 +122,8 @@ func TestThreadOnMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.f.locked(func() {
-		if th := e.f.channels[beside]; th.ParentID != e.general {
+	e.f.Locked(func() {
+		if th := e.f.Channels[beside]; th.ParentID != e.general {
 			t.Errorf("thread opened in %s", th.ParentID)
 		}
 	})
