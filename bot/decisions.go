@@ -496,6 +496,7 @@ func cmdProposal(r *request) error {
 	}
 	card := r.bot.card(r.tr, r.com, p)
 	card.Text += "\n" + history(r.tr, r.com, p)
+	card.Card = nil // the full text, as asked: no shortened card
 	r.reply(card)
 	return nil
 }

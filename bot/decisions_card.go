@@ -106,16 +106,17 @@ func (b *Bot) card(tr Tr, com *Community, p ledger.Proposal) Reply {
 	if mention != nil {
 		r.Mentions = []Mention{*mention}
 	}
-	if p.Open() {
-		n := " " + strconv.Itoa(p.Number)
-		path := func(name string) string {
-			for _, c := range b.commands {
-				if c.Name == name {
-					return c.path(tr.Lang()) + n
-				}
+	n := " " + strconv.Itoa(p.Number)
+	path := func(name string) string {
+		for _, c := range b.commands {
+			if c.Name == name {
+				return c.path(tr.Lang()) + n
 			}
-			return "/" + name + n
 		}
+		return "/" + name + n
+	}
+	r.Card = proposalCard(tr, data, lines[1], groupCardLine(tr, p), t, path("proposal"))
+	if p.Open() {
 		r.Buttons = []Button{
 			{Label: tr.S(msgDecisionButtonConsent, nil), Payload: path("consent"), Emoji: "👍"},
 			{Label: tr.S(msgDecisionButtonConcern, nil), Payload: path("concern"), Emoji: "🤔", Ask: tr.S(msgDecisionAskConcern, nil)},
@@ -124,6 +125,45 @@ func (b *Bot) card(tr Tr, com *Community, p ledger.Proposal) Reply {
 		}
 	}
 	return r
+}
+
+// proposalCard is the card's structure: the text as its body, the state
+// and tally as its footer, and a part per concern and per objection, with
+// its reason, so that none is lost when a platform shortens the card.
+func proposalCard(tr Tr, data map[string]any, state string, group []string, t ledger.Tally, more string) *Card {
+	c := &Card{
+		Title:  tr.S(msgDecisionCardHeading, data),
+		Body:   data["Text"].(string),
+		Footer: strings.Join(append([]string{state}, group...), "\n"),
+		More:   tr.S(msgDecisionCardMore, map[string]any{"Command": more}),
+	}
+	names := func(id string, rs []ledger.Response) {
+		if len(rs) == 0 {
+			return
+		}
+		items := make([]string, len(rs))
+		for i, r := range rs {
+			items[i] = r.Voter.Name
+		}
+		label := strings.TrimRight(tr.S(id, map[string]any{"Names": ""}), " :\u00a0\u202f")
+		c.Fields = append(c.Fields, CardField{Name: label, Value: tr.List(items)})
+	}
+	reasons := func(id string, rs []ledger.Response, keep bool) {
+		for _, r := range rs {
+			value := r.Text
+			if r.Resolution != nil {
+				value = tr.S(msgDecisionItemResolved, map[string]any{"Name": r.Voter.Name, "Text": r.Text,
+					"Resolution": resolutionName(tr, r.Resolution.Kind), "Actor": r.Resolution.Actor.Name})
+			}
+			c.Fields = append(c.Fields, CardField{Name: tr.S(id, map[string]any{"Name": r.Voter.Name}), Value: value, Keep: keep})
+		}
+	}
+	reasons(msgDecisionFieldObjection, append(append([]ledger.Response(nil), t.Standing...), t.Resolved...), true)
+	reasons(msgDecisionFieldConcern, t.Concern, false)
+	names(msgDecisionWhoConsent, t.Consent)
+	names(msgDecisionWhoStandAside, t.StandAside)
+	names(msgDecisionWhoWithdrawn, t.Withdrawn)
+	return c
 }
 
 // closedAt is when voting ended: the deadline, for a proposal closed at

@@ -84,6 +84,30 @@ type Reply struct {
 	// Markdown marks Text as Markdown (headings, lists, emphasis), which
 	// platforms with rich text render; the others show it as written.
 	Markdown bool
+	// Card is Text's structure, for platforms that show structured
+	// messages (Discord's embeds); the others show Text, which stays
+	// complete.
+	Card *Card
+}
+
+// Card is a reply as a titled body with labelled parts. A platform may
+// shorten it to fit its limits, pointing to More for everything; it never
+// drops a part marked Keep.
+type Card struct {
+	Title  string
+	Body   string
+	Fields []CardField
+	Footer string
+	// More says where to read the card in full ("/proposal 3").
+	More string
+}
+
+// CardField is one labelled part of a card.
+type CardField struct {
+	Name, Value string
+	// Keep marks what must never vanish from the card (an objection): it
+	// may be shortened, never left out.
+	Keep bool
 }
 
 // Kind is what a message is to the people who read it.

@@ -43,7 +43,9 @@ type Adapter struct {
 	// reconnectBase is the first wait between failed gateway connections.
 	reconnectBase time.Duration
 
-	buttons  *buttonStore
+	buttons  *buttons
+	edits    *editQueue
+	metrics  metrics
 	names    *nameCache
 	channels *channelCache
 	replies  *interactionMessages
@@ -115,7 +117,7 @@ func New(cfg Config, log *slog.Logger) (*Adapter, error) {
 		retryBase:     500 * time.Millisecond,
 		attempts:      4,
 		reconnectBase: time.Second,
-		buttons:       newButtonStore(10000),
+		buttons:       newButtons(cfg.Components),
 		names:         newNameCache(10000),
 		channels:      newChannelCache(),
 		replies:       newInteractionMessages(),
@@ -123,6 +125,7 @@ func New(cfg Config, log *slog.Logger) (*Adapter, error) {
 		specs:         map[string][]bot.Spec{},
 		registered:    map[string]bool{},
 	}
+	a.edits = newEditQueue(a.log.Warn)
 	for _, g := range cfg.Guilds {
 		a.guilds[g] = true
 	}
@@ -158,12 +161,19 @@ func (a *Adapter) Run(ctx context.Context, inbox bot.Inbox) error {
 		a.run = nil
 		a.mu.Unlock()
 		a.tasks.Wait()
+		a.edits.wait()
 	}()
 
 	if _, ok := inbox.(bot.CommandCatalog); !ok {
 		a.log.Warn("the core offers no command catalogue: no slash commands will be registered")
 	}
 	if err := a.checkToken(ctx); err != nil || ctx.Err() != nil {
+		return err
+	}
+	if err := a.checkChannels(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	disconnected := make(chan struct{}, 1)

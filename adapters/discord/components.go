@@ -1,6 +1,10 @@
 package discord
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,110 +29,143 @@ const (
 // answerInput is the custom ID of the modal's text input.
 const answerInput = "answer"
 
-// A button's custom_id carries what pressing it does, so that a press
-// works even after a restart:
+// ComponentStore keeps what each button does, under the short key its
+// custom_id carries, so that a button works for the whole life of its
+// message, across restarts. *ledger.DB implements it.
+type ComponentStore interface {
+	SaveComponent(ctx context.Context, platform, id, payload, ask string) error
+	Component(ctx context.Context, platform, id string) (payload, ask string, found bool, err error)
+}
+
+// A button's custom_id is "b<i>:<key>": <i> is its place in its message
+// (Discord wants custom IDs unique within a message) and <key> is derived
+// from what it does (its payload and question), so the same button keeps
+// the same ID across edits and restarts, and always fits Discord's 100
+// characters. The store maps keys back to buttons.
 //
-//	p<i>:<payload>               a plain button
-//	a<i>:<n>:<payload><ask>      a button that asks first; n is the
-//	                             payload's length in bytes
-//	m<i>:<key>                   too long for Discord's 100 characters:
-//	                             the button is kept in memory under key
-//
-// <i> is the button's place in its message, because Discord wants custom
-// IDs unique within a message. Buttons kept in memory are lost when the
-// process restarts; pressing one then says the button expired.
-type buttonStore struct {
+// Cards posted by earlier versions carry their payload inline ("p<i>:…",
+// "a<i>:<n>:…") or a key of a memory that is gone ("m<i>:…"); the first
+// two still work, the last answers that the button expired.
+type buttons struct {
+	store ComponentStore
+
 	mu    sync.Mutex
-	max   int
-	next  uint64
-	m     map[string]bot.Button
-	order []string
+	saved map[string]bool // keys known to be in the store
 }
 
-func newButtonStore(max int) *buttonStore { return &buttonStore{max: max, m: map[string]bot.Button{}} }
-
-// encode is the custom_id of the i-th button of a message.
-func (s *buttonStore) encode(i int, b bot.Button) string {
-	n := strconv.Itoa(i)
-	id := "p" + n + ":" + b.Payload
-	if b.Ask != "" {
-		id = "a" + n + ":" + strconv.Itoa(len(b.Payload)) + ":" + b.Payload + b.Ask
+func newButtons(store ComponentStore) *buttons {
+	if store == nil {
+		store = newMemoryComponents()
 	}
-	if utf8.RuneCountInString(id) <= maxCustomID {
-		return id
-	}
-	return "m" + n + ":" + s.keep(b)
+	return &buttons{store: store, saved: map[string]bool{}}
 }
 
-// keep stores b and returns its key, forgetting the oldest buttons beyond
-// max so that memory stays bounded.
-func (s *buttonStore) keep(b bot.Button) string {
+// componentKey is a button's key: 120 bits of a hash of what it does.
+func componentKey(b bot.Button) string {
+	sum := sha256.Sum256([]byte(b.Payload + "\x00" + b.Ask))
+	return base64.RawURLEncoding.EncodeToString(sum[:15])
+}
+
+// encode is the custom_id of the i-th button of a message, after making
+// sure the store knows it.
+func (s *buttons) encode(ctx context.Context, i int, b bot.Button) (string, error) {
+	key := componentKey(b)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.next++
-	key := strconv.FormatUint(s.next, 36)
-	s.m[key] = b
-	s.order = append(s.order, key)
-	for len(s.order) > s.max {
-		delete(s.m, s.order[0])
-		s.order = s.order[1:]
+	known := s.saved[key]
+	s.mu.Unlock()
+	if !known {
+		if err := s.store.SaveComponent(ctx, Platform, key, b.Payload, b.Ask); err != nil {
+			return "", fmt.Errorf("discord: keep a button: %w", err)
+		}
+		s.mu.Lock()
+		if len(s.saved) >= 10000 {
+			clear(s.saved) // only a cache of what is stored
+		}
+		s.saved[key] = true
+		s.mu.Unlock()
 	}
-	return key
+	return "b" + strconv.Itoa(i) + ":" + key, nil
 }
 
-// decode reads a custom_id back into the button; ok is false for IDs the
-// adapter did not write or buttons it no longer remembers. The label of an
-// inline button is not in its ID: Discord shows it, and it is taken from
-// the message when needed.
-func (s *buttonStore) decode(id string) (bot.Button, bool) {
+// decode reads a custom_id back into its button; found is false for IDs
+// the adapter did not write or no longer knows. The label is not in the
+// ID: Discord shows it, and it is taken from the message when needed.
+func (s *buttons) decode(ctx context.Context, id string) (b bot.Button, found bool, err error) {
 	if len(id) < 3 {
-		return bot.Button{}, false
+		return bot.Button{}, false, nil
 	}
 	kind := id[0]
 	_, rest, ok := strings.Cut(id[1:], ":")
 	if !ok {
-		return bot.Button{}, false
+		return bot.Button{}, false, nil
 	}
 	switch kind {
+	case 'b':
+		payload, ask, found, err := s.store.Component(ctx, Platform, rest)
+		return bot.Button{Payload: payload, Ask: ask}, found, err
 	case 'p':
-		return bot.Button{Payload: rest}, true
+		return bot.Button{Payload: rest}, true, nil
 	case 'a':
 		ns, rest, ok := strings.Cut(rest, ":")
 		n, err := strconv.Atoi(ns)
 		if !ok || err != nil || n < 0 || n > len(rest) {
-			return bot.Button{}, false
+			return bot.Button{}, false, nil
 		}
-		return bot.Button{Payload: rest[:n], Ask: rest[n:]}, true
-	case 'm':
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		b, ok := s.m[rest]
-		return b, ok
+		return bot.Button{Payload: rest[:n], Ask: rest[n:]}, true, nil
 	}
-	return bot.Button{}, false
+	return bot.Button{}, false, nil
 }
 
 // components lays buttons out in rows of five, at most five rows: what
 // Discord accepts. The rest are dropped with a warning.
-func (s *buttonStore) components(buttons []bot.Button, warn func(string, ...any)) []discordgo.MessageComponent {
-	if len(buttons) > maxButtonsPerRow*maxRows {
-		warn("more buttons than Discord shows; the last ones were left out", "buttons", len(buttons))
-		buttons = buttons[:maxButtonsPerRow*maxRows]
+func (s *buttons) components(ctx context.Context, bs []bot.Button, warn func(string, ...any)) ([]discordgo.MessageComponent, error) {
+	if len(bs) > maxButtonsPerRow*maxRows {
+		warn("more buttons than Discord shows; the last ones were left out", "buttons", len(bs))
+		bs = bs[:maxButtonsPerRow*maxRows]
 	}
 	var rows []discordgo.MessageComponent
-	for start := 0; start < len(buttons); start += maxButtonsPerRow {
+	for start := 0; start < len(bs); start += maxButtonsPerRow {
 		var row []discordgo.MessageComponent
-		for i := start; i < min(start+maxButtonsPerRow, len(buttons)); i++ {
-			b := buttons[i]
-			row = append(row, discordgo.Button{
-				Label:    truncate(b.Label, maxButtonLabel),
-				Style:    discordgo.SecondaryButton,
-				CustomID: s.encode(i, b),
-			})
+		for i := start; i < min(start+maxButtonsPerRow, len(bs)); i++ {
+			b := bs[i]
+			id, err := s.encode(ctx, i, b)
+			if err != nil {
+				return nil, err
+			}
+			btn := discordgo.Button{Label: truncate(b.Label, maxButtonLabel), Style: discordgo.SecondaryButton, CustomID: id}
+			if b.Emoji != "" {
+				btn.Emoji = &discordgo.ComponentEmoji{Name: b.Emoji}
+			}
+			row = append(row, btn)
 		}
 		rows = append(rows, discordgo.ActionsRow{Components: row})
 	}
-	return rows
+	return rows, nil
+}
+
+// memoryComponents is the store of an adapter without a ledger (tests,
+// tools): its buttons do not outlive the process.
+type memoryComponents struct {
+	mu sync.Mutex
+	m  map[string]bot.Button
+}
+
+func newMemoryComponents() *memoryComponents { return &memoryComponents{m: map[string]bot.Button{}} }
+
+func (s *memoryComponents) SaveComponent(_ context.Context, _, id, payload, ask string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[id]; !ok {
+		s.m[id] = bot.Button{Payload: payload, Ask: ask}
+	}
+	return nil
+}
+
+func (s *memoryComponents) Component(_ context.Context, _, id string) (string, string, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.m[id]
+	return b.Payload, b.Ask, ok, nil
 }
 
 // labelOf finds the label of the button with customID in a message.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,9 +27,16 @@ type Config struct {
 	// for the bot in the Developer Portal: then "!give …" typed in a
 	// message works too. Without it, only slash commands do.
 	MessageContent bool
-	// PrivateChannel is the channel where private threads (mediation
-	// spaces) are created. Without it, CreatePrivateSpace fails.
+	// Channels are each guild's channels with a role: where mediation
+	// spaces are made, announcements posted, moderators told. They are
+	// checked at start-up.
+	Channels []GuildChannels
+	// PrivateChannel is the mediation channel of a bot serving one guild
+	// (the setting before Channels).
 	PrivateChannel string
+	// Components keeps what buttons do, so that they work across
+	// restarts (the ledger). Without it they are kept in memory only.
+	Components ComponentStore
 	// HTTPClient, when set, carries every REST request (tests point it at
 	// a fake Discord; proxies go here too).
 	HTTPClient *http.Client
@@ -51,7 +59,60 @@ func (c *Config) validate() error {
 	if c.PrivateChannel != "" && !isSnowflake(c.PrivateChannel) {
 		return fmt.Errorf("discord: private channel %q is not a Discord ID", c.PrivateChannel)
 	}
+	if c.PrivateChannel != "" && len(c.Guilds) > 1 {
+		return errors.New("discord: private_channel serves one guild; with several, name each guild's mediation channel in its community's discord settings")
+	}
+	seen := map[string]bool{}
+	for _, gc := range c.Channels {
+		if !slices.Contains(c.Guilds, gc.Guild) {
+			return fmt.Errorf("discord: channels are set for guild %q, which is not among the guilds served", gc.Guild)
+		}
+		if seen[gc.Guild] {
+			return fmt.Errorf("discord: the channels of guild %s are set twice", gc.Guild)
+		}
+		seen[gc.Guild] = true
+		for _, r := range channelRoles {
+			if id := r.of(gc); id != "" && !isSnowflake(id) {
+				return fmt.Errorf("discord: the %s channel %q of guild %s is not a Discord ID (use “Copy Channel ID”)", r.name, id, gc.Guild)
+			}
+		}
+	}
 	return nil
+}
+
+// GuildChannels are a guild's channels with a role for the bot; "" means
+// none.
+type GuildChannels struct {
+	Guild string
+	// Mediation is where mediation spaces (private threads) are made.
+	Mediation string
+	// Announcements is where the community's announcements go.
+	Announcements string
+	// Moderators is where the moderators are told of requests.
+	Moderators string
+}
+
+// mediationChannel is the channel where guild's private threads are made;
+// guild "" means the one guild that has one.
+func (c Config) mediationChannel(guild string) (string, error) {
+	var found []string
+	for _, gc := range c.Channels {
+		if gc.Mediation != "" && (guild == "" || gc.Guild == guild) {
+			found = append(found, gc.Mediation)
+		}
+	}
+	if len(found) == 0 && c.PrivateChannel != "" && (guild == "" || slices.Contains(c.Guilds, guild)) {
+		found = append(found, c.PrivateChannel)
+	}
+	switch {
+	case len(found) == 1:
+		return found[0], nil
+	case len(found) > 1:
+		return "", errors.New("discord: several guilds have a mediation channel; a private space needs its guild")
+	case guild != "":
+		return "", fmt.Errorf("discord: no mediation channel is configured for guild %s", guild)
+	}
+	return "", errors.New("discord: no mediation channel is configured for private threads")
 }
 
 // intents are the gateway intents the configuration needs: guilds (for

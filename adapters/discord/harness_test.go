@@ -107,7 +107,7 @@ func (h *harness) posted(m *fakeMessage) adaptertest.Posted {
 		p.Private = m.Flags&64 != 0 || (ch != nil && ch.Type == 1)
 	})
 	for _, b := range m.Buttons() {
-		btn, ok := h.a.buttons.decode(b.CustomID)
+		btn, ok, _ := h.a.buttons.decode(context.Background(), b.CustomID)
 		if !ok {
 			h.t.Errorf("button %q has a custom_id the adapter cannot read: %q", b.Label, b.CustomID)
 		}

@@ -41,9 +41,12 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 		a.answer(ctx, inbox, i, log, text, private)
 	case discordgo.InteractionMessageComponent:
 		d := i.MessageComponentData()
-		b, ok := a.buttons.decode(d.CustomID)
+		b, ok, err := a.buttons.decode(ctx, d.CustomID)
+		if err != nil {
+			log.Error("could not read what a button does", "err", err)
+		}
 		if !ok {
-			log.Warn("a button the adapter no longer remembers was pressed")
+			log.Warn("a button the adapter does not know was pressed")
 			a.buttonExpired(ctx, inbox, i, log)
 			return
 		}
@@ -59,18 +62,24 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 			}
 			return
 		}
+		// What a press answers is for the presser alone (a vote's
+		// acknowledgement: the card shows the vote to all), so a slow
+		// answer is deferred privately.
 		log.Info("button pressed", "payload", b.Payload)
-		a.answer(ctx, inbox, i, log, b.Payload, false)
+		a.answer(ctx, inbox, i, log, b.Payload, true)
 	case discordgo.InteractionModalSubmit:
 		d := i.ModalSubmitData()
-		b, ok := a.buttons.decode(d.CustomID)
+		b, ok, err := a.buttons.decode(ctx, d.CustomID)
+		if err != nil {
+			log.Error("could not read what a question answers", "err", err)
+		}
 		if !ok {
 			log.Warn("an answer to a question the adapter no longer remembers")
 			a.buttonExpired(ctx, inbox, i, log)
 			return
 		}
 		log.Info("question answered", "payload", b.Payload)
-		a.answer(ctx, inbox, i, log, strings.TrimSpace(b.Payload+" "+answerOf(d)), false)
+		a.answer(ctx, inbox, i, log, strings.TrimSpace(b.Payload+" "+answerOf(d)), true)
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		choices := completions(a.specsOf(inbox, i.GuildID), i.ApplicationCommandData(), i.Locale)
 		if choices == nil {
@@ -95,7 +104,7 @@ func (a *Adapter) answer(ctx context.Context, inbox bot.Inbox, i *discordgo.Inte
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		inbox.Receive(ctx, interactionAdapter{Adapter: a, x: x}, a.interactionMessage(ctx, i, text))
+		inbox.Receive(ctx, interactionAdapter{guildAdapter: guildAdapter{Adapter: a, guild: i.GuildID}, x: x}, a.interactionMessage(ctx, i, text))
 	}()
 	select {
 	case <-done:

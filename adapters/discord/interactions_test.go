@@ -351,8 +351,9 @@ func TestButtonPressAndModalSubmission(t *testing.T) {
 	}
 }
 
-// A button the adapter no longer remembers (kept in memory, lost at a
-// restart) says so privately instead of failing silently.
+// A button the adapter does not know (kept in memory by an adapter without
+// a ledger, lost at a restart) says so privately instead of failing
+// silently.
 func TestForgottenButton(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
@@ -361,7 +362,7 @@ func TestForgottenButton(t *testing.T) {
 		t.Fatal(err)
 	}
 	card := e.f.Next()
-	e.a.buttons = newButtonStore(10) // as after a restart
+	e.a.buttons = newButtons(nil) // as after a restart without a ledger
 	e.f.Press(e.ana, card.ID, card.Buttons()[0].CustomID)
 	if m := e.f.Next(); m.Flags&64 == 0 || !strings.Contains(m.Content, "expired") {
 		t.Errorf("reply %q flags %d", m.Content, m.Flags)

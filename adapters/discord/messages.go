@@ -56,7 +56,7 @@ func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 	}
 	msg.Mentions = a.mentions(ctx, m.GuildID, msg.Text)
 	log.Info("prefix command")
-	inbox.Receive(ctx, a, msg)
+	inbox.Receive(ctx, guildAdapter{Adapter: a, guild: m.GuildID}, msg)
 }
 
 // isPrefixCommand tells a command ("!give", "/solde") from chat.

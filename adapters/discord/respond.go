@@ -48,8 +48,20 @@ type exchange struct {
 // one interaction: replies to the interaction go through the exchange,
 // anything else (another room, a thread it opens) through the adapter.
 type interactionAdapter struct {
-	*Adapter
+	guildAdapter
 	x *exchange
+}
+
+// guildAdapter is the adapter as the core sees it while it handles a
+// command from one guild: what it makes per guild (a private space) goes
+// to that guild's channels.
+type guildAdapter struct {
+	*Adapter
+	guild string
+}
+
+func (g guildAdapter) CreatePrivateSpace(ctx context.Context, name string, members []bot.User) (string, error) {
+	return g.createPrivateSpace(ctx, g.guild, name, members)
 }
 
 func (w interactionAdapter) Send(ctx context.Context, t bot.Target, r bot.Reply) (bot.MessageID, error) {
@@ -88,7 +100,10 @@ func (x *exchange) owns(t bot.Target) bool { return t.ReplyTo == x.i.ID }
 func (x *exchange) deliver(ctx context.Context, r bot.Reply, private bool) (bot.MessageID, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	out := x.a.render(r)
+	out, err := x.a.render(ctx, r)
+	if err != nil {
+		return "", err
+	}
 	var id string
 	for i := range out.chunks {
 		mid, err := x.deliverOne(ctx, out, i, private)

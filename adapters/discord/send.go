@@ -41,15 +41,17 @@ type messagePayload struct {
 	Flags           int                          `json:"flags,omitempty"`
 	AllowedMentions *allowedMentions             `json:"allowed_mentions"`
 	Components      []discordgo.MessageComponent `json:"components,omitempty"`
+	Embeds          []*discordgo.MessageEmbed    `json:"embeds,omitempty"`
 	Attachments     []attachmentRef              `json:"attachments,omitempty"`
 }
 
-// editPayload replaces a message's text and buttons; an empty Components
-// removes the buttons.
+// editPayload replaces a message's text, embeds and buttons; empty ones
+// remove what was there.
 type editPayload struct {
 	Content         string                       `json:"content"`
 	AllowedMentions *allowedMentions             `json:"allowed_mentions"`
 	Components      []discordgo.MessageComponent `json:"components"`
+	Embeds          []*discordgo.MessageEmbed    `json:"embeds"`
 }
 
 // attachmentRef ties a multipart file part (files[id]) to its name.
@@ -59,27 +61,37 @@ type attachmentRef struct {
 }
 
 // rendered is a reply made ready for Discord: its text cut into messages
-// Discord accepts, with the buttons and files for the last one.
+// Discord accepts, with the buttons and files for the last one, or a card
+// as embeds in one message.
 type rendered struct {
 	chunks     []string
 	allowed    *allowedMentions
 	components []discordgo.MessageComponent
+	embeds     []*discordgo.MessageEmbed
 	files      []upload
 }
 
 // render writes each mention of r as Discord's <@id> and allows exactly
-// those users to be notified.
-func (a *Adapter) render(r bot.Reply) rendered {
-	text := renderMentions(r.Text, r.Mentions)
+// those users to be notified. A card becomes embeds, Discord's form for
+// structured messages, which fit in one message by design.
+func (a *Adapter) render(ctx context.Context, r bot.Reply) (rendered, error) {
 	out := rendered{
-		chunks:  split(text, maxContent),
 		allowed: mentionsAllowed(r.Mentions),
 		files:   uploadOf(r.File),
 	}
-	if len(r.Buttons) > 0 {
-		out.components = a.buttons.components(r.Buttons, func(msg string, args ...any) { a.log.Warn(msg, args...) })
+	if r.Card != nil {
+		out.chunks, out.embeds = []string{""}, embedsOf(r.Card)
+	} else {
+		out.chunks = split(renderMentions(r.Text, r.Mentions), maxContent)
 	}
-	return out
+	if len(r.Buttons) > 0 {
+		var err error
+		out.components, err = a.buttons.components(ctx, r.Buttons, func(msg string, args ...any) { a.log.Warn(msg, args...) })
+		if err != nil {
+			return rendered{}, err
+		}
+	}
+	return out, nil
 }
 
 // payload is the i-th message of out.
@@ -87,6 +99,7 @@ func (out rendered) payload(i int, flags int) messagePayload {
 	p := messagePayload{Content: out.chunks[i], Flags: flags, AllowedMentions: out.allowed}
 	if i == len(out.chunks)-1 {
 		p.Components = out.components
+		p.Embeds = out.embeds
 		for j, f := range out.files {
 			p.Attachments = append(p.Attachments, attachmentRef{ID: j, Filename: f.Name})
 		}
@@ -228,13 +241,22 @@ func (a *Adapter) send(ctx context.Context, t bot.Target, r bot.Reply, private b
 
 // post sends r to a channel, in several messages when it is long.
 func (a *Adapter) post(ctx context.Context, channel string, r bot.Reply, flags int) (bot.MessageID, error) {
-	out := a.render(r)
+	out, err := a.render(ctx, r)
+	if err != nil {
+		return "", err
+	}
 	var id string
 	for i := range out.chunks {
 		p := out.payload(i, flags)
 		p.Nonce, p.EnforceNonce = nonce(), true
 		var m discordgo.Message
-		if err := a.requestJSON(ctx, "POST", discordgo.EndpointChannelMessages(channel), discordgo.EndpointChannelMessages(channel), p, out.filesFor(i), &m); err != nil {
+		err := a.requestJSON(ctx, "POST", discordgo.EndpointChannelMessages(channel), discordgo.EndpointChannelMessages(channel), p, out.filesFor(i), &m)
+		if apiCode(err) == codeArchivedThread {
+			if err = a.unarchive(ctx, channel); err == nil {
+				err = a.requestJSON(ctx, "POST", discordgo.EndpointChannelMessages(channel), discordgo.EndpointChannelMessages(channel), p, out.filesFor(i), &m)
+			}
+		}
+		if err != nil {
 			return bot.MessageID(id), fmt.Errorf("discord: send to channel %s: %w", channel, err)
 		}
 		id = m.ID
@@ -261,16 +283,40 @@ func (a *Adapter) dmChannel(ctx context.Context, user string) (string, error) {
 	return c.ID, nil
 }
 
-// Edit implements bot.Editor: the message's text and buttons are
+// Edit implements bot.Editor: the message's text, card and buttons are
 // replaced (an attachment stays as it was). A message that answered an
 // interaction is edited through the interaction's webhook while its token
-// lasts, since an ephemeral one exists nowhere else.
+// lasts, since an ephemeral one exists nowhere else. Edits of one message
+// coalesce: while one is on its way, only the latest of those asked
+// meanwhile follows it, so a burst of votes costs a few edits, never a
+// queue behind the channel's rate limit.
 func (a *Adapter) Edit(ctx context.Context, t bot.Target, id bot.MessageID, r bot.Reply) error {
-	out := a.render(r)
-	p := editPayload{Content: truncate(strings.Join(out.chunks, "\n"), maxContent), AllowedMentions: out.allowed, Components: out.components}
+	return a.edits.edit(ctx, string(id), func(ctx context.Context) error { return a.editNow(ctx, t, id, r) })
+}
+
+// editNow sends one edit.
+func (a *Adapter) editNow(ctx context.Context, t bot.Target, id bot.MessageID, r bot.Reply) error {
+	out, err := a.render(ctx, r)
+	if err != nil {
+		return err
+	}
+	p := editPayload{AllowedMentions: out.allowed, Components: out.components, Embeds: out.embeds}
+	if out.embeds == nil {
+		// A long text that is no card still fits as an embed's body.
+		text := strings.Join(out.chunks, "\n")
+		if runes(text) <= maxContent {
+			p.Content = text
+		} else {
+			p.Embeds = []*discordgo.MessageEmbed{{Description: cut(text, maxEmbedBody)}}
+		}
+	}
 	if p.Components == nil {
 		p.Components = []discordgo.MessageComponent{}
 	}
+	if p.Embeds == nil {
+		p.Embeds = []*discordgo.MessageEmbed{}
+	}
+	a.metrics.edits.Add(1)
 	if app, token, ok := a.replies.token(string(id)); ok {
 		endpoint := discordgo.EndpointWebhookMessage(app, token, string(id))
 		return a.requestJSON(ctx, "PATCH", endpoint, discordgo.EndpointWebhookToken(app, token), p, nil, nil)

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -66,32 +67,37 @@ func TestSplit(t *testing.T) {
 }
 
 func TestButtonCustomIDs(t *testing.T) {
-	s := newButtonStore(2)
+	ctx := context.Background()
+	s := newButtons(nil)
 	for i, b := range []bot.Button{
 		{Payload: "/consent 1"},
 		{Payload: "/object 1", Ask: "Why do you object?"},
 		{Payload: "/a:b:c", Ask: "4:2"},
-		{Payload: strings.Repeat("é", 60), Ask: "Why?"},
+		{Payload: strings.Repeat("é", 300), Ask: strings.Repeat("Why? ", 50)},
 	} {
-		id := s.encode(i, b)
-		if utf8.RuneCountInString(id) > maxCustomID {
-			t.Errorf("custom_id %q too long", id)
+		id, err := s.encode(ctx, i, b)
+		if err != nil || utf8.RuneCountInString(id) > maxCustomID {
+			t.Errorf("custom_id %q (%v): too long", id, err)
 		}
-		got, ok := s.decode(id)
-		if !ok || got != b {
-			t.Errorf("decode(encode(%+v)) = %+v, %v", b, got, ok)
+		if again, _ := s.encode(ctx, i, b); again != id {
+			t.Errorf("the same button got %q then %q", id, again)
+		}
+		got, ok, err := s.decode(ctx, id)
+		if !ok || err != nil || got != b {
+			t.Errorf("decode(encode(%+v)) = %+v, %v, %v", b, got, ok, err)
 		}
 	}
-	// Memory is bounded: the oldest long buttons are forgotten.
-	long := bot.Button{Payload: strings.Repeat("p", 200)}
-	first := s.encode(0, long)
-	s.encode(1, long)
-	s.encode(2, long)
-	if _, ok := s.decode(first); ok {
-		t.Error("the store keeps more buttons than its bound")
+	// Cards posted before stable IDs carry their payload inline.
+	for id, want := range map[string]bot.Button{
+		"p0:/consent 2":             {Payload: "/consent 2"},
+		"a1:9:/object 2Why object?": {Payload: "/object 2", Ask: "Why object?"},
+	} {
+		if got, ok, _ := s.decode(ctx, id); !ok || got != want {
+			t.Errorf("decode(%q) = %+v, %v", id, got, ok)
+		}
 	}
-	for _, bad := range []string{"", "x", "q1:foo", "a0:99:short", "a0:x:y", "m0:nope"} {
-		if _, ok := s.decode(bad); ok {
+	for _, bad := range []string{"", "x", "q1:foo", "a0:99:short", "a0:x:y", "m0:nope", "b0:unknown"} {
+		if _, ok, _ := s.decode(ctx, bad); ok {
 			t.Errorf("decoded %q", bad)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/bwmarrin/discordgo"
 	"github.com/entraide/entraide/bot"
 )
 
@@ -14,8 +13,7 @@ var _ bot.PrivateSpaceEditor = (*Adapter)(nil)
 // member to a private thread it made (members cannot: it is closed to
 // invitations).
 func (a *Adapter) AddToPrivateSpace(ctx context.Context, room string, u bot.User) error {
-	endpoint := discordgo.EndpointThreadMember(room, u.ID)
-	if _, err := a.request(ctx, "PUT", endpoint, discordgo.EndpointThreadMember(room, ""), nil, nil); err != nil {
+	if err := a.threadMember(ctx, "PUT", room, u.ID); err != nil {
 		return fmt.Errorf("discord: add %s to the private thread: %w", u.ID, err)
 	}
 	a.log.Info("member added to a private thread", "thread", room)
@@ -25,8 +23,7 @@ func (a *Adapter) AddToPrivateSpace(ctx context.Context, room string, u bot.User
 // RemoveFromPrivateSpace implements bot.PrivateSpaceEditor: the bot takes
 // the member out of the private thread.
 func (a *Adapter) RemoveFromPrivateSpace(ctx context.Context, room string, u bot.User) error {
-	endpoint := discordgo.EndpointThreadMember(room, u.ID)
-	if _, err := a.request(ctx, "DELETE", endpoint, discordgo.EndpointThreadMember(room, ""), nil, nil); err != nil {
+	if err := a.threadMember(ctx, "DELETE", room, u.ID); err != nil {
 		return fmt.Errorf("discord: remove %s from the private thread: %w", u.ID, err)
 	}
 	a.log.Info("member removed from a private thread", "thread", room)

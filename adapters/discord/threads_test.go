@@ -68,7 +68,7 @@ func TestPrivateThreadFailures(t *testing.T) {
 		}
 	})
 	e.a.cfg.PrivateChannel = ""
-	if _, err := e.a.CreatePrivateSpace(e.ctx, "x", nil); err == nil || !strings.Contains(err.Error(), "private channel") {
+	if _, err := e.a.CreatePrivateSpace(e.ctx, "x", nil); err == nil || !strings.Contains(err.Error(), "mediation channel") {
 		t.Errorf("err = %v", err)
 	}
 }

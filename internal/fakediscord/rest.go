@@ -202,6 +202,9 @@ func (f *Server) route(w http.ResponseWriter, r *http.Request, seg []string, cal
 		w.WriteHeader(204)
 	case r.Method == "GET" && n == 2 && seg[0] == "users":
 		u := f.Users[seg[1]]
+		if seg[1] == "@me" {
+			u = f.Bot
+		}
 		if u == nil {
 			apiError(w, 404, codeUnknownUser, "Unknown User")
 			return
