@@ -79,6 +79,9 @@ type env struct {
 	ana     *fakeUser
 	bob     *fakeUser
 	carol   *fakeUser
+	// stop stops the adapter, as a process ending.
+	stop func()
+	cfg  Config
 }
 
 type envOptions struct {
@@ -87,6 +90,8 @@ type envOptions struct {
 	inbox func(*bot.Bot) bot.Inbox
 	// before runs before Run, to adjust the adapter or the fake.
 	before func(*env)
+	// config adjusts the adapter's configuration.
+	config func(*env, *Config)
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -101,7 +106,6 @@ func newEnv(t *testing.T, o envOptions) *env {
 	g, general := f.AddGuild("Coop", e.ana, e.bob, e.carol)
 	e.guild, e.general = g.ID, general
 	e.private = f.AddChannel(g.ID, "mediation")
-	e.a, _ = newAdapter(t, f, Config{Guilds: []string{g.ID}, MessageContent: o.messageContent, PrivateChannel: e.private})
 
 	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
 	if err != nil {
@@ -109,6 +113,13 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	e.db = db
+	cfg := Config{Guilds: []string{g.ID}, MessageContent: o.messageContent,
+		Channels: []GuildChannels{{Guild: g.ID, Mediation: e.private}}, Components: db}
+	if o.config != nil {
+		o.config(e, &cfg)
+	}
+	e.a, _ = newAdapter(t, f, cfg)
+	e.cfg = cfg
 	e.com = &bot.Community{
 		Slug: "coop", Name: "Coop", Language: "en", Location: time.UTC,
 		Limits: bot.DefaultLimits(), UndoWindow: time.Minute, Categories: bot.DefaultCategories(),
@@ -126,27 +137,33 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.before != nil {
 		o.before(e)
 	}
-	run(t, ctx, e.a, inbox)
+	e.stop = run(t, ctx, e.a, inbox)
 	f.Wait("the commands to be registered", func() bool { return f.Online() && f.CommandPuts[e.guild] > 0 })
 	return e
 }
 
-// run runs the adapter until the test ends, and checks it stops.
-func run(t *testing.T, ctx context.Context, a *Adapter, inbox bot.Inbox) {
-	ctx, stop := context.WithCancel(ctx)
+// run runs the adapter until the test ends (or stop is called), and
+// checks it stops.
+func run(t *testing.T, ctx context.Context, a *Adapter, inbox bot.Inbox) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, inbox) }()
-	t.Cleanup(func() {
-		stop()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Error("the adapter did not stop after its context ended")
 			}
-		case <-time.After(15 * time.Second):
-			t.Error("the adapter did not stop after its context ended")
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 // slash runs a command, failing the test if a client could not send it.

@@ -67,7 +67,7 @@ func TestPrivateThreadFailures(t *testing.T) {
 			}
 		}
 	})
-	e.a.cfg.PrivateChannel = ""
+	e.a.cfg.Channels = nil
 	if _, err := e.a.CreatePrivateSpace(e.ctx, "x", nil); err == nil || !strings.Contains(err.Error(), "mediation channel") {
 		t.Errorf("err = %v", err)
 	}
