@@ -69,6 +69,8 @@ type CommunityConfig struct {
 	GroupsConfig `yaml:",inline"`
 	// Mediation cases and the council (config_conflicts.go).
 	Conflicts ConflictsConfig `yaml:"conflicts"`
+	// discord: the community's guilds and channels (config_discord.go).
+	CommunityDiscord `yaml:",inline"`
 }
 
 // DecisionsConfig sets decisions by consent: the deadline of a proposal
@@ -353,6 +355,9 @@ func (cc CommunityConfig) community() (*bot.Community, error) {
 		return nil, err
 	}
 	if c.Conflicts, err = cc.Conflicts.settings(); err != nil {
+		return nil, err
+	}
+	if err := cc.CommunityDiscord.apply(c); err != nil {
 		return nil, err
 	}
 	if err := c.Validate(); err != nil {

@@ -92,11 +92,17 @@ func (e *env) platformAdapters(ctx context.Context) ([]func(*bot.Bot) bot.Adapte
 		out = append(out, func(*bot.Bot) bot.Adapter { return a })
 	}
 	if e.cfg.enabled(discord.Platform) {
+		guilds, channels, err := e.cfg.discordGuilds()
+		if err != nil {
+			return nil, err
+		}
 		a, err := discord.New(discord.Config{
 			Token:          e.cfg.Discord.Token,
-			Guilds:         e.cfg.Discord.Guilds,
+			Guilds:         guilds,
+			Channels:       channels,
 			MessageContent: e.cfg.Discord.MessageContent,
 			PrivateChannel: e.cfg.Discord.PrivateChannel,
+			Components:     e.db,
 		}, e.log.With("platform", discord.Platform))
 		if err != nil {
 			return nil, fmt.Errorf("config: discord: %w", err)
