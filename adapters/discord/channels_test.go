@@ -44,7 +44,7 @@ func TestTwoGuildsEachWithItsMediationChannel(t *testing.T) {
 	f.Wait("both guilds registered", func() bool { return f.CommandPuts[g1.ID] == 1 && f.CommandPuts[g2.ID] == 1 })
 
 	for _, c := range []struct {
-		com                      *bot.Community
+		com                       *bot.Community
 		general, mediation, other string
 	}{{reseau, general2, med2, med1}, {coop, general1, med1, med2}} {
 		before := len(f.CallsTo("POST", `^/channels/`+c.other+`/threads$`))
