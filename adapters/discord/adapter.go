@@ -49,6 +49,7 @@ type Adapter struct {
 	names    *nameCache
 	channels *channelCache
 	replies  *interactionMessages
+	seen     *tracker
 
 	regMu sync.Mutex // serialises command registrations
 
@@ -121,6 +122,7 @@ func New(cfg Config, log *slog.Logger) (*Adapter, error) {
 		names:         newNameCache(10000),
 		channels:      newChannelCache(),
 		replies:       newInteractionMessages(),
+		seen:          newTracker(),
 		dms:           map[string]string{},
 		specs:         map[string][]bot.Spec{},
 		registered:    map[string]bool{},
@@ -137,6 +139,7 @@ func New(cfg Config, log *slog.Logger) (*Adapter, error) {
 	s.AddHandler(a.onInteraction)
 	s.AddHandler(a.onMessage)
 	s.AddHandler(a.onRateLimit)
+	s.AddHandler(func(*discordgo.Session, *discordgo.Event) { a.seen.hear() })
 	return a, nil
 }
 
@@ -179,6 +182,7 @@ func (a *Adapter) Run(ctx context.Context, inbox bot.Inbox) error {
 	disconnected := make(chan struct{}, 1)
 	remove := a.s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
 		a.reports.Disconnected(Platform)
+		a.seen.lose()
 		select {
 		case disconnected <- struct{}{}:
 		default:
@@ -351,11 +355,22 @@ func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 	for _, g := range a.cfg.Guilds {
 		a.registerCommands(ctx, inbox, g)
 	}
+	if reconnected, since := a.seen.ready(); reconnected {
+		a.log.Warn("a new gateway session: events of the gap are lost; catching up on messages")
+		a.catchUp(ctx, since)
+	}
 }
 
 func (a *Adapter) onResumed(*discordgo.Session, *discordgo.Resumed) {
 	a.reports.Connected(Platform)
 	a.log.Info("gateway session resumed")
+	ctx, _, ok := a.begin()
+	if !ok {
+		return
+	}
+	defer a.end()
+	_, since := a.seen.ready()
+	a.catchUp(ctx, since)
 }
 
 func (a *Adapter) onRateLimit(_ *discordgo.Session, rl *discordgo.RateLimit) {

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/bwmarrin/discordgo"
@@ -66,6 +67,7 @@ type channelInfo struct {
 	guild  string
 	parent string
 	thread bool
+	kind   discordgo.ChannelType
 }
 
 // channelCache remembers channel kinds, so that a message or interaction
@@ -84,7 +86,22 @@ func (c *channelCache) learn(ch *discordgo.Channel, guild string) {
 	if ch.GuildID != "" {
 		guild = ch.GuildID
 	}
-	c.put(ch.ID, channelInfo{guild: guild, parent: ch.ParentID, thread: ch.IsThread()})
+	c.put(ch.ID, channelInfo{guild: guild, parent: ch.ParentID, thread: ch.IsThread(), kind: ch.Type})
+}
+
+// served lists the channels and threads of the served guilds where
+// members write.
+func (c *channelCache) served(guilds map[string]bool) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for id, info := range c.m {
+		if guilds[info.guild] && (info.thread || info.kind == discordgo.ChannelTypeGuildText || info.kind == discordgo.ChannelTypeGuildNews) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (c *channelCache) put(id string, info channelInfo) {

@@ -23,21 +23,35 @@ func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 	if !a.cfg.MessageContent || mc.Message == nil {
 		return
 	}
-	m := mc.Message
+	ctx, _, ok := a.begin()
+	if !ok {
+		return
+	}
+	defer a.end()
+	a.handleMessage(ctx, mc.Message, false)
+}
+
+// handleMessage hands a message to the core if it is a command from a
+// served guild; true when it did. Catching up skips the messages handled
+// already; a message Discord delivers again goes to the core, whose event
+// IDs make it record nothing twice (and say so).
+func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message, catchingUp bool) bool {
 	self, _ := a.identity()
 	switch {
 	case m.Author == nil, m.Author.Bot, m.Author.ID == self, m.WebhookID != "":
-		return // the bot's own messages and other bots' are never commands
+		return false // the bot's own messages and other bots' are never commands
 	case m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply:
-		return
+		return false
 	case m.GuildID == "" || !a.guilds[m.GuildID]:
-		return
+		return false
+	case !a.seen.claim(m.ChannelID, m.ID) && catchingUp:
+		return false // handled already
 	case !isPrefixCommand(m.Content):
-		return
+		return false
 	}
-	ctx, inbox, ok := a.begin()
+	_, inbox, ok := a.begin()
 	if !ok {
-		return
+		return false
 	}
 	defer a.end()
 	log := a.log.With("guild", m.GuildID, "channel", m.ChannelID, "message", m.ID, "user", m.Author.ID)
@@ -57,6 +71,7 @@ func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 	msg.Mentions = a.mentions(ctx, m.GuildID, msg.Text)
 	log.Info("prefix command")
 	inbox.Receive(ctx, guildAdapter{Adapter: a, guild: m.GuildID}, msg)
+	return true
 }
 
 // isPrefixCommand tells a command ("!give", "/solde") from chat.

@@ -51,6 +51,8 @@ type Server struct {
 	// ACKs, as a zombied connection does.
 	HeartbeatInterval time.Duration
 	SilenceAcks       bool
+	// GatewayDown refuses gateway connections, as an outage does.
+	GatewayDown bool
 	// ResumeURLOnly refuses RESUMEs that do not come through the session's
 	// resume_gateway_url (Discord asks clients to use it).
 	ResumeURLOnly bool

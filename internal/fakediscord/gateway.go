@@ -27,6 +27,13 @@ func (f *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "want ?v=…&encoding=json", http.StatusBadRequest)
 		return
 	}
+	f.mu.Lock()
+	down := f.GatewayDown
+	f.mu.Unlock()
+	if down {
+		http.Error(w, "upstream connect error", http.StatusServiceUnavailable)
+		return
+	}
 	c, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
