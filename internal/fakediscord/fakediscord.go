@@ -150,6 +150,7 @@ type Interaction struct {
 	Payload                               []byte
 	Expired                               bool // answered too late: Discord forgot it
 	Created                               time.Time
+	AckedAt                               time.Time // when its first response came
 	Acked                                 bool
 	Response                              int
 	Original                              *Message
@@ -241,6 +242,7 @@ func New(t testing.TB) *Server {
 		ResponseWindow:    3 * time.Second,
 		HeartbeatInterval: 41250 * time.Millisecond,
 		ResumeURLOnly:     true,
+		buckets:           map[string]*bucket{},
 		TokenLifetime:     15 * time.Minute,
 		changed:           make(chan struct{}),
 		ids:               1300000000000000000,
@@ -342,6 +344,16 @@ func (f *Server) Locked(fn func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fn()
+}
+
+// Join makes users members of a guild.
+func (f *Server) Join(guild string, users ...*User) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g := f.guild(guild)
+	for _, u := range users {
+		g.Members = append(g.Members, u.ID)
+	}
 }
 
 func (f *Server) AddUser(username, global string) *User {

@@ -64,7 +64,7 @@ func (f *Server) callback(w http.ResponseWriter, r *http.Request, id, token stri
 		apiError(w, 400, 50035, "Invalid interaction response type")
 		return
 	}
-	in.Acked, in.Response = true, cb.Type
+	in.Acked, in.Response, in.AckedAt = true, cb.Type, time.Now()
 	if r.URL.Query().Get("with_response") != "true" {
 		w.WriteHeader(204)
 		return
