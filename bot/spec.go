@@ -52,9 +52,12 @@ type Spec struct {
 	Path         []string            // English names: ["commons", "give"]
 	Names        map[string][]string // the path by language
 	Descriptions map[string]string
-	Moderator    bool
-	Private      bool // its answers are for the asker only
-	Options      []OptionSpec
+	// GroupDescriptions describe the groups of the path (all but its
+	// last word), by language: "/commons" in "/commons give".
+	GroupDescriptions map[string][]string
+	Moderator         bool
+	Private           bool // its answers are for the asker only
+	Options           []OptionSpec
 }
 
 // CommandCatalog is implemented by the core for adapters that register
@@ -89,7 +92,8 @@ func (b *Bot) Specs(platform, room string) []Spec {
 
 func (b *Bot) spec(com *Community, path []*Command) Spec {
 	leaf := path[len(path)-1]
-	s := Spec{Names: map[string][]string{}, Descriptions: map[string]string{}, Moderator: leaf.Moderator, Private: leaf.Private}
+	s := Spec{Names: map[string][]string{}, Descriptions: map[string]string{}, GroupDescriptions: map[string][]string{},
+		Moderator: leaf.Moderator, Private: leaf.Private}
 	for _, c := range path {
 		s.Path = append(s.Path, c.Name)
 	}
@@ -103,6 +107,9 @@ func (b *Bot) spec(com *Community, path []*Command) Spec {
 			s.Names[lang] = append(s.Names[lang], name)
 		}
 		s.Descriptions[lang] = tr.S(leaf.Summary, nil)
+		for _, c := range path[:len(path)-1] {
+			s.GroupDescriptions[lang] = append(s.GroupDescriptions[lang], tr.S(c.Summary, nil))
+		}
 	}
 	for _, o := range leaf.Options {
 		os := OptionSpec{Name: o.Name, Names: map[string]string{}, Descriptions: map[string]string{},

@@ -170,6 +170,9 @@ func (a *Adapter) Run(ctx context.Context, inbox bot.Inbox) error {
 	if _, ok := inbox.(bot.CommandCatalog); !ok {
 		a.log.Warn("the core offers no command catalogue: no slash commands will be registered")
 	}
+	if err := a.checkCatalogue(inbox); err != nil {
+		return err
+	}
 	if err := a.checkToken(ctx); err != nil || ctx.Err() != nil {
 		return err
 	}

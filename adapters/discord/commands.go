@@ -17,6 +17,7 @@ const (
 	maxChoices     = 25
 	maxDescription = 100
 	maxChoiceName  = 100
+	maxChoiceValue = 100
 )
 
 // localeFR is Discord's locale for French; English is the default name.
@@ -48,7 +49,11 @@ func (a *Adapter) registerCommands(ctx context.Context, inbox bot.Inbox, guild s
 	}
 	log := a.log.With("guild", guild)
 	specs := cat.Specs(Platform, guild)
-	cmds := buildCommands(specs, func(msg string, args ...any) { log.Warn(msg, args...) })
+	cmds, err := buildCommands(specs, func(msg string, args ...any) { log.Warn(msg, args...) })
+	if err != nil {
+		log.Error("the slash commands break Discord's rules", "err", err)
+		return
+	}
 	var created []discordgo.ApplicationCommand
 	endpoint := discordgo.EndpointApplicationGuildCommands(app, guild)
 	if err := a.requestJSON(ctx, "PUT", endpoint, endpoint, cmds, nil, &created); err != nil {
@@ -60,6 +65,28 @@ func (a *Adapter) registerCommands(ctx context.Context, inbox bot.Inbox, guild s
 	a.specs[guild] = specs
 	a.mu.Unlock()
 	log.Info("slash commands registered", "commands", len(created))
+}
+
+// Commands are the slash commands registered for a catalogue, exactly as
+// sent to Discord; the error names what breaks Discord's rules (a
+// configured category too long for a choice).
+func Commands(specs []bot.Spec, warn func(string, ...any)) ([]*discordgo.ApplicationCommand, error) {
+	return buildCommands(specs, warn)
+}
+
+// checkCatalogue refuses to start with commands Discord would refuse: the
+// error says which setting to fix.
+func (a *Adapter) checkCatalogue(inbox bot.Inbox) error {
+	cat, ok := inbox.(bot.CommandCatalog)
+	if !ok {
+		return nil
+	}
+	for _, g := range a.cfg.Guilds {
+		if _, err := buildCommands(cat.Specs(Platform, g), func(string, ...any) {}); err != nil {
+			return fmt.Errorf("discord: the commands of guild %s: %w", g, err)
+		}
+	}
+	return nil
 }
 
 // specsOf is the command catalogue of a guild: the one registered there,
@@ -79,11 +106,13 @@ func (a *Adapter) specsOf(inbox bot.Inbox, guild string) []bot.Spec {
 
 // buildCommands turns the core's catalogue into Discord commands: a spec
 // whose path has one word is a command, specs sharing a first word are the
-// subcommands of a group ("/commons give"). Moderator commands stay
-// visible to everyone (no default_member_permissions): the core refuses
-// non-moderators with a reply that says why, and moderators are the
-// community's, not Discord roles.
-func buildCommands(specs []bot.Spec, warn func(string, ...any)) []*discordgo.ApplicationCommand {
+// subcommands of a group ("/commons give"), described as the group.
+// Moderator commands stay visible to everyone (no
+// default_member_permissions): the core refuses non-moderators with a
+// reply that says why, and moderators are the community's, not Discord
+// roles. What the configuration can break (a category's name or value
+// beyond Discord's 100 characters) is an error, not a silent cut.
+func buildCommands(specs []bot.Spec, warn func(string, ...any)) ([]*discordgo.ApplicationCommand, error) {
 	var out []*discordgo.ApplicationCommand
 	top := map[string]*discordgo.ApplicationCommand{}
 	group := map[string]bool{}
@@ -94,15 +123,13 @@ func buildCommands(specs []bot.Spec, warn func(string, ...any)) []*discordgo.App
 		}
 		cmd, ok := top[s.Path[0]]
 		if !ok {
-			// A group takes its names and description from its first
-			// subcommand: the core lists the group's own summary first
-			// ("/commons balance"), and a Spec describes only leaves.
+			desc := groupDescriptions(s, 0)
 			cmd = &discordgo.ApplicationCommand{
 				Type:                     discordgo.ChatApplicationCommand,
 				Name:                     s.Path[0],
 				NameLocalizations:        locales(localizedName(s.Names, 0, warn)),
-				Description:              description(s.Descriptions["en"], s.Path[0]),
-				DescriptionLocalizations: locales(localizedDescription(s.Descriptions)),
+				Description:              description(desc["en"], s.Path[0]),
+				DescriptionLocalizations: locales(localizedDescription(desc)),
 				Options:                  []*discordgo.ApplicationCommandOption{},
 			}
 			top[s.Path[0]] = cmd
@@ -113,8 +140,12 @@ func buildCommands(specs []bot.Spec, warn func(string, ...any)) []*discordgo.App
 			warn("a command clashes with another of the same name and was left out", "command", strings.Join(s.Path, " "))
 			continue
 		}
+		opts, err := options(s.Options, warn)
+		if err != nil {
+			return nil, fmt.Errorf("/%s: %w", strings.Join(s.Path, " "), err)
+		}
 		if len(s.Path) == 1 {
-			cmd.Options = options(s.Options, warn)
+			cmd.Options = opts
 			continue
 		}
 		parent := &cmd.Options
@@ -122,7 +153,25 @@ func buildCommands(specs []bot.Spec, warn func(string, ...any)) []*discordgo.App
 			parent = &subOption(parent, s, depth, discordgo.ApplicationCommandOptionSubCommandGroup, warn).Options
 		}
 		leaf := subOption(parent, s, len(s.Path)-1, discordgo.ApplicationCommandOptionSubCommand, warn)
-		leaf.Options = options(s.Options, warn)
+		leaf.Options = opts
+	}
+	return out, nil
+}
+
+// groupDescriptions describe the path's word at depth, by language: its
+// group's own description, or the command's for its last word.
+func groupDescriptions(s bot.Spec, depth int) map[string]string {
+	if depth == len(s.Path)-1 {
+		return s.Descriptions
+	}
+	out := map[string]string{}
+	for lang, ds := range s.GroupDescriptions {
+		if depth < len(ds) {
+			out[lang] = ds[depth]
+		}
+	}
+	if out["en"] == "" {
+		return s.Descriptions
 	}
 	return out
 }
@@ -134,12 +183,13 @@ func subOption(parent *[]*discordgo.ApplicationCommandOption, s bot.Spec, depth 
 			return o
 		}
 	}
+	desc := groupDescriptions(s, depth)
 	o := &discordgo.ApplicationCommandOption{
 		Type:                     typ,
 		Name:                     s.Path[depth],
 		NameLocalizations:        localizedName(s.Names, depth, warn),
-		Description:              description(s.Descriptions["en"], s.Path[depth]),
-		DescriptionLocalizations: localizedDescription(s.Descriptions),
+		Description:              description(desc["en"], s.Path[depth]),
+		DescriptionLocalizations: localizedDescription(desc),
 	}
 	*parent = append(*parent, o)
 	return o
@@ -148,7 +198,7 @@ func subOption(parent *[]*discordgo.ApplicationCommandOption, s bot.Spec, depth 
 // options maps the core's option kinds to Discord's types. Required
 // options come first, as Discord demands; the text form keeps the core's
 // order, since Spec.Text writes it.
-func options(specs []bot.OptionSpec, warn func(string, ...any)) []*discordgo.ApplicationCommandOption {
+func options(specs []bot.OptionSpec, warn func(string, ...any)) ([]*discordgo.ApplicationCommandOption, error) {
 	required := []*discordgo.ApplicationCommandOption{}
 	var optional []*discordgo.ApplicationCommandOption
 	for _, s := range specs {
@@ -175,11 +225,14 @@ func options(specs []bot.OptionSpec, warn func(string, ...any)) []*discordgo.App
 			} else {
 				for _, c := range s.Choices {
 					o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{
-						Name:              truncate(choiceName(c, "en"), maxChoiceName),
-						NameLocalizations: map[discordgo.Locale]string{localeFR: truncate(choiceName(c, "fr"), maxChoiceName)},
+						Name:              choiceName(c, "en"),
+						NameLocalizations: map[discordgo.Locale]string{localeFR: choiceName(c, "fr")},
 						Value:             c.Value,
 					})
 				}
+			}
+			if err := checkChoices(s.Choices); err != nil {
+				return nil, err
 			}
 		default:
 			// Free text, and members: a string that takes several <@id>
@@ -192,7 +245,23 @@ func options(specs []bot.OptionSpec, warn func(string, ...any)) []*discordgo.App
 			optional = append(optional, o)
 		}
 	}
-	return append(required, optional...)
+	return append(required, optional...), nil
+}
+
+// checkChoices refuses the categories Discord cannot offer: a value or a
+// name (in any language) of more than 100 characters, or an empty one.
+func checkChoices(cs []bot.Choice) error {
+	for _, c := range cs {
+		if n := utf8.RuneCountInString(c.Value); n == 0 || n > maxChoiceValue {
+			return fmt.Errorf("the category %q: its id must have 1 to %d characters for Discord (it has %d)", c.Value, maxChoiceValue, n)
+		}
+		for _, lang := range []string{"en", "fr"} {
+			if n := utf8.RuneCountInString(choiceName(c, lang)); n > maxChoiceName {
+				return fmt.Errorf("the category %q: its %s name must have at most %d characters for Discord (it has %d)", c.Value, lang, maxChoiceName, n)
+			}
+		}
+	}
+	return nil
 }
 
 func choiceName(c bot.Choice, lang string) string {

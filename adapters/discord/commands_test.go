@@ -194,7 +194,10 @@ func TestManyCategoriesAutocomplete(t *testing.T) {
 	}
 	specs := []bot.Spec{{Path: []string{"give"}, Names: map[string][]string{"fr": {"donner"}}, Descriptions: map[string]string{"en": "Give", "fr": "Donner"},
 		Options: []bot.OptionSpec{{Name: "category", Kind: bot.OptionCategory, Choices: choices}}}}
-	cmds := buildCommands(specs, func(string, ...any) {})
+	cmds, err := buildCommands(specs, func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if o := cmds[0].Options[0]; !o.Autocomplete || len(o.Choices) != 0 {
 		t.Fatalf("category option %+v", o)
 	}
@@ -207,5 +210,54 @@ func TestManyCategoriesAutocomplete(t *testing.T) {
 	json.Unmarshal([]byte(`{"name":"give","type":1,"options":[{"name":"category","type":3,"value":"","focused":true}]}`), &d)
 	if got := completions(specs, d, discordgo.EnglishUS); len(got) != 25 {
 		t.Errorf("%d completions, want Discord's 25", len(got))
+	}
+}
+
+// A group is described as itself, not as its first subcommand.
+func TestGroupsHaveTheirOwnDescription(t *testing.T) {
+	specs := []bot.Spec{
+		{Path: []string{"commons", "balance"}, Descriptions: map[string]string{"en": "the commons' balance", "fr": "le solde des communs"},
+			GroupDescriptions: map[string][]string{"en": {"the commons account"}, "fr": {"le compte des communs"}}},
+		{Path: []string{"commons", "give"}, Descriptions: map[string]string{"en": "pay from the commons", "fr": "payer sur les communs"},
+			GroupDescriptions: map[string][]string{"en": {"the commons account"}, "fr": {"le compte des communs"}}},
+	}
+	cmds, err := buildCommands(specs, func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cmds[0]
+	if c.Description != "the commons account" || (*c.DescriptionLocalizations)[localeFR] != "le compte des communs" {
+		t.Errorf("group described as %q / %v", c.Description, *c.DescriptionLocalizations)
+	}
+	if c.Options[0].Description != "the commons' balance" || c.Options[1].Description != "pay from the commons" {
+		t.Errorf("subcommands described as %q and %q", c.Options[0].Description, c.Options[1].Description)
+	}
+}
+
+// A configured category that Discord cannot offer as a choice stops the
+// bot at start-up, naming the category; nothing is registered.
+func TestCategoryBeyondDiscordLimitsStopsRun(t *testing.T) {
+	t.Parallel()
+	f := newFakeDiscord(t)
+	g, _ := f.AddGuild("Coop")
+	a, _ := newAdapter(t, f, Config{Guilds: []string{g.ID}})
+	db, err := ledger.Open(t.Context(), filepath.Join(t.TempDir(), "e.db"), ledger.Options{Durability: ledger.DurabilityNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	long := strings.Repeat("très long nom ", 8)
+	b, err := bot.New(t.Context(), bot.Options{Ledger: db, Communities: []*bot.Community{{Slug: "coop", Name: "Coop", Language: "fr",
+		Location: time.UTC, Limits: bot.DefaultLimits(), Rooms: []string{Platform + ":" + g.ID},
+		Categories: []bot.Category{{ID: "jardin", Names: map[string]string{"fr": long, "en": "garden"}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Run(t.Context(), b)
+	if err == nil || !strings.Contains(err.Error(), `"jardin"`) || !strings.Contains(err.Error(), "100 characters") {
+		t.Errorf("Run = %v", err)
+	}
+	if n := len(f.CallsTo("PUT", "/commands$")); n != 0 {
+		t.Errorf("%d registrations", n)
 	}
 }

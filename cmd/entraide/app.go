@@ -41,6 +41,7 @@ func subcommands() []subcommand {
 		{"version", "print the version and the VCS revision of this binary", cmdVersion},
 		{"bench", "seed a ledger and measure commands per second and latencies", cmdBench},
 		{"newsletter", "print a community's next newsletter issue (markdown or html) without sending it", cmdNewsletter},
+		{"discord", "discord commands: print the slash commands registered in each guild, as the JSON sent", cmdDiscord},
 	}
 }
 
