@@ -49,7 +49,7 @@ func TestDiscordCommands(t *testing.T) {
 	out.Reset()
 	errOut.Reset()
 	long := strings.Repeat("x", 101)
-	code := run(t.Context(), []string{"discord", "commands", "--config", write("    categories: [{id: "+long+", fr: Jardin, en: Garden}]\n")}, io)
+	code := run(t.Context(), []string{"discord", "commands", "--config", write("    categories: [{id: " + long + ", fr: Jardin, en: Garden}]\n")}, io)
 	if code == 0 || !strings.Contains(errOut.String(), long) || !strings.Contains(errOut.String(), "100 characters") {
 		t.Errorf("exit %d: %s", code, errOut.String())
 	}
