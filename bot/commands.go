@@ -64,7 +64,8 @@ func (b *Bot) commandTree() []*Command {
 	member := Option{Name: "member", Names: map[string]string{"fr": "membre"}, Description: msgOptionMember, Kind: OptionMember}
 	page := Option{Name: "page", Names: map[string]string{"fr": "page"}, Description: msgOptionPage, Kind: OptionInteger}
 	giveOptions := []Option{amount, members, note, category}
-	number := Option{Name: "number", Names: map[string]string{"fr": "numero"}, Description: msgOptionProposalNumber, Kind: OptionInteger, Required: true}
+	number := Option{Name: "number", Names: map[string]string{"fr": "numero"}, Description: msgOptionProposalNumber, Kind: OptionInteger, Required: true,
+		Complete: CompleteOpenProposals}
 	paymentNumber := Option{Name: "number", Names: map[string]string{"fr": "numero"}, Description: msgOptionPaymentNumber, Kind: OptionInteger, Required: true}
 	tree := []*Command{
 		{Name: "give", Aliases: []string{"donner", "donne"}, Usage: msgUsageGive, Summary: msgSummaryGive, Run: cmdGive, Options: giveOptions},
@@ -92,7 +93,7 @@ func (b *Bot) commandTree() []*Command {
 		{Name: "propose", Aliases: []string{"proposer"}, Usage: msgUsagePropose, Summary: msgSummaryPropose, Run: cmdPropose, Options: []Option{
 			{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionProposalText, Kind: OptionText, Required: true},
 			{Name: "deadline", Names: map[string]string{"fr": "echeance"}, Description: msgOptionDeadline, Kind: OptionText, Prefix: "until "},
-			{Name: "group", Names: map[string]string{"fr": "groupe"}, Description: msgOptionProposalGroup, Kind: OptionText, Prefix: "group:"},
+			{Name: "group", Names: map[string]string{"fr": "groupe"}, Description: msgOptionProposalGroup, Kind: OptionText, Prefix: "group:", Complete: CompleteGroups},
 		}},
 		{Name: "consent", Aliases: []string{"consens", "consentir"}, Usage: msgUsageConsent, Summary: msgSummaryConsent, Run: cmdConsent, Options: []Option{number}},
 		{Name: "concern", Aliases: []string{"reserve", "réserve"}, Usage: msgUsageConcern, Summary: msgSummaryConcern, Run: cmdConcern, Options: []Option{number,

@@ -211,7 +211,7 @@ func (b *Bot) groupCommands() []*Command {
 	name := Option{Name: "name", Names: map[string]string{"fr": "nom"}, Description: msgOptionGroupName, Kind: OptionText, Required: true}
 	optName := name
 	optName.Required = false
-	group := Option{Name: "group", Names: map[string]string{"fr": "groupe"}, Description: msgOptionGroup, Kind: OptionText, Required: true}
+	group := Option{Name: "group", Names: map[string]string{"fr": "groupe"}, Description: msgOptionGroup, Kind: OptionText, Required: true, Complete: CompleteGroups}
 	optGroup := group
 	optGroup.Required = false
 	id := Option{Name: "reminder", Names: map[string]string{"fr": "rappel"}, Description: msgOptionReminderID, Kind: OptionInteger, Required: true}

@@ -27,6 +27,8 @@ type Option struct {
 	// Prefix is written before the value in the text form: "for " for a
 	// note, "#" for a category.
 	Prefix string
+	// Complete says what the platform may offer as members type.
+	Complete Completion
 }
 
 // Choice is one allowed value of an option.
@@ -44,6 +46,7 @@ type OptionSpec struct {
 	Required     bool
 	Prefix       string
 	Choices      []Choice
+	Complete     Completion
 }
 
 // Spec describes one command that can be invoked, in every language, for
@@ -113,7 +116,7 @@ func (b *Bot) spec(com *Community, path []*Command) Spec {
 	}
 	for _, o := range leaf.Options {
 		os := OptionSpec{Name: o.Name, Names: map[string]string{}, Descriptions: map[string]string{},
-			Kind: o.Kind, Required: o.Required, Prefix: o.Prefix}
+			Kind: o.Kind, Required: o.Required, Prefix: o.Prefix, Complete: o.Complete}
 		for _, lang := range Languages() {
 			os.Names[lang] = o.Name
 			if n := o.Names[lang]; n != "" {

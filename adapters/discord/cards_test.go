@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,5 +179,31 @@ func TestCardKeepsEveryObjectionWithinLimits(t *testing.T) {
 	}
 	if !strings.Contains(embeds[0].Description, "/proposal 1") {
 		t.Error("a shortened card does not say where to read it all")
+	}
+}
+
+// As a member types a proposal's number, Discord asks for choices: the
+// open proposals, with their text, their numbers as integers.
+func TestAutocompleteOpenProposals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	e.slash(e.ana, "propose", opt("text", "We repaint the shed green."))
+	e.card()
+	id, err := e.f.Autocomplete(e.bob, e.general, "consent", "number", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.f.Wait("the choices", func() bool { return e.f.Interactions[id].Choices != nil })
+	var got struct {
+		Choices []struct {
+			Name  string `json:"name"`
+			Value any    `json:"value"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal(e.f.Interaction(id).Choices, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Choices) != 1 || got.Choices[0].Name != "#1 We repaint the shed green." || got.Choices[0].Value != float64(1) {
+		t.Errorf("choices %+v", got.Choices)
 	}
 }

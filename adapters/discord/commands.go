@@ -239,6 +239,11 @@ func options(specs []bot.OptionSpec, warn func(string, ...any)) ([]*discordgo.Ap
 			// mentions, since a USER option holds only one member.
 			o.Type = discordgo.ApplicationCommandOptionString
 		}
+		if s.Complete != bot.CompleteNone {
+			// The core offers its values as the member types (open
+			// proposals, groups): see completions.
+			o.Autocomplete = true
+		}
 		if s.Required {
 			required = append(required, o)
 		} else {
@@ -386,17 +391,19 @@ func commandText(specs []bot.Spec, d discordgo.ApplicationCommandInteractionData
 	return spec.Text(optionValues(opts)), path, spec.Private
 }
 
-// completions answers an autocomplete request for a category option with
-// the choices whose name (in the member's language) contains what they
-// typed, at most Discord's 25.
-func completions(specs []bot.Spec, d discordgo.ApplicationCommandInteractionData, locale discordgo.Locale) []*discordgo.ApplicationCommandOptionChoice {
+// completions answers an autocomplete request: the values the core
+// offers for the option (open proposals, groups), or the categories whose
+// name (in the member's language) contains what they typed; at most
+// Discord's 25.
+func completions(ctx context.Context, inbox bot.Inbox, specs []bot.Spec, i *discordgo.Interaction) []*discordgo.ApplicationCommandOptionChoice {
+	d := i.ApplicationCommandData()
 	path, opts := invocation(d)
 	spec, ok := findSpec(specs, path)
 	if !ok {
 		return nil
 	}
 	lang := "en"
-	if strings.HasPrefix(string(locale), "fr") {
+	if strings.HasPrefix(string(i.Locale), "fr") {
 		lang = "fr"
 	}
 	var focused *discordgo.ApplicationCommandInteractionDataOption
@@ -408,19 +415,36 @@ func completions(specs []bot.Spec, d discordgo.ApplicationCommandInteractionData
 	if focused == nil {
 		return nil
 	}
-	typed, _ := focused.Value.(string)
-	typed = strings.ToLower(strings.TrimSpace(typed))
+	typed := strings.TrimSpace(fmt.Sprint(focused.Value))
 	var out []*discordgo.ApplicationCommandOptionChoice
 	for _, o := range spec.Options {
 		if o.Name != focused.Name {
 			continue
 		}
-		for _, c := range o.Choices {
+		choices := o.Choices
+		if o.Complete != bot.CompleteNone {
+			c, ok := inbox.(bot.Completer)
+			if !ok {
+				return nil
+			}
+			choices = c.Complete(ctx, Platform, i.GuildID, o.Complete, typed, lang)
+			typed = "" // the core matched already
+		}
+		typed = strings.ToLower(typed)
+		for _, c := range choices {
 			name := choiceName(c, lang)
 			if typed != "" && !strings.Contains(strings.ToLower(name), typed) && !strings.Contains(strings.ToLower(c.Value), typed) {
 				continue
 			}
-			out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: truncate(name, maxChoiceName), Value: c.Value})
+			var value any = c.Value
+			if o.Kind == bot.OptionInteger {
+				n, err := strconv.Atoi(c.Value)
+				if err != nil {
+					continue
+				}
+				value = n
+			}
+			out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: truncate(name, maxChoiceName), Value: value})
 			if len(out) == maxChoices {
 				return out
 			}

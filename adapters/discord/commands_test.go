@@ -203,12 +203,15 @@ func TestManyCategoriesAutocomplete(t *testing.T) {
 	}
 	var d discordgo.ApplicationCommandInteractionData
 	json.Unmarshal([]byte(`{"name":"give","type":1,"options":[{"name":"category","type":3,"value":"RIE Z","focused":true}]}`), &d)
-	got := completions(specs, d, discordgo.French)
+	ask := func(locale discordgo.Locale) *discordgo.Interaction {
+		return &discordgo.Interaction{Type: discordgo.InteractionApplicationCommandAutocomplete, Data: d, Locale: locale}
+	}
+	got := completions(context.Background(), nil, specs, ask(discordgo.French))
 	if len(got) != 1 || got[0].Value != "cat-z" || got[0].Name != "catégorie z" {
 		t.Errorf("completions %+v", got)
 	}
 	json.Unmarshal([]byte(`{"name":"give","type":1,"options":[{"name":"category","type":3,"value":"","focused":true}]}`), &d)
-	if got := completions(specs, d, discordgo.EnglishUS); len(got) != 25 {
+	if got := completions(context.Background(), nil, specs, ask(discordgo.EnglishUS)); len(got) != 25 {
 		t.Errorf("%d completions, want Discord's 25", len(got))
 	}
 }

@@ -81,7 +81,7 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 		log.Info("question answered", "payload", b.Payload)
 		a.answer(ctx, inbox, i, log, strings.TrimSpace(b.Payload+" "+answerOf(d)), true)
 	case discordgo.InteractionApplicationCommandAutocomplete:
-		choices := completions(a.specsOf(inbox, i.GuildID), i.ApplicationCommandData(), i.Locale)
+		choices := completions(ctx, inbox, a.specsOf(inbox, i.GuildID), i)
 		if choices == nil {
 			choices = []*discordgo.ApplicationCommandOptionChoice{}
 		}

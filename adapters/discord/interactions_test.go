@@ -458,3 +458,33 @@ func TestLinkFlowsThrough(t *testing.T) {
 		t.Errorf("the core got %q", texts)
 	}
 }
+
+// A slow button press is deferred privately: what a press answers (a
+// vote's acknowledgement) is for the presser, and a public "thinking…"
+// would show everyone a message that then vanishes.
+func TestSlowButtonPressDefersPrivately(t *testing.T) {
+	t.Parallel()
+	g := &gated{gate: make(chan struct{})}
+	e := newEnv(t, envOptions{
+		inbox:  func(b *bot.Bot) bot.Inbox { g.Bot = b; return g },
+		before: func(e *env) { e.a.deferAfter = 0 },
+	})
+	if _, err := e.a.SendButtons(e.ctx, bot.Target{Room: e.general}, bot.Reply{Text: "Card",
+		Buttons: []bot.Button{{Label: "My balance", Payload: "/balance", Emoji: "💰"}}}); err != nil {
+		t.Fatal(err)
+	}
+	card := e.f.Next()
+	if !strings.Contains(string(card.Components), `"emoji":{"name":"💰"}`) {
+		t.Errorf("the button shows no emoji: %s", card.Components)
+	}
+	id := e.f.Press(e.ana, card.ID, card.Buttons()[0].CustomID)
+	e.f.Wait("the deferral", func() bool { return e.f.Interactions[id].Response == 5 })
+	calls := e.f.InteractionCalls(id)
+	if !strings.Contains(string(calls[0].Body), `"flags":64`) {
+		t.Errorf("deferred with %s, want an ephemeral deferral", calls[0].Body)
+	}
+	g.gate <- struct{}{}
+	if m := e.f.Next(); m.Flags&64 == 0 || !strings.Contains(m.Content, "Your balance") {
+		t.Errorf("answer %q flags %d", m.Content, m.Flags)
+	}
+}

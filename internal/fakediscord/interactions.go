@@ -49,6 +49,22 @@ func (f *Server) callback(w http.ResponseWriter, r *http.Request, id, token stri
 			apiError(w, 400, 40043, "Interaction response type not valid for this interaction")
 			return
 		}
+		var ac struct {
+			Choices []struct {
+				Name  string `json:"name"`
+				Value any    `json:"value"`
+			} `json:"choices"`
+		}
+		if err := json.Unmarshal(cb.Data, &ac); err != nil || len(ac.Choices) > maxChoices {
+			apiError(w, 400, codeInvalidFormBody, "Invalid Form Body: data.choices")
+			return
+		}
+		for _, c := range ac.Choices {
+			if n := runes(c.Name); n < 1 || n > maxChoiceName || c.Value == nil {
+				apiError(w, 400, codeInvalidFormBody, "Invalid Form Body: data.choices.name")
+				return
+			}
+		}
 		in.Choices = cb.Data
 	case 9:
 		if in.Type != 2 && in.Type != 3 {

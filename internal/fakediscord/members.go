@@ -109,6 +109,35 @@ func (f *Server) Slash(u *User, channel, command string, opts ...Option) (string
 	return f.interactLocked(2, u, channel, data, nil), nil
 }
 
+// Autocomplete makes u type typed in the option named option of a
+// registered top-level command, as Discord asks the bot for choices then.
+func (f *Server) Autocomplete(u *User, channel, command, option, typed string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := f.Channels[channel]
+	if ch == nil {
+		return "", fmt.Errorf("no channel %s", channel)
+	}
+	for _, def := range f.Commands[ch.GuildID] {
+		if def.Name != command {
+			continue
+		}
+		for _, o := range def.Options {
+			if o.Name != option {
+				continue
+			}
+			if !o.Autocomplete {
+				return "", fmt.Errorf("%s of %s has no autocomplete", option, command)
+			}
+			data := map[string]any{"id": def.ID, "name": def.Name, "type": 1, "guild_id": ch.GuildID,
+				"options": []any{map[string]any{"name": o.Name, "type": o.Type, "value": typed, "focused": true}}}
+			return f.interactLocked(4, u, channel, data, nil), nil
+		}
+		return "", fmt.Errorf("%s has no option %s", command, option)
+	}
+	return "", fmt.Errorf("command %q is not registered", command)
+}
+
 // interactLocked dispatches an interaction; f.mu is held.
 func (f *Server) interactLocked(typ int, u *User, channel string, data any, message map[string]any) string {
 	ch := f.Channels[channel]
