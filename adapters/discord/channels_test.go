@@ -137,7 +137,7 @@ func TestStartUpChecksTheChannels(t *testing.T) {
 			med := f.AddChannel(g.ID, "mediation")
 			c.setup(f, med)
 			a, _ := newAdapter(t, f, Config{Guilds: []string{g.ID}, Channels: []GuildChannels{{Guild: g.ID, Mediation: med}}})
-			err := a.Run(t.Context(), &recorder{})
+			err := a.Run(t.Context(), idle{})
 			for _, w := range c.want {
 				if err == nil || !strings.Contains(err.Error(), w) {
 					t.Errorf("Run = %v, want it to say %q", err, w)

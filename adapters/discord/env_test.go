@@ -262,3 +262,9 @@ func (g *gated) failure() error {
 	defer g.mu.Unlock()
 	return g.err
 }
+
+// idle is an inbox that ignores everything, for tests where the adapter
+// must stop before any message.
+type idle struct{}
+
+func (idle) Receive(context.Context, bot.Adapter, bot.Message) {}

@@ -406,7 +406,7 @@ func TestRefusedTokenStopsRun(t *testing.T) {
 	g, _ := f.AddGuild("Coop")
 	a, _ := newAdapter(t, f, Config{Guilds: []string{g.ID}})
 	a.s.Token = "Bot wrong"
-	err := a.Run(t.Context(), &recorder{})
+	err := a.Run(t.Context(), idle{})
 	if err == nil || !strings.Contains(err.Error(), "token was refused") || strings.Contains(err.Error(), "wrong") {
 		t.Errorf("Run = %v", err)
 	}
@@ -420,7 +420,7 @@ func TestDisallowedIntentStopsRun(t *testing.T) {
 	f.NoMessageContent = true
 	g, _ := f.AddGuild("Coop")
 	a, _ := newAdapter(t, f, Config{Guilds: []string{g.ID}, MessageContent: true})
-	err := a.Run(t.Context(), &recorder{})
+	err := a.Run(t.Context(), idle{})
 	if err == nil || !strings.Contains(err.Error(), "Message Content intent") {
 		t.Errorf("Run = %v", err)
 	}
