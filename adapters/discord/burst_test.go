@@ -82,7 +82,7 @@ func TestVoteBurst(t *testing.T) {
 		t.Errorf("%d consents recorded, want %d", n, burstSize)
 	}
 	var interaction429 int
-	for _, c := range e.f.CallsTo("", `^/interactions/`) {
+	for _, c := range e.f.CallsTo("", `^/(interactions|webhooks)/`) {
 		if c.Status == 429 {
 			interaction429++
 		}

@@ -93,13 +93,23 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 	}
 }
 
+// pressDeferAfter is when a button press or a modal's answer is deferred:
+// at once, since its answer waits for the card's edit, which may wait
+// behind the channel's rate limit during a burst of votes, and a presser
+// must be acknowledged within Discord's three seconds whatever the load.
+const pressDeferAfter = 0
+
 // answer runs the core on text and replies to the interaction. The core
 // runs aside; if it has not answered after deferAfter, the interaction is
 // acknowledged with a deferred response so that Discord's three seconds
 // never run out, and the replies follow.
 func (a *Adapter) answer(ctx context.Context, inbox bot.Inbox, i *discordgo.Interaction, log *slog.Logger, text string, predictPrivate bool) {
 	x := &exchange{a: a, i: i, log: log, predictPrivate: predictPrivate}
-	timer := time.NewTimer(a.deferAfter)
+	after := a.deferAfter
+	if i.Type != discordgo.InteractionApplicationCommand {
+		after = min(after, pressDeferAfter)
+	}
+	timer := time.NewTimer(after)
 	defer timer.Stop()
 	done := make(chan struct{})
 	go func() {

@@ -6,13 +6,15 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // Discord limits each route per "major parameter" (the channel, the
 // webhook or interaction token) in buckets it reports in headers, and
-// every bot globally; interaction callbacks are outside both. The fake
-// enforces documented-like budgets once PerRouteLimits is set.
+// every bot globally (50 requests a second); interaction endpoints are
+// outside the global limit, callbacks outside both. The fake enforces
+// such budgets once RateLimits is called.
 type bucketRule struct {
 	method string
 	path   *regexp.Regexp // the first group is the major parameter
@@ -48,9 +50,12 @@ func (f *Server) RateLimits() {
 // returns true when the call is over budget, else it sets the bucket's
 // headers for the answer.
 func (f *Server) limited(w http.ResponseWriter, method, path string) bool {
-	if !f.perRoute || regexp.MustCompile(`^/interactions/`).MatchString(path) {
+	if !f.perRoute || strings.HasPrefix(path, "/interactions/") {
 		return false
 	}
+	// Interaction endpoints (the callback, and the webhook of the
+	// interaction's token) are outside the global limit.
+	interaction := strings.HasPrefix(path, "/webhooks/"+f.AppID+"/")
 	now := time.Now()
 	take := func(key string, limit int, window time.Duration) (*bucket, bool) {
 		b := f.buckets[key]
@@ -64,9 +69,11 @@ func (f *Server) limited(w http.ResponseWriter, method, path string) bool {
 		b.used++
 		return b, true
 	}
-	if b, ok := take("global", globalLimit, time.Second); !ok {
-		f.tooManyBucket(w, "global", globalLimit, b, true)
-		return true
+	if !interaction {
+		if b, ok := take("global", globalLimit, time.Second); !ok {
+			f.tooManyBucket(w, "global", globalLimit, b, true)
+			return true
+		}
 	}
 	for _, r := range bucketRules {
 		if r.method != "" && r.method != method {
