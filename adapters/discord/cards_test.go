@@ -89,6 +89,25 @@ func TestOldCardObjectButtonAfterRestart(t *testing.T) {
 	e.f.Wait("the card to show the objection", func() bool {
 		return strings.Contains(embedText(card), "Green fades in the sun.")
 	})
+
+	// Once the proposal is closed its card has no buttons; a press that
+	// reaches the bot anyway (an old client) says it is closed.
+	consent := button(t, card, "Consent")
+	for _, u := range []*fakeUser{e.carol, e.ana} { // once everyone responded, the proposer may close
+		id := e.slash(u, "consent", opt("number", "1"))
+		e.f.Wait("the consent", func() bool { return e.f.Interactions[id].Acked })
+	}
+	e.slash(e.ana, "close", opt("number", "1"))
+	e.f.Wait("the card without its buttons", func() bool { return len(card.Buttons()) == 0 })
+	e.f.Locked(func() { card.Components = json.RawMessage(`[{"type":1,"components":[{"type":2,"style":2,"label":"Consent","custom_id":"` + consent + `"}]}]`) })
+	late := e.f.Press(e.carol, card.ID, consent)
+	e.f.Wait("the answer", func() bool {
+		in := e.f.Interactions[late]
+		return in.Original != nil && !in.Original.Placeholder
+	})
+	if m := e.f.Interaction(late).Original; m.Flags&64 == 0 || !strings.Contains(m.Content, "is closed") || strings.Contains(m.Content, "expired") {
+		t.Errorf("a press on a closed proposal's card: %q (flags %d)", m.Content, m.Flags)
+	}
 }
 
 // embedText is everything a card's embeds say.
