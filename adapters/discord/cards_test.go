@@ -99,7 +99,9 @@ func TestOldCardObjectButtonAfterRestart(t *testing.T) {
 	}
 	e.slash(e.ana, "close", opt("number", "1"))
 	e.f.Wait("the card without its buttons", func() bool { return len(card.Buttons()) == 0 })
-	e.f.Locked(func() { card.Components = json.RawMessage(`[{"type":1,"components":[{"type":2,"style":2,"label":"Consent","custom_id":"` + consent + `"}]}]`) })
+	e.f.Locked(func() {
+		card.Components = json.RawMessage(`[{"type":1,"components":[{"type":2,"style":2,"label":"Consent","custom_id":"` + consent + `"}]}]`)
+	})
 	late := e.f.Press(e.carol, card.ID, consent)
 	e.f.Wait("the answer", func() bool {
 		in := e.f.Interactions[late]
