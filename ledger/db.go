@@ -6,16 +6,19 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3"
 )
 
 //go:embed migrations/*.sql
@@ -73,10 +76,15 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		opts.BusyTimeout = 10 * time.Second
 	}
 
-	writer, err := sql.Open("sqlite3", dsn(path, opts, "immediate", false))
-	if err != nil {
-		return nil, fmt.Errorf("ledger: open writer: %w", err)
+	// A file that is some other program's database is refused before
+	// anything is written to it; a new one is created private.
+	if err := checkLedgerFile(ctx, path); err != nil {
+		return nil, err
 	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
+	writer := openPool(dsn(path, opts, "immediate", false))
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
@@ -93,11 +101,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 
 	// Readers are opened after migrations so they never see a half-made file.
-	reader, err := sql.Open("sqlite3", dsn(path, opts, "deferred", true))
-	if err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("ledger: open readers: %w", err)
-	}
+	reader := openPool(dsn(path, opts, "deferred", true))
 	reader.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	reader.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
 	db.reader = reader
@@ -106,6 +110,54 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// openPool is a pool of connections to dsn, each with the functions the
+// ledger's triggers call. A connector rather than a registered driver
+// name: nothing global is set up.
+func openPool(dsn string) *sql.DB {
+	drv := &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+		return conn.RegisterFunc(chainFunc, chainSQLFunc, true)
+	}}
+	return sql.OpenDB(connector{dsn: dsn, drv: drv})
+}
+
+type connector struct {
+	dsn string
+	drv *sqlite3.SQLiteDriver
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.drv }
+
+// createPrivate makes sure the database file exists and only its owner
+// may read it, whatever the umask: it holds mediation notes. SQLite
+// gives the -wal and -shm files it creates the database file's mode.
+// Files made before this rule are tightened too.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return fmt.Errorf("ledger: %w", err)
+		}
+		return f.Close()
+	case !errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("ledger: create %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if err != nil {
+			continue // no -wal or -shm yet
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, st.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("ledger: make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // dsn puts every pragma in the connection string, so that each connection
@@ -196,6 +248,15 @@ func (db *DB) migrate(ctx context.Context) error {
 			return err
 		}
 	}
+	var app int32
+	if err := db.writer.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
+		return fmt.Errorf("ledger: read application_id: %w", err)
+	}
+	if app != ApplicationID {
+		if _, err := db.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", ApplicationID)); err != nil {
+			return fmt.Errorf("ledger: set application_id: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -218,6 +279,11 @@ func (db *DB) applyMigration(ctx context.Context, version int, name string) erro
 	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return fmt.Errorf("ledger: migration %s: %w", name, err)
+	}
+	if version == chainMigration {
+		if err := chainExisting(ctx, tx); err != nil {
+			return fmt.Errorf("ledger: migration %s: %w", name, err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
 		version, name, tx.now.Unix()); err != nil {
