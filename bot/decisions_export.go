@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,7 +14,7 @@ import (
 // proposal, with its tally at the end of that version's round, the
 // concerns, and every objection raised in it with what became of it.
 type DecisionCSV struct {
-	w *csv.Writer
+	w *CSVWriter
 }
 
 // DecisionCSVHeader names the columns of DecisionCSV.
@@ -27,7 +26,7 @@ func DecisionCSVHeader() []string {
 
 // NewDecisionCSV writes the header to w.
 func NewDecisionCSV(w io.Writer) (*DecisionCSV, error) {
-	c := &DecisionCSV{w: csv.NewWriter(w)}
+	c := &DecisionCSV{w: NewCSVWriter(w)}
 	return c, c.w.Write(DecisionCSVHeader())
 }
 
@@ -122,8 +121,7 @@ func (c *DecisionCSV) Write(community string, p ledger.Proposal) error {
 
 // Flush writes what is buffered and reports any write error.
 func (c *DecisionCSV) Flush() error {
-	c.w.Flush()
-	return c.w.Error()
+	return c.w.Flush()
 }
 
 func utcOrEmpty(t time.Time) string {

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/entraide/entraide/ledger"
 )
@@ -68,6 +69,13 @@ func (b *Bot) explain(r *request, err error) string {
 			data["Limit"] = FormatMinutes(le.Limit)
 			return tr.S(msgLimitMaxAmount, data)
 		}
+	}
+	var te *ledger.TextError
+	if errors.As(err, &te) {
+		if te.Invalid {
+			return tr.S(msgTextInvalid, nil)
+		}
+		return tr.S(msgTextRefused, map[string]any{"Code": fmt.Sprintf("%U", te.Rune)})
 	}
 	switch ledger.ErrorCode(err) {
 	case ledger.ECONFLICT:

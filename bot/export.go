@@ -2,7 +2,7 @@ package bot
 
 import (
 	"bytes"
-	"encoding/csv"
+	"encoding/hex"
 	"io"
 	"strconv"
 	"time"
@@ -13,17 +13,17 @@ import (
 // ExchangeCSV writes journal entries as CSV, one row each, with the columns
 // an auditor needs: nothing is summarised away.
 type ExchangeCSV struct {
-	w *csv.Writer
+	w *CSVWriter
 }
 
 // ExchangeCSVHeader names the columns of ExchangeCSV.
 func ExchangeCSVHeader() []string {
-	return []string{"id", "time_utc", "from", "to", "minutes", "category", "note", "reverses", "reversed_by", "reason", "actor", "source"}
+	return []string{"id", "time_utc", "from", "to", "minutes", "category", "note", "reverses", "reversed_by", "reason", "actor", "source", "chain_hash"}
 }
 
 // NewExchangeCSV writes the header to w.
 func NewExchangeCSV(w io.Writer) (*ExchangeCSV, error) {
-	c := &ExchangeCSV{w: csv.NewWriter(w)}
+	c := &ExchangeCSV{w: NewCSVWriter(w)}
 	return c, c.w.Write(ExchangeCSVHeader())
 }
 
@@ -42,13 +42,13 @@ func (c *ExchangeCSV) Write(e ledger.Exchange) error {
 		e.Reason,
 		e.ActorName,
 		e.Source,
+		hex.EncodeToString(e.Hash),
 	})
 }
 
 // Flush writes what is buffered and reports any write error.
 func (c *ExchangeCSV) Flush() error {
-	c.w.Flush()
-	return c.w.Error()
+	return c.w.Flush()
 }
 
 func accountLabel(name string, kind ledger.AccountKind) string {

@@ -54,6 +54,8 @@ const (
 	msgHistoryReversed       = "history.reversed"
 	msgInternal              = "internal"
 	msgInvalid               = "invalid"
+	msgTextRefused           = "text.refused"
+	msgTextInvalid           = "text.invalid"
 	msgLimitCeiling          = "limit.ceiling"
 	msgLimitFloorOther       = "limit.floor_other"
 	msgLimitFloorSelf        = "limit.floor_self"

@@ -168,8 +168,16 @@ func commonsAccount(ctx context.Context, tx *Tx, community CommunityID) (Account
 }
 
 // cleanName keeps display names printable and short; the user ID stands in
-// when a platform gives none.
+// when a platform gives none. A name is the platform's, not typed in a
+// command: what a display would act on (control characters, bidi
+// overrides, bytes that are not UTF-8) is dropped rather than refused.
 func cleanName(name, fallback string) string {
+	name = strings.Map(func(r rune) rune {
+		if UnsafeRune(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
 	name = strings.Join(strings.Fields(name), " ")
 	if name == "" {
 		name = fallback

@@ -176,6 +176,9 @@ const (
 // requested state, with the member as its first party. It returns *Error
 // with EINVALID (no text, or one too long).
 func (db *DB) RequestCase(ctx context.Context, a CaseActor, text string) (*CaseReceipt, error) {
+	if err := checkTexts(lines("request", text)); err != nil {
+		return nil, err
+	}
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
@@ -234,6 +237,9 @@ type OpenCaseRequest struct {
 // (the request is no longer waiting), EINVALID (a member named twice, in
 // both roles, too few people, a topic too long) or ECONFLICT.
 func (db *DB) OpenCase(ctx context.Context, req OpenCaseRequest) (*CaseReceipt, error) {
+	if err := checkTexts(lines("topic", req.Topic)); err != nil {
+		return nil, err
+	}
 	topic := strings.Join(strings.Fields(req.Topic), " ")
 	switch {
 	case !req.Moderator:
@@ -452,6 +458,9 @@ func (db *DB) RemoveCaseMember(ctx context.Context, req CaseMemberRequest) (*Cas
 // It returns *Error with ENOTFOUND, EFORBIDDEN or EINVALID (no text, or
 // one too long).
 func (db *DB) NoteCase(ctx context.Context, a CaseActor, number int, text string) (*CaseReceipt, error) {
+	if err := checkTexts(lines("note", text)); err != nil {
+		return nil, err
+	}
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
@@ -497,6 +506,9 @@ func CanMove(from, to CaseState) bool {
 // case to the state it is in changes nothing. It returns *Error with
 // ENOTFOUND, EFORBIDDEN, ECASESTATE or EINVALID.
 func (db *DB) SetCaseState(ctx context.Context, a CaseActor, number int, to CaseState, text string) (*CaseReceipt, error) {
+	if err := checkTexts(lines("summary", text)); err != nil {
+		return nil, err
+	}
 	text = strings.TrimSpace(text)
 	limit := MaxCaseText
 	if to.Closed() {

@@ -319,7 +319,6 @@ func TestVerifyFileReadsALedger(t *testing.T) {
 	}
 }
 
-
 // Records that disagree with each other, written behind the ledger's back,
 // are each named by the check they break.
 func TestVerifyCrossTableChecks(t *testing.T) {

@@ -339,6 +339,9 @@ type ProposeRequest struct {
 // voters. It returns *Error with EINVALID (no text, or too long) or
 // EDEADLINE (past, or further than MaxDeadlineAhead).
 func (db *DB) Propose(ctx context.Context, req ProposeRequest) (*DecisionReceipt, error) {
+	if err := checkTexts(lines("text", req.Text)); err != nil {
+		return nil, err
+	}
 	text := strings.TrimSpace(req.Text)
 	switch {
 	case text == "":
@@ -433,6 +436,9 @@ type RespondRequest struct {
 // ENOTFOUND, ECLOSED, ENOTELIGIBLE, ENOREASON (a concern or objection
 // without text), ENOTHING (no standing objection to withdraw) or EINVALID.
 func (db *DB) Respond(ctx context.Context, req RespondRequest) (*DecisionReceipt, error) {
+	if err := checkTexts(lines("reason", req.Text)); err != nil {
+		return nil, err
+	}
 	text := strings.TrimSpace(req.Text)
 	switch {
 	case !req.Kind.valid():
@@ -487,6 +493,9 @@ type AmendRequest struct {
 // again. Only the proposer may amend. It returns *Error with ENOTFOUND,
 // ECLOSED, EFORBIDDEN, EUNCHANGED or EINVALID.
 func (db *DB) Amend(ctx context.Context, req AmendRequest) (*DecisionReceipt, error) {
+	if err := checkTexts(lines("text", req.Text)); err != nil {
+		return nil, err
+	}
 	text := strings.TrimSpace(req.Text)
 	switch {
 	case text == "":
@@ -535,6 +544,9 @@ type ResolveRequest struct {
 // it no longer blocks. It returns *Error with ENOTFOUND, ECLOSED, ENOTHING
 // (the member has no standing objection), ENOREASON or EINVALID.
 func (db *DB) Resolve(ctx context.Context, req ResolveRequest) (*DecisionReceipt, error) {
+	if err := checkTexts(lines("reason", req.Reason)); err != nil {
+		return nil, err
+	}
 	reason := strings.TrimSpace(req.Reason)
 	switch {
 	case req.Kind != Integrated && req.Kind != NotParamount:

@@ -67,6 +67,10 @@ func ErrorCode(err error) Code {
 	if errors.As(err, &lerr) {
 		return ELIMIT
 	}
+	var te *TextError
+	if errors.As(err, &te) {
+		return ETEXT
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code

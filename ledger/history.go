@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // HistoryPage is one page of an account's entries, newest first.
@@ -95,19 +96,30 @@ func (db *DB) EachExchange(ctx context.Context, fn func(Exchange) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, exchangeSelect+" ORDER BY e.id")
+	rows, err := tx.QueryContext(ctx, "SELECT h.hash, "+strings.TrimPrefix(exchangeSelect, "SELECT ")+
+		" LEFT JOIN chain h ON h.tbl = 'exchanges' AND h.row_id = e.id ORDER BY e.id")
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		e, err := scanExchange(rows)
+		var hash []byte
+		e, err := scanExchange(hashedRow{rows, &hash})
 		if err != nil {
 			return err
 		}
+		e.Hash = hash
 		if err := fn(e); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
 }
+
+// hashedRow scans a row whose first column is a record's chain hash.
+type hashedRow struct {
+	row  rowScanner
+	hash *[]byte
+}
+
+func (h hashedRow) Scan(dest ...any) error { return h.row.Scan(append([]any{h.hash}, dest...)...) }

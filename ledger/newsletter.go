@@ -615,6 +615,9 @@ const (
 // SubmitNews records a member's news item, pending a moderator's approval.
 // It returns *Error with EINVALID (empty, or too long).
 func (db *DB) SubmitNews(ctx context.Context, req NewsRequest) (*NewsReceipt, error) {
+	if err := checkTexts(lines("text", req.Text)); err != nil {
+		return nil, err
+	}
 	text := strings.TrimSpace(req.Text)
 	switch {
 	case text == "":

@@ -72,6 +72,8 @@ type Exchange struct {
 	ReversedBy ExchangeID // the entry that cancels this one, or 0
 	Reason     string
 	CreatedAt  time.Time
+	// Hash is the entry's hash in its community's chain (EachExchange only).
+	Hash []byte
 }
 
 // Receipt is what a write returns, the same on a replay of its key.

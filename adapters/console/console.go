@@ -380,11 +380,17 @@ func (a *Adapter) write(prefix, text string) error {
 
 // SendFile implements bot.FileSender by saving the file and naming it.
 func (a *Adapter) SendFile(ctx context.Context, t bot.Target, r bot.Reply) (bot.MessageID, error) {
-	if err := os.MkdirAll(a.opts.FileDir, 0o750); err != nil {
+	// Exports are a member's statement or a case's notes: private to the
+	// account that runs the bot, whatever the umask, even when a file of
+	// the same name was there before.
+	if err := os.MkdirAll(a.opts.FileDir, 0o700); err != nil {
 		return "", fmt.Errorf("console: %w", err)
 	}
 	path := filepath.Join(a.opts.FileDir, filepath.Base(r.File.Name))
-	if err := os.WriteFile(path, r.File.Data, 0o640); err != nil {
+	if err := os.WriteFile(path, r.File.Data, 0o600); err != nil {
+		return "", fmt.Errorf("console: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
 		return "", fmt.Errorf("console: %w", err)
 	}
 	text := r.Text + "\n📎 " + path

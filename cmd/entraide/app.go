@@ -51,6 +51,10 @@ var errUsage = errors.New("usage")
 // errFailed says the command printed its own failure (verify found problems).
 var errFailed = errors.New("failed")
 
+// errNotLedger says the command printed that its file is not a ledger or
+// cannot be read (verify exits 2 then).
+var errNotLedger = errors.New("not a ledger")
+
 func run(ctx context.Context, args []string, io stdio) int {
 	name := "run"
 	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-h" || args[0] == "--help") {
@@ -70,7 +74,7 @@ func run(ctx context.Context, args []string, io stdio) int {
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
-		case errors.Is(err, errUsage):
+		case errors.Is(err, errUsage), errors.Is(err, errNotLedger):
 			return 2
 		case errors.Is(err, errFailed):
 			return 1

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/entraide/entraide/adapters/console"
+	"github.com/entraide/entraide/bot"
 	"github.com/entraide/entraide/ledger"
 )
 
@@ -34,7 +34,7 @@ func exportCases(ctx context.Context, e *env, io stdio, asCSV bool) error {
 		return v.Name
 	}
 	if asCSV {
-		w := csv.NewWriter(io.out)
+		w := bot.NewCSVWriter(io.out)
 		w.Write(caseCSVHeader)
 		err := e.db.EachCaseLog(ctx, func(x ledger.CaseLogEntry) error {
 			return w.Write([]string{slugs[x.Community], strconv.Itoa(x.Number), strconv.FormatInt(x.ID, 10),
@@ -44,8 +44,7 @@ func exportCases(ctx context.Context, e *env, io stdio, asCSV bool) error {
 		if err != nil {
 			return err
 		}
-		w.Flush()
-		return w.Error()
+		return w.Flush()
 	}
 	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "community\tcase\ttime (UTC)\taction\tby\tmember\tstate\ttext\t")
@@ -59,7 +58,7 @@ func exportCases(ctx context.Context, e *env, io stdio, asCSV bool) error {
 			state = string(x.From) + " → " + state
 		}
 		_, err := fmt.Fprintf(tw, "%s\t#%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", slugs[x.Community], x.Number, x.CreatedAt.Format("2006-01-02 15:04"),
-			x.Kind, actor(x.Actor), member, state, oneLine(x.Text, 60))
+			x.Kind, termSafe(actor(x.Actor)), termSafe(member), state, termSafe(oneLine(x.Text, 60)))
 		return err
 	})
 	if err != nil {
@@ -94,7 +93,7 @@ func exportCouncil(ctx context.Context, e *env, io stdio, asCSV bool) error {
 		return strings.Join(s, ", ")
 	}
 	if asCSV {
-		w := csv.NewWriter(io.out)
+		w := bot.NewCSVWriter(io.out)
 		w.Write(councilCSVHeader)
 		for _, d := range draws {
 			since := ""
@@ -105,14 +104,13 @@ func exportCouncil(ctx context.Context, e *env, io stdio, asCSV bool) error {
 				d.Algorithm, d.SeedHex(), strconv.Itoa(d.Seats), ids(d.Eligible), ids(d.Drawn), names(d.Drawn), ids(d.Excluded), since,
 				strconv.FormatBool(d.Reproduces())})
 		}
-		w.Flush()
-		return w.Error()
+		return w.Flush()
 	}
 	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "community\tdraw\ttime (UTC)\tby\tseed\tseats\teligible (account IDs)\tdrawn\treproduces\t")
 	for _, d := range draws {
 		_, err := fmt.Fprintf(tw, "%s\t#%d\t%s\t%s\t%s\t%d\t%s\t%s\t%v\t\n", slugs[d.Community], d.Number, d.CreatedAt.Format("2006-01-02 15:04"),
-			d.Actor.Name, d.SeedHex(), d.Seats, ids(d.Eligible), names(d.Drawn), d.Reproduces())
+			termSafe(d.Actor.Name), d.SeedHex(), d.Seats, ids(d.Eligible), termSafe(names(d.Drawn)), d.Reproduces())
 		if err != nil {
 			return err
 		}

@@ -52,7 +52,10 @@ func cmdNewsletter(ctx context.Context, args []string, io stdio) error {
 		if err := makeDir(*chart); err != nil {
 			return err
 		}
-		if err := os.WriteFile(*chart, n.PNG, 0o640); err != nil {
+		if err := os.WriteFile(*chart, n.PNG, 0o600); err != nil {
+			return err
+		}
+		if err := os.Chmod(*chart, 0o600); err != nil {
 			return err
 		}
 	}

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
+	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/entraide/entraide/bot"
 	"github.com/entraide/entraide/ledger"
@@ -31,13 +33,12 @@ func cmdBalances(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	if *asCSV {
-		w := csv.NewWriter(io.out)
+		w := bot.NewCSVWriter(io.out)
 		w.Write([]string{"community", "account", "kind", "minutes"})
 		for _, a := range accounts {
 			w.Write([]string{slugs[a.Community], a.Name, string(a.Kind), strconv.FormatInt(a.Balance, 10)})
 		}
-		w.Flush()
-		return w.Error()
+		return w.Flush()
 	}
 	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "community\taccount\tbalance\t")
@@ -46,7 +47,7 @@ func cmdBalances(ctx context.Context, args []string, io stdio) error {
 		if a.Kind == ledger.KindCommons {
 			name = "(commons)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", slugs[a.Community], name, bot.FormatMinutes(a.Balance))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", termSafe(slugs[a.Community]), termSafe(name), bot.FormatMinutes(a.Balance))
 	}
 	return tw.Flush()
 }
@@ -100,7 +101,8 @@ func cmdExport(ctx context.Context, args []string, io stdio) error {
 			rev = "#" + strconv.FormatInt(int64(x.Reverses), 10) + " " + x.Reason
 		}
 		_, err := fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", x.ID, x.CreatedAt.Format("2006-01-02 15:04"),
-			label(x.FromName, x.FromKind), label(x.ToName, x.ToKind), bot.FormatMinutes(x.Minutes), x.Category, x.Note, rev)
+			termSafe(label(x.FromName, x.FromKind)), termSafe(label(x.ToName, x.ToKind)), bot.FormatMinutes(x.Minutes),
+			termSafe(x.Category), termSafe(x.Note), termSafe(rev))
 		return err
 	})
 	if err != nil {
@@ -145,7 +147,7 @@ func exportDecisions(ctx context.Context, e *env, io stdio, asCSV bool) error {
 		for _, r := range bot.DecisionRows(p) {
 			_, err := fmt.Fprintf(tw, "%s\t#%d v%d\t%s\t%s\t%s\t%d/%d/%d/%d\t%s\t\n", slugs[p.Community], r.Number, r.Version,
 				r.Opened.Format("2006-01-02 15:04"), r.Deadline.Format("2006-01-02 15:04"), r.Outcome,
-				len(r.Tally.Consent), len(r.Tally.Concern), len(r.Tally.StandAside), len(r.Tally.Standing), oneLine(r.Text, 60))
+				len(r.Tally.Consent), len(r.Tally.Concern), len(r.Tally.StandAside), len(r.Tally.Standing), termSafe(oneLine(r.Text, 60)))
 			if err != nil {
 				return err
 			}
@@ -170,28 +172,66 @@ func label(name string, kind ledger.AccountKind) string {
 	return name
 }
 
-// cmdVerify recomputes every invariant and exits 1 when one is broken.
+// cmdVerify recomputes every invariant and the hash chain from the file,
+// opened read-only: exit status 0 when the ledger is sound, 1 when it is
+// broken (each problem printed), 2 when the file is not a ledger or
+// cannot be read.
 func cmdVerify(ctx context.Context, args []string, io stdio) error {
 	fs, c := newFlags("verify", io)
-	e, err := c.parseAndOpen(ctx, fs, args, io)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, _, _, err := c.load(io)
+	if err != nil {
+		fmt.Fprintf(io.err, "entraide verify: %s\n", termSafe(err.Error()))
+		return errNotLedger
+	}
+	if _, err := os.Stat(cfg.Database); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(io.err, "entraide verify: no ledger at %s (use --db or config.yaml's database)\n", termSafe(cfg.Database))
+		return errNotLedger
+	}
+	rep, err := ledger.VerifyFile(ctx, cfg.Database)
+	var nl *ledger.NotLedgerError
+	if errors.As(err, &nl) {
+		fmt.Fprintf(io.err, "entraide verify: %s\n", termSafe(nl.Error()))
+		return errNotLedger
+	}
 	if err != nil {
 		return err
 	}
-	defer e.db.Close()
-	rep, err := e.db.Verify(ctx)
-	if err != nil {
-		return err
-	}
+	db := termSafe(cfg.Database)
 	for _, p := range rep.Problems {
-		fmt.Fprintln(io.out, "PROBLEM:", p)
+		fmt.Fprintln(io.out, "PROBLEM:", termSafe(string(p)))
 	}
 	if !rep.OK() {
-		fmt.Fprintf(io.out, "%s: %d problem(s) in %d accounts and %d entries\n", e.cfg.Database, len(rep.Problems), rep.Accounts, rep.Exchanges)
+		fmt.Fprintf(io.out, "%s: %d problems in %d accounts, %d entries and %d chained records\n",
+			db, len(rep.Problems), rep.Accounts, rep.Exchanges, rep.Records)
 		return errFailed
 	}
-	fmt.Fprintf(io.out, "%s: ok — %d accounts, %d entries; every balance equals its entries and every community sums to zero\n",
-		e.cfg.Database, rep.Accounts, rep.Exchanges)
+	fmt.Fprintf(io.out, "%s: ok — %d accounts, %d entries; every balance equals its entries and every community sums to zero; "+
+		"%d records chained, every hash recomputed\n", db, rep.Accounts, rep.Exchanges, rep.Records)
+	for _, h := range rep.Heads {
+		fmt.Fprintf(io.out, "chain head of %s: %s\n", termSafe(h.Slug), h.Short())
+	}
 	return nil
+}
+
+// termSafe escapes what a terminal would act on rather than show:
+// control characters, bidirectional overrides and invalid UTF-8 become
+// \u escapes (tabs and newlines included: one record, one line).
+func termSafe(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case ledger.UnsafeRune(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // cmdBackup writes a consistent copy of the live database.

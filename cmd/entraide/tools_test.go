@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -315,8 +316,12 @@ func TestToolsMissingDatabase(t *testing.T) {
 				want = e.db
 			}
 			out, errs, code := e.run(t, "", args[0], args[1:]...)
-			if code != 1 || out != "" || !strings.Contains(errs, "no ledger at "+want) {
-				t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and \"no ledger at %s\"", code, out, errs, want)
+			wantCode := 1
+			if args[0] == "verify" {
+				wantCode = 2 // not a ledger, or unreadable
+			}
+			if code != wantCode || out != "" || !strings.Contains(errs, "no ledger at "+want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and \"no ledger at %s\"", code, out, errs, wantCode, want)
 			}
 			for _, p := range []string{want, filepath.Dir(want), filepath.Join(e.dir, "copy.db")} {
 				if _, err := os.Stat(p); err == nil {
@@ -334,12 +339,16 @@ func TestToolsBadConfig(t *testing.T) {
 	}
 	for _, cmd := range []string{"verify", "balances", "export", "console"} {
 		out, errs, code := e.run(t, "", cmd)
-		if code != 1 || !strings.Contains(errs, "entraide "+cmd+": config: communities[0]: language") {
+		wantCode := 1
+		if cmd == "verify" {
+			wantCode = 2 // it cannot tell which file to read
+		}
+		if code != wantCode || !strings.Contains(errs, "entraide "+cmd+": config: communities[0]: language") {
 			t.Errorf("%s with a bad config: exit %d, stdout %q, stderr %q", cmd, code, out, errs)
 		}
 	}
 	e.cfg = filepath.Join(e.dir, "absent.yaml")
-	if _, errs, code := e.run(t, "", "verify"); code != 1 || !strings.Contains(errs, "absent.yaml") {
+	if _, errs, code := e.run(t, "", "verify"); code != 2 || !strings.Contains(errs, "absent.yaml") {
 		t.Errorf("verify with a missing --config: exit %d, stderr %q", code, errs)
 	}
 }
@@ -415,5 +424,108 @@ func TestRunBadMatrixConfig(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, errs, tc.want)
 			}
 		})
+	}
+}
+
+// verify reads a file it is given, never writes to it, and tells a file
+// that is not a ledger (exit 2) from a ledger that is broken (exit 1).
+func TestToolsVerifyExitCodes(t *testing.T) {
+	e := newToolsEnv(t)
+	e.seed(t)
+	out, errs, code := e.run(t, "", "verify")
+	if code != 0 || !regexp.MustCompile(`(?m)^chain head of coop: 7:[0-9a-f]{12}$`).MatchString(out) ||
+		!strings.Contains(out, "7 records chained") {
+		t.Fatalf("verify (exit %d): %q %q", code, out, errs)
+	}
+
+	empty := filepath.Join(e.dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	foreign := filepath.Join(e.dir, "foreign.db")
+	fdb, err := sql.Open("sqlite3", foreign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fdb.Exec("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO photos (name) VALUES ('cat')"); err != nil {
+		t.Fatal(err)
+	}
+	fdb.Close()
+	for _, path := range []string{empty, foreign} {
+		before, _ := os.ReadFile(path)
+		out, errs, code := e.run(t, "", "verify", "--db", path)
+		if code != 2 || out != "" || !strings.Contains(errs, "is not an Entraide ledger") {
+			t.Errorf("verify %s: exit %d, stdout %q, stderr %q; want exit 2", filepath.Base(path), code, out, errs)
+		}
+		if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+			t.Errorf("verify %s changed the file", filepath.Base(path))
+		}
+		if _, err := os.Stat(path + "-wal"); err == nil {
+			t.Errorf("verify %s created a -wal", filepath.Base(path))
+		}
+	}
+
+	// Rewrite entry #2 behind the ledger's back, balances fixed, triggers
+	// restored: every sum holds, the chain does not.
+	raw, err := sql.Open("sqlite3", e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var upd string
+	if err := raw.QueryRow("SELECT sql FROM sqlite_schema WHERE name = 'exchanges_append_only_update'").Scan(&upd); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		"DROP TRIGGER exchanges_append_only_update",
+		"UPDATE exchanges SET minutes = 300 WHERE id = 2",
+		"UPDATE accounts SET balance = balance - 270 WHERE id = (SELECT from_id FROM exchanges WHERE id = 2)",
+		"UPDATE accounts SET balance = balance + 270 WHERE id = (SELECT to_id FROM exchanges WHERE id = 2)",
+		upd,
+	} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	raw.Close()
+	out, errs, code = e.run(t, "", "verify")
+	if code != 1 || !strings.Contains(out, "PROBLEM: chain: community coop breaks at entry 4, exchanges #2: the record was changed") {
+		t.Errorf("verify after tampering: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// A note a spreadsheet would run as a formula is exported as text; the
+// terminal table escapes what a terminal would act on.
+func TestToolsExportNeutralisesFormulas(t *testing.T) {
+	e := newToolsEnv(t)
+	script := "ana: /give 1h @bob for =HYPERLINK(\"http://evil.example\",\"click\")\nbob: /give 30m @chloe for -2+3\n"
+	if _, errs, code := e.run(t, script, "console", "--run-id", "f"); code != 0 {
+		t.Fatalf("console: %s", errs)
+	}
+	out, _, code := e.run(t, "", "export", "--csv")
+	recs := readCSV(t, out)
+	if code != 0 || len(recs) != 3 {
+		t.Fatalf("export --csv (exit %d):\n%s", code, out)
+	}
+	note := slices.Index(recs[0], "note")
+	if got := recs[1][note]; got != `'=HYPERLINK("http://evil.example","click")` {
+		t.Errorf("formula note exported as %q", got)
+	}
+	if got := recs[2][note]; got != "'-2+3" {
+		t.Errorf("formula note exported as %q", got)
+	}
+	hash := slices.Index(recs[0], "chain_hash")
+	if hash < 0 || !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(recs[1][hash]) || recs[1][hash] == recs[2][hash] {
+		t.Errorf("chain hashes %v", recs)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"-120", "-120"}, {"+3", "+3"}, {"@ana", "'@ana"}, {"\tx", "'\tx"}, {"\rx", "'\rx"}, {"x=1", "x=1"}, {"", ""},
+	} {
+		if got := bot.CSVCell(tc.in); got != tc.want {
+			t.Errorf("CSVCell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := termSafe("a\x1b[2J\u202eb\tc\xff"); got != `a\u001b[2J\u202eb\u0009c\xff` {
+		t.Errorf("termSafe = %q", got)
 	}
 }
