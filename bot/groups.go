@@ -37,7 +37,7 @@ type GroupLedger interface {
 	FailedDeliveries(ctx context.Context, c ledger.CommunityID) ([]ledger.Delivery, error)
 	ConfirmUnknown(ctx context.Context) ([]ledger.Delivery, error)
 
-	NewsletterStats(ctx context.Context, c ledger.CommunityID, from, to time.Time, weekStarts []time.Time, platform string) (ledger.PeriodStats, ledger.WeeklyTotals, error)
+	NewsletterStats(ctx context.Context, c ledger.CommunityID, after int64, from, to time.Time, weekStarts []time.Time, platform string) (ledger.PeriodStats, ledger.WeeklyTotals, error)
 	ProposalsClosedIn(ctx context.Context, c ledger.CommunityID, from, to time.Time) ([]ledger.Proposal, error)
 	LastIssue(ctx context.Context, c ledger.CommunityID) (ledger.Issue, bool, error)
 	LastScheduledIssue(ctx context.Context, c ledger.CommunityID) (ledger.Issue, bool, error)

@@ -67,6 +67,7 @@ const (
 	msgNewsletterDecisions      = "newsletter.decisions"
 	msgNewsletterExchanges      = "newsletter.exchanges"
 	msgNewsletterFooter         = "newsletter.footer"
+	msgNewsletterChain          = "newsletter.chain"
 	msgNewsletterGroupItem      = "newsletter.group_item"
 	msgNewsletterGroupTag       = "newsletter.group_tag"
 	msgNewsletterNewcomers      = "newsletter.newcomers"

@@ -67,10 +67,14 @@ type Newsletter struct {
 	Conflicts    ledger.ConflictCounts
 	HasConflicts bool
 	News         []ledger.News // approved and not yet published
-	Markdown     string
-	HTML         string
-	PNG          []byte // the chart; nil when it was not drawn
-	ChartName    string // its file name
+	// Head is the ledger's chain head when the issue was composed, which
+	// members keep as a witness of the history; zero when the ledger
+	// keeps no chain.
+	Head      ledger.ChainHead
+	Markdown  string
+	HTML      string
+	PNG       []byte // the chart; nil when it was not drawn
+	ChartName string // its file name
 	// Mentions are the newcomers the Markdown welcomes, to ping them.
 	Mentions []Mention
 }
@@ -111,14 +115,15 @@ func (b *Bot) composeNewsletter(ctx context.Context, com *Community, now time.Ti
 	if err != nil {
 		return nil, err
 	}
+	after := int64(-1) // the first issue: the entries recorded since n.From
 	if found {
-		n.Number, n.From = last.Number+1, last.To
+		n.Number, n.From, after = last.Number+1, last.To, last.LastEntry
 	}
 	if n.From.After(n.To) {
 		n.From = n.To
 	}
 	weeks := chartWeekStarts(now, com.Location)
-	stats, weekly, err := b.ledger.NewsletterStats(ctx, com.id, n.From, n.To, weeks, platform)
+	stats, weekly, err := b.ledger.NewsletterStats(ctx, com.id, after, n.From, n.To, weeks, platform)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +147,11 @@ func (b *Bot) composeNewsletter(ctx context.Context, com *Community, now time.Ti
 	if n.News, err = b.ledger.UnpublishedNews(ctx, com.id); err != nil {
 		return nil, err
 	}
+	if ch, ok := b.ledger.(chainHeader); ok {
+		if n.Head, err = ch.ChainHead(ctx, com.id); err != nil {
+			return nil, err
+		}
+	}
 	optedOut, err := b.optOuts(ctx, com)
 	if err != nil {
 		return nil, err
@@ -157,6 +167,13 @@ func (b *Bot) composeNewsletter(ctx context.Context, com *Community, now time.Ti
 	}
 	return n, nil
 }
+
+// chainHeader is a ledger that keeps a hash chain of its records.
+type chainHeader interface {
+	ChainHead(ctx context.Context, c ledger.CommunityID) (ledger.ChainHead, error)
+}
+
+var _ chainHeader = (*ledger.DB)(nil)
 
 // optOuts are the members not to be named.
 func (b *Bot) optOuts(ctx context.Context, com *Community) (map[ledger.AccountID]bool, error) {
@@ -200,6 +217,7 @@ func (b *Bot) sendNewsletter(ctx context.Context, com *Community, a Adapter, pla
 		}
 		rec, err = b.ledger.RecordIssue(ctx, ledger.IssueRequest{
 			Community: com.id, Key: key, Source: platform, Actor: actor, From: n.From, To: n.To,
+			AfterEntry: n.Stats.AfterEntry, LastEntry: n.Stats.LastEntry,
 			ScheduledFor: scheduled, Platform: platform, Room: room, Text: n.Markdown, News: ids,
 		})
 		if errors.Is(err, ledger.ErrStale) && attempt < 3 {

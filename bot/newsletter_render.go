@@ -166,6 +166,9 @@ func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[l
 
 	add("chart", tr.S(msgNewsletterChart, map[string]any{"Weeks": chartWeeks}))
 	add("footer", tr.S(msgNewsletterFooter, map[string]any{"Command": "/" + newsletterWord(tr) + " " + optOutWord(tr)}))
+	if n.Head.Position > 0 {
+		add("footer", tr.S(msgNewsletterChain, map[string]any{"Code": n.Head.Short()}))
+	}
 	return doc
 }
 

@@ -176,7 +176,7 @@ const (
 // requested state, with the member as its first party. It returns *Error
 // with EINVALID (no text, or one too long).
 func (db *DB) RequestCase(ctx context.Context, a CaseActor, text string) (*CaseReceipt, error) {
-	if err := checkTexts(lines("request", text)); err != nil {
+	if err := checkTexts(lines("request", strings.TrimSpace(text))); err != nil {
 		return nil, err
 	}
 	text = strings.TrimSpace(text)
@@ -237,7 +237,7 @@ type OpenCaseRequest struct {
 // (the request is no longer waiting), EINVALID (a member named twice, in
 // both roles, too few people, a topic too long) or ECONFLICT.
 func (db *DB) OpenCase(ctx context.Context, req OpenCaseRequest) (*CaseReceipt, error) {
-	if err := checkTexts(lines("topic", req.Topic)); err != nil {
+	if err := checkTexts(lines("topic", strings.TrimSpace(req.Topic))); err != nil {
 		return nil, err
 	}
 	topic := strings.Join(strings.Fields(req.Topic), " ")
@@ -458,7 +458,7 @@ func (db *DB) RemoveCaseMember(ctx context.Context, req CaseMemberRequest) (*Cas
 // It returns *Error with ENOTFOUND, EFORBIDDEN or EINVALID (no text, or
 // one too long).
 func (db *DB) NoteCase(ctx context.Context, a CaseActor, number int, text string) (*CaseReceipt, error) {
-	if err := checkTexts(lines("note", text)); err != nil {
+	if err := checkTexts(lines("note", strings.TrimSpace(text))); err != nil {
 		return nil, err
 	}
 	text = strings.TrimSpace(text)
@@ -506,7 +506,7 @@ func CanMove(from, to CaseState) bool {
 // case to the state it is in changes nothing. It returns *Error with
 // ENOTFOUND, EFORBIDDEN, ECASESTATE or EINVALID.
 func (db *DB) SetCaseState(ctx context.Context, a CaseActor, number int, to CaseState, text string) (*CaseReceipt, error) {
-	if err := checkTexts(lines("summary", text)); err != nil {
+	if err := checkTexts(lines("summary", strings.TrimSpace(text))); err != nil {
 		return nil, err
 	}
 	text = strings.TrimSpace(text)

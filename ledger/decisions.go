@@ -339,7 +339,7 @@ type ProposeRequest struct {
 // voters. It returns *Error with EINVALID (no text, or too long) or
 // EDEADLINE (past, or further than MaxDeadlineAhead).
 func (db *DB) Propose(ctx context.Context, req ProposeRequest) (*DecisionReceipt, error) {
-	if err := checkTexts(lines("text", req.Text)); err != nil {
+	if err := checkTexts(lines("text", strings.TrimSpace(req.Text))); err != nil {
 		return nil, err
 	}
 	text := strings.TrimSpace(req.Text)
@@ -436,7 +436,7 @@ type RespondRequest struct {
 // ENOTFOUND, ECLOSED, ENOTELIGIBLE, ENOREASON (a concern or objection
 // without text), ENOTHING (no standing objection to withdraw) or EINVALID.
 func (db *DB) Respond(ctx context.Context, req RespondRequest) (*DecisionReceipt, error) {
-	if err := checkTexts(lines("reason", req.Text)); err != nil {
+	if err := checkTexts(lines("reason", strings.TrimSpace(req.Text))); err != nil {
 		return nil, err
 	}
 	text := strings.TrimSpace(req.Text)
@@ -493,7 +493,7 @@ type AmendRequest struct {
 // again. Only the proposer may amend. It returns *Error with ENOTFOUND,
 // ECLOSED, EFORBIDDEN, EUNCHANGED or EINVALID.
 func (db *DB) Amend(ctx context.Context, req AmendRequest) (*DecisionReceipt, error) {
-	if err := checkTexts(lines("text", req.Text)); err != nil {
+	if err := checkTexts(lines("text", strings.TrimSpace(req.Text))); err != nil {
 		return nil, err
 	}
 	text := strings.TrimSpace(req.Text)
@@ -544,7 +544,7 @@ type ResolveRequest struct {
 // it no longer blocks. It returns *Error with ENOTFOUND, ECLOSED, ENOTHING
 // (the member has no standing objection), ENOREASON or EINVALID.
 func (db *DB) Resolve(ctx context.Context, req ResolveRequest) (*DecisionReceipt, error) {
-	if err := checkTexts(lines("reason", req.Reason)); err != nil {
+	if err := checkTexts(lines("reason", strings.TrimSpace(req.Reason))); err != nil {
 		return nil, err
 	}
 	reason := strings.TrimSpace(req.Reason)

@@ -35,7 +35,7 @@ type GiveRequest struct {
 // with EINVALID (no recipient, duplicate, bad amount or note), ECONFLICT
 // (key reused for other content) or ESELF (a recipient is the actor's own account).
 func (db *DB) Give(ctx context.Context, req GiveRequest) (*Receipt, error) {
-	if err := checkTexts(line("note", req.Note), line("category", req.Category)); err != nil {
+	if err := checkTexts(line("note", strings.TrimSpace(req.Note)), line("category", strings.TrimSpace(req.Category))); err != nil {
 		return nil, err
 	}
 	if err := validateGive(req); err != nil {
@@ -110,7 +110,7 @@ type ReverseRequest struct {
 // ENOTFOUND, EREVERSED, ECORRECTION (the entry is itself a correction) or
 // EINVALID (no reason, or one too long).
 func (db *DB) Reverse(ctx context.Context, req ReverseRequest) (*Receipt, error) {
-	if err := checkTexts(line("reason", req.Reason)); err != nil {
+	if err := checkTexts(line("reason", strings.TrimSpace(req.Reason))); err != nil {
 		return nil, err
 	}
 	reason := strings.TrimSpace(req.Reason)

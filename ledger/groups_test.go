@@ -408,13 +408,21 @@ func TestNewsletterStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	to := e.clock.Now()
-	e.clock.Advance(time.Hour)
-	gift(bob, 999, "joy", 0, ana) // after the period
 
 	weeks := []time.Time{start.AddDate(0, 0, -7), start, start.AddDate(0, 0, 7)}
-	st, wk, err := e.db.NewsletterStats(e.ctx, e.community, from, to, weeks, "console")
+	st, _, err := e.db.NewsletterStats(e.ctx, e.community, -1, from, to, weeks, "console")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The next issue counts what came after this one's last entry.
+	e.clock.Advance(time.Hour)
+	gift(bob, 999, "joy", 0, ana)
+	next, wk, err := e.db.NewsletterStats(e.ctx, e.community, st.LastEntry, to, e.clock.Now(), weeks, "console")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Minutes != 999 || next.Exchanges != 1 || next.AfterEntry != st.LastEntry || next.LastEntry != st.LastEntry+1 {
+		t.Errorf("next issue: %d minutes, %d exchanges, entries (%d, %d]", next.Minutes, next.Exchanges, next.AfterEntry, next.LastEntry)
 	}
 	// 240 + 30 + 45 - 50 (reversal) + 20 - 20 (undo) + 15 = 280; gifts 2+1+1+1+1 = 6,
 	// corrections 2.
@@ -558,5 +566,39 @@ func TestGroupsMigrationKeepsExchangesAppendOnly(t *testing.T) {
 	}
 	if _, err := e.db.writer.Exec("DELETE FROM group_ops"); err == nil {
 		t.Error("group_ops rows were deleted")
+	}
+}
+
+// An entry recorded in the very second an issue was composed, after it,
+// is in the next issue: issues count entries by ID, not by second.
+func TestNewsletterEntryInTheCutOffSecond(t *testing.T) {
+	e := newEnv(t)
+	start := e.clock.Now()
+	e.clock.Advance(time.Hour)
+	e.mustGive(ana, 10, bob)
+	now := e.clock.Now() // the clock stands still from here
+	st, _, err := e.db.NewsletterStats(e.ctx, e.community, -1, start, now, nil, "console")
+	if err != nil || st.Minutes != 10 || st.Exchanges != 1 {
+		t.Fatalf("first issue: %+v, %v", st, err)
+	}
+	r, err := e.db.RecordIssue(e.ctx, IssueRequest{Community: e.community, Key: nextKey(), Source: "console", From: start, To: now,
+		AfterEntry: st.AfterEntry, LastEntry: st.LastEntry, Platform: "console", Room: "room", Text: "one"})
+	if err != nil || r.Issue.LastEntry != st.LastEntry {
+		t.Fatalf("record: %+v, %v", r, err)
+	}
+	e.mustGive(bob, 25, cleo) // same second as the cut-off
+	last, _, err := e.db.LastIssue(e.ctx, e.community)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, _, err := e.db.NewsletterStats(e.ctx, e.community, last.LastEntry, last.To, e.clock.Now(), nil, "console")
+	if err != nil || next.Minutes != 25 || next.Exchanges != 1 {
+		t.Fatalf("next issue: %+v, %v; the entry of the cut-off second is lost", next, err)
+	}
+	// An issue composed from an older last entry is stale.
+	_, err = e.db.RecordIssue(e.ctx, IssueRequest{Community: e.community, Key: nextKey(), Source: "console", From: now, To: now,
+		AfterEntry: 0, LastEntry: next.LastEntry, Platform: "console", Room: "room", Text: "two"})
+	if !errors.Is(err, ErrStale) {
+		t.Fatalf("issue from entry 0 after issue 1: %v", err)
 	}
 }

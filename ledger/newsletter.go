@@ -52,11 +52,15 @@ type GroupTotal struct {
 	Active  int
 }
 
-// PeriodStats is what the journal recorded in the period (From, To]: an
-// issue composed at To counts what was recorded up to then, including in
-// that second, and the next issue starts after it.
+// PeriodStats is what the journal recorded in the period: its entries
+// are those after entry AfterEntry up to LastEntry, the last one recorded
+// when the issue was composed, and the next issue starts after it. Entries
+// are counted by ID, not by second: an entry recorded in the second an
+// issue was composed, after it, belongs to the next issue. Members and
+// proposals are counted in the times (From, To].
 type PeriodStats struct {
-	From, To time.Time
+	From, To              time.Time
+	AfterEntry, LastEntry int64
 	// Minutes is the time given in the period, net of the corrections
 	// (undo, reverse) recorded in it; Exchanges the gifts recorded (one per
 	// recipient) less the corrections recorded, Corrections those
@@ -100,14 +104,28 @@ func linkEntries(ctx context.Context, tx *sql.Tx, community CommunityID) (string
 // and, for the chart, over the weeks bounded by weekStarts, from one
 // snapshot. Each aggregate is one query on the (community_id, created_at)
 // index. Newcomers carry their user ID on platform, to be welcomed there.
-func (db *DB) NewsletterStats(ctx context.Context, community CommunityID, from, to time.Time, weekStarts []time.Time, platform string) (PeriodStats, WeeklyTotals, error) {
-	st := PeriodStats{From: from, To: to}
+//
+// The entries counted are those after entry after (the previous issue's
+// last); with after < 0, for a first issue, those recorded after from.
+func (db *DB) NewsletterStats(ctx context.Context, community CommunityID, after int64, from, to time.Time, weekStarts []time.Time, platform string) (PeriodStats, WeeklyTotals, error) {
+	st := PeriodStats{From: from, To: to, AfterEntry: after}
 	wk := WeeklyTotals{Starts: weekStarts, Minutes: map[string][]int64{}}
 	tx, err := db.read(ctx)
 	if err != nil {
 		return st, wk, err
 	}
 	defer tx.Rollback()
+	if after < 0 {
+		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM exchanges WHERE community_id = ? AND created_at <= ?",
+			community, from.Unix()).Scan(&st.AfterEntry); err != nil {
+			return st, wk, err
+		}
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM exchanges").Scan(&st.LastEntry); err != nil {
+		return st, wk, err
+	}
+	st.LastEntry = max(st.LastEntry, st.AfterEntry)
+	lo, hi := st.AfterEntry, st.LastEntry
 	optedOut, err := optOuts(ctx, tx, community)
 	if err != nil {
 		return st, wk, err
@@ -125,8 +143,8 @@ func (db *DB) NewsletterStats(ctx context.Context, community CommunityID, from, 
 			     ELSE 0 END,
 			e.reverses IS NOT NULL, COUNT(*), SUM(e.minutes)
 		FROM exchanges e
-		WHERE e.community_id = ? AND e.created_at > ? AND e.created_at <= ? AND `+links+`
-		GROUP BY 1, 2, 3`, community, from.Unix(), to.Unix())
+		WHERE e.community_id = ? AND e.id > ? AND e.id <= ? AND `+links+`
+		GROUP BY 1, 2, 3`, community, lo, hi)
 	if err != nil {
 		return st, wk, fmt.Errorf("ledger: newsletter totals: %w", err)
 	}
@@ -182,25 +200,25 @@ func (db *DB) NewsletterStats(ctx context.Context, community CommunityID, from, 
 	// Who gave or received time: in all, the members of gifts recorded in
 	// the period (counted only); for each group, those of its gifts not
 	// corrected by the end of the period (named: who does what).
-	gifts := `SELECT e.from_id FROM exchanges e WHERE e.community_id = ? AND e.created_at > ? AND e.created_at <= ? AND +e.reverses IS NULL AND ` + links + `
+	gifts := `SELECT e.from_id FROM exchanges e WHERE e.community_id = ? AND e.id > ? AND e.id <= ? AND +e.reverses IS NULL AND ` + links + `
 		UNION ALL
-		SELECT e.to_id FROM exchanges e WHERE e.community_id = ? AND e.created_at > ? AND e.created_at <= ? AND +e.reverses IS NULL AND ` + links
+		SELECT e.to_id FROM exchanges e WHERE e.community_id = ? AND e.id > ? AND e.id <= ? AND +e.reverses IS NULL AND ` + links
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts a WHERE a.kind = 'member' AND a.id IN (`+gifts+`)`,
-		community, from.Unix(), to.Unix(), community, from.Unix(), to.Unix()).Scan(&st.ActiveMembers); err != nil {
+		community, lo, hi, community, lo, hi).Scan(&st.ActiveMembers); err != nil {
 		return st, wk, fmt.Errorf("ledger: newsletter members: %w", err)
 	}
 	const standing = `e.group_id IS NOT NULL AND +e.reverses IS NULL
-		AND NOT EXISTS (SELECT 1 FROM exchanges r WHERE r.reverses = e.id AND r.created_at <= ?)`
+		AND NOT EXISTS (SELECT 1 FROM exchanges r WHERE r.reverses = e.id AND r.id <= ?)`
 	rows, err = tx.QueryContext(ctx, `WITH moves AS (
 			SELECT e.group_id AS g, e.from_id AS a FROM exchanges e
-			WHERE e.community_id = ? AND e.created_at > ? AND e.created_at <= ? AND `+standing+` AND `+links+`
+			WHERE e.community_id = ? AND e.id > ? AND e.id <= ? AND `+standing+` AND `+links+`
 			UNION
 			SELECT e.group_id, e.to_id FROM exchanges e
-			WHERE e.community_id = ? AND e.created_at > ? AND e.created_at <= ? AND `+standing+` AND `+links+`)
+			WHERE e.community_id = ? AND e.id > ? AND e.id <= ? AND `+standing+` AND `+links+`)
 		SELECT m.g, a.id, a.display_name, gr.name FROM moves m
 		JOIN accounts a ON a.id = m.a AND a.kind = 'member' JOIN groups gr ON gr.id = m.g
 		ORDER BY m.g, a.display_name COLLATE NOCASE, a.id`,
-		community, from.Unix(), to.Unix(), to.Unix(), community, from.Unix(), to.Unix(), to.Unix())
+		community, lo, hi, hi, community, lo, hi, hi)
 	if err != nil {
 		return st, wk, fmt.Errorf("ledger: newsletter group members: %w", err)
 	}
@@ -381,6 +399,10 @@ type Issue struct {
 	Text         string
 	CreatedAt    time.Time
 	PostedAt     time.Time
+	// LastEntry is the last entry the issue counted; the next one counts
+	// from the entry after it. (For issues recorded before entries were
+	// counted by ID, the last entry of its period.)
+	LastEntry int64
 }
 
 // LastIssue is the community's latest issue; found is false before the first.
@@ -406,16 +428,18 @@ func (db *DB) LastScheduledIssue(ctx context.Context, community CommunityID) (Is
 // event ID (or a key naming the scheduled occurrence); News are the news
 // items it publishes, which must still be approved and unpublished.
 type IssueRequest struct {
-	Community    CommunityID
-	Key          string
-	Source       string
-	Actor        Identity // for /newsletter send; zero for a scheduled issue
-	From, To     time.Time
-	ScheduledFor time.Time
-	Platform     string
-	Room         string
-	Text         string
-	News         []NewsID
+	Community CommunityID
+	Key       string
+	Source    string
+	Actor     Identity // for /newsletter send; zero for a scheduled issue
+	From, To  time.Time
+	// AfterEntry and LastEntry are the entries counted (PeriodStats).
+	AfterEntry, LastEntry int64
+	ScheduledFor          time.Time
+	Platform              string
+	Room                  string
+	Text                  string
+	News                  []NewsID
 }
 
 // IssueReceipt is what RecordIssue returns.
@@ -440,13 +464,13 @@ func (db *DB) RecordIssue(ctx context.Context, req IssueRequest) (*IssueReceipt,
 	fp := fingerprint(opNewsletterSend, req.Community, req.Actor, req.ScheduledFor.Unix())
 	var stale bool
 	target, replayed, _, err := db.groupOp(ctx, req.Community, req.Key, fp, opNewsletterSend, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
-		var last sql.NullInt64
+		var last, lastEntry sql.NullInt64
 		var number int
-		if err := tx.QueryRowContext(ctx, `SELECT MAX(period_to), COALESCE(MAX(number), 0) + 1 FROM newsletter_issues WHERE community_id = ?`,
-			req.Community).Scan(&last, &number); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT MAX(number), period_to, `+issueLastEntry+`, COALESCE(MAX(number), 0) + 1
+			FROM newsletter_issues WHERE community_id = ?`, req.Community).Scan(new(sql.NullInt64), &last, &lastEntry, &number); err != nil {
 			return 0, 0, false, err
 		}
-		if last.Valid && last.Int64 != req.From.Unix() {
+		if last.Valid && (last.Int64 != req.From.Unix() || lastEntry.Int64 != req.AfterEntry) || req.LastEntry < req.AfterEntry {
 			stale = true
 			return 0, 0, false, ErrStale
 		}
@@ -479,9 +503,9 @@ func (db *DB) RecordIssue(ctx context.Context, req IssueRequest) (*IssueReceipt,
 			sched = req.ScheduledFor.Unix()
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO newsletter_issues
-			(community_id, number, period_from, period_to, scheduled_for, platform, room, text, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, req.Community, number, req.From.Unix(), req.To.Unix(), sched,
-			req.Platform, req.Room, req.Text, tx.now.Unix())
+			(community_id, number, period_from, period_to, scheduled_for, platform, room, text, created_at, last_entry)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, req.Community, number, req.From.Unix(), req.To.Unix(), sched,
+			req.Platform, req.Room, req.Text, tx.now.Unix(), req.LastEntry)
 		if err != nil {
 			return 0, 0, false, fmt.Errorf("ledger: record issue: %w", err)
 		}
@@ -550,14 +574,19 @@ func (db *DB) NewsletterSince(ctx context.Context, community CommunityID, spec s
 	return tx.now, tx.Commit()
 }
 
-const issueSelect = `SELECT id, community_id, number, period_from, period_to, scheduled_for, platform, room, text, created_at, posted_at
-	FROM newsletter_issues`
+const issueSelect = `SELECT id, community_id, number, period_from, period_to, scheduled_for, platform, room, text, created_at, posted_at,
+	` + issueLastEntry + ` FROM newsletter_issues`
+
+// issueLastEntry is an issue's last entry; for an issue recorded before
+// entries were counted by ID, the last entry of its period.
+const issueLastEntry = `COALESCE(last_entry, (SELECT COALESCE(MAX(e.id), 0) FROM exchanges e
+	WHERE e.community_id = newsletter_issues.community_id AND e.created_at <= newsletter_issues.period_to))`
 
 func scanIssue(row rowScanner) (Issue, error) {
 	var is Issue
 	var from, to, created int64
 	var sched, posted sql.NullInt64
-	if err := row.Scan(&is.ID, &is.Community, &is.Number, &from, &to, &sched, &is.Platform, &is.Room, &is.Text, &created, &posted); err != nil {
+	if err := row.Scan(&is.ID, &is.Community, &is.Number, &from, &to, &sched, &is.Platform, &is.Room, &is.Text, &created, &posted, &is.LastEntry); err != nil {
 		return Issue{}, err
 	}
 	is.From, is.To, is.CreatedAt = unixUTC(from), unixUTC(to), unixUTC(created)
@@ -615,7 +644,7 @@ const (
 // SubmitNews records a member's news item, pending a moderator's approval.
 // It returns *Error with EINVALID (empty, or too long).
 func (db *DB) SubmitNews(ctx context.Context, req NewsRequest) (*NewsReceipt, error) {
-	if err := checkTexts(lines("text", req.Text)); err != nil {
+	if err := checkTexts(lines("text", strings.TrimSpace(req.Text))); err != nil {
 		return nil, err
 	}
 	text := strings.TrimSpace(req.Text)

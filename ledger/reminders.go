@@ -97,7 +97,7 @@ const (
 // It returns *Error with ENOTFOUND (no such group), EFORBIDDEN, ETOOMANY or
 // EINVALID.
 func (db *DB) AddReminder(ctx context.Context, req ReminderRequest) (*ReminderReceipt, error) {
-	if err := checkTexts(lines("text", req.Text), line("schedule", req.Input)); err != nil {
+	if err := checkTexts(lines("text", strings.TrimSpace(req.Text)), line("schedule", strings.TrimSpace(req.Input))); err != nil {
 		return nil, err
 	}
 	text := strings.TrimSpace(req.Text)

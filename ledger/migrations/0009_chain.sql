@@ -29,6 +29,11 @@ BEGIN SELECT RAISE(ABORT, 'chain is append-only'); END;
 -- stable across VACUUM.
 CREATE UNIQUE INDEX proposal_versions_op ON proposal_versions(op_id);
 
+-- Newsletter issues count entries by ID: an issue covers the entries
+-- after the previous issue's last_entry up to its own, so that an entry
+-- recorded in the second an issue was composed is in the next one.
+ALTER TABLE newsletter_issues ADD COLUMN last_entry INTEGER;
+
 -- A decided news item stays as decided: only its publication is set later.
 CREATE TRIGGER news_guard_update BEFORE UPDATE ON news
 WHEN OLD.status <> 'pending' AND (NEW.id IS NOT OLD.id OR NEW.community_id IS NOT OLD.community_id
