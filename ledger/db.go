@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -54,6 +55,13 @@ type DB struct {
 	writer *sql.DB
 	reader *sql.DB
 	now    func() time.Time
+	// writes feeds the group-commit writer (commit.go) until quit closes;
+	// loopDone closes when it has stopped.
+	writes   chan *write
+	quit     chan struct{}
+	loopDone chan struct{}
+	// commits and batched count group commits and their commands.
+	commits, batched atomic.Int64
 }
 
 // Open opens (creating if needed) the ledger at path, applies pending
@@ -109,6 +117,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.writes, db.quit, db.loopDone = make(chan *write), make(chan struct{}), make(chan struct{})
+	go db.writeLoop()
 	return db, nil
 }
 
@@ -207,8 +217,17 @@ func (db *DB) confirmPragmas(ctx context.Context, pool *sql.DB, opts Options) er
 	return nil
 }
 
-// Close closes every connection.
+// Close stops the writer, once the batch it runs is committed, and
+// closes every connection. Writes asked afterwards get ErrClosed.
 func (db *DB) Close() error {
+	if db.quit != nil {
+		select {
+		case <-db.quit:
+		default:
+			close(db.quit)
+		}
+		<-db.loopDone
+	}
 	var err error
 	if db.reader != nil {
 		err = db.reader.Close()

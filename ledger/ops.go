@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 )
 
 // Idempotent commands. Every command is keyed by the platform event that
@@ -74,34 +73,31 @@ func (l opLog) insert(ctx context.Context, tx *Tx, r opRow) (int64, error) {
 	return res.LastInsertId()
 }
 
-// keyed runs one command, keyed by key in log, as one write transaction. A
-// key already recorded for the same request gets replay's result, and
-// nothing is written; a new key gets write's, committed with what write
-// recorded.
+// keyed runs one command, keyed by key in log, in a group commit (its own
+// savepoint of a write transaction). A key already recorded for the same
+// request gets replay's result, and nothing is written; a new key gets
+// write's, returned once what write recorded is committed.
 func keyed[R any](ctx context.Context, db *DB, log opLog, key, fp, kind string,
 	replay func(tx *Tx, prior priorOp) (R, error), write func(tx *Tx) (R, error)) (R, error) {
 	var zero R
 	if key == "" {
 		return zero, errorf(EINVALID, "missing idempotency key")
 	}
-	tx, err := db.begin(ctx)
+	var r R
+	err := db.update(ctx, func(tx *Tx) error {
+		prior, found, err := log.lookup(ctx, tx, key, fp, kind)
+		if err != nil {
+			return err
+		}
+		if found {
+			r, err = replay(tx, prior)
+			return err
+		}
+		r, err = write(tx)
+		return err
+	})
 	if err != nil {
 		return zero, err
-	}
-	defer tx.Rollback()
-	prior, found, err := log.lookup(ctx, tx, key, fp, kind)
-	if err != nil {
-		return zero, err
-	}
-	if found {
-		return replay(tx, prior)
-	}
-	r, err := write(tx)
-	if err != nil {
-		return zero, err
-	}
-	if err := tx.Commit(); err != nil {
-		return zero, fmt.Errorf("ledger: commit: %w", err)
 	}
 	return r, nil
 }
