@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,10 +18,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/entraide/entraide/adapters/console"
 	"github.com/entraide/entraide/bot"
 )
 
@@ -487,4 +491,252 @@ func TestCrashRecovery(t *testing.T) {
 		e.checkVerify(t, n+doubled)
 		t.Logf("%d acknowledged, %d unacknowledged line recorded twice; took %v", len(acked), doubled, time.Since(start).Round(time.Millisecond))
 	})
+}
+
+// The group-commit soak: a helper process (this test binary, re-run) drives
+// the real core from crashSenders goroutines at once, so that the writer
+// batches their gifts, and is killed with SIGKILL in the middle of the
+// load, while batches are in flight. Every round resends, under the same
+// event IDs, every line not acknowledged yet; at the end every line is in
+// the ledger exactly once, every acknowledged entry kept its number, and
+// verify (hash chain included) passes. ENTRAIDE_CRASH_KILLS sets the
+// number of kills (3 by default; the report's soak used 2,000).
+
+const crashSenders = 8
+
+// TestMain lets the test binary serve as the soak's helper process.
+func TestMain(m *testing.M) {
+	if cfg := os.Getenv("ENTRAIDE_CRASH_HELPER"); cfg != "" {
+		os.Exit(crashHelper(cfg, os.Getenv("ENTRAIDE_CRASH_LINES")))
+	}
+	os.Exit(m.Run())
+}
+
+// crashHelper gives, from crashSenders goroutines, the script lines listed
+// (one index a line) in file lines, printing "INDEX REPLY COMMITS COMMANDS"
+// once each is answered.
+func crashHelper(cfg, lines string) int {
+	raw, err := os.ReadFile(lines)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	var todo []int
+	for _, f := range strings.Fields(string(raw)) {
+		i, err := strconv.Atoi(f)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 3
+		}
+		todo = append(todo, i)
+	}
+	ctx := context.Background()
+	io := stdio{in: strings.NewReader(""), out: os.Stdout, err: os.Stderr, lookupEnv: os.LookupEnv}
+	c := &common{config: cfg}
+	e, err := c.open(ctx, io)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	defer e.db.Close()
+	b, err := e.newBot(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	var mu sync.Mutex
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range crashSenders {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(todo) {
+					return
+				}
+				i := todo[k]
+				from, to := crashGiver(i), crashRecipient(i)
+				replies := b.Handle(ctx, bot.Message{
+					ID: "soak:" + strconv.Itoa(i), Platform: console.Platform, Room: console.Room,
+					Sender:   bot.User{ID: from, Name: from},
+					Text:     fmt.Sprintf("/give 1m @%s for %s", to, crashNote(i)),
+					Mentions: []bot.Mention{{Text: "@" + to, User: bot.User{ID: to, Name: to}}},
+					Direct:   true, Local: true,
+				})
+				st := e.db.CommitStats()
+				mu.Lock()
+				for _, r := range replies {
+					fmt.Fprintf(os.Stdout, "%d\tentraide: %s\t%d\t%d\n", i, r.Text, st.Commits, st.Commands)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return 0
+}
+
+// soakRound runs the helper on the lines in todo and kills it once
+// killAfter of them are answered (never, when killAfter is 0). It returns
+// the answers read before the kill, by line, and the helper's last commit
+// counts.
+func (e crashEnv) soakRound(t *testing.T, todo []int, killAfter int) (map[int]crashReply, ledgerCommits) {
+	t.Helper()
+	list := filepath.Join(e.dir, "todo.txt")
+	var sb strings.Builder
+	for _, i := range todo {
+		sb.WriteString(strconv.Itoa(i) + "\n")
+	}
+	if err := os.WriteFile(list, []byte(sb.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, self, "-test.run=^$")
+	cmd.Dir = e.dir
+	cmd.Env = append(os.Environ(), "ENTRAIDE_CRASH_HELPER="+e.cfg, "ENTRAIDE_CRASH_LINES="+list)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int]crashReply{}
+	var commits ledgerCommits
+	sc := bufio.NewScanner(stdout)
+	killed := false
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "\t")
+		if len(f) != 4 {
+			t.Fatalf("helper wrote %q; stderr:\n%s", sc.Text(), stderr.String())
+		}
+		i, _ := strconv.Atoi(f[0])
+		r, ok := parseCrashReply(f[1])
+		if !ok {
+			t.Fatalf("line %d: unexpected reply %q; stderr:\n%s", i, f[1], stderr.String())
+		}
+		if _, dup := got[i]; dup {
+			t.Fatalf("line %d answered twice in one round", i)
+		}
+		got[i] = r
+		commits.commits, _ = strconv.ParseInt(f[2], 10, 64)
+		commits.commands, _ = strconv.ParseInt(f[3], 10, 64)
+		if killAfter > 0 && len(got) == killAfter && !killed {
+			if err := cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			killed = true
+		}
+	}
+	err = cmd.Wait()
+	if killAfter == 0 {
+		if err != nil {
+			t.Fatalf("helper: %v; stderr:\n%s", err, stderr.String())
+		}
+		return got, commits
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("helper was not killed (%d of %d answered): %v; stderr:\n%s", len(got), len(todo), err, stderr.String())
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("helper did not die of SIGKILL: %v; stderr:\n%s", err, stderr.String())
+	}
+	return got, commits
+}
+
+type ledgerCommits struct{ commits, commands int64 }
+
+func TestCrashSoakMidBatch(t *testing.T) {
+	kills := 3
+	if s := os.Getenv("ENTRAIDE_CRASH_KILLS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("ENTRAIDE_CRASH_KILLS=%q: want a positive number", s)
+		}
+		kills = n
+	}
+	bin := buildEntraide(t)
+	e := newCrashEnv(t, bin)
+	// Each round answers a few lines more than the senders hold in flight
+	// before the kill lands, so a batch is being written when it does.
+	perRound := 2 * crashSenders
+	n := (kills*perRound/2 + 2*perRound + 4) / 5 * 5 // a multiple of 5: every balance ends at zero
+	start := time.Now()
+	entry := map[int]int64{} // line → its entry, once acknowledged
+	batched := false
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 14))
+	for k := 0; k < kills; k++ {
+		var todo []int
+		for i := range n {
+			if _, ok := entry[i]; !ok {
+				todo = append(todo, i)
+			}
+		}
+		if len(todo) <= perRound {
+			t.Fatalf("round %d: only %d lines left to send; the script is too short for %d kills", k, len(todo), kills)
+		}
+		killAfter := 1 + rng.IntN(perRound)
+		got, commits := e.soakRound(t, todo, killAfter)
+		if len(got) >= len(todo) {
+			t.Fatalf("round %d: all %d lines were answered before the kill", k, len(todo))
+		}
+		for i, r := range got {
+			if !r.replayed {
+				checkGave(t, i, r)
+			}
+			if prev, ok := entry[i]; ok && prev != r.entry {
+				t.Fatalf("line %d: acknowledged as #%d, then as #%d", i, prev, r.entry)
+			}
+			entry[i] = r.entry
+		}
+		if commits.commands > commits.commits {
+			batched = true
+		}
+	}
+	var todo []int
+	for i := range n {
+		if _, ok := entry[i]; !ok {
+			todo = append(todo, i)
+		}
+	}
+	got, _ := e.soakRound(t, todo, 0)
+	for i, r := range got {
+		if prev, ok := entry[i]; ok && prev != r.entry {
+			t.Fatalf("line %d: acknowledged as #%d, then as #%d", i, prev, r.entry)
+		}
+		entry[i] = r.entry
+	}
+	if len(entry) != n {
+		t.Fatalf("%d of %d lines answered in the end", len(entry), n)
+	}
+	if !batched {
+		t.Error("no commit ever carried more than one command: the kills did not land in batches")
+	}
+	rows := e.exportRows(t)
+	if len(rows) != n {
+		t.Errorf("export has %d rows, want %d (lost or doubled)", len(rows), n)
+	}
+	notes := map[string]string{}
+	for _, r := range rows {
+		if _, dup := notes[r["note"]]; dup {
+			t.Errorf("note %s is in the export twice", r["note"])
+		}
+		notes[r["note"]] = r["id"]
+	}
+	for i, id := range entry {
+		if notes[crashNote(i)] != strconv.FormatInt(id, 10) {
+			t.Errorf("line %d: acknowledged as #%d, exported as #%s", i, id, notes[crashNote(i)])
+		}
+	}
+	e.checkVerify(t, n)
+	t.Logf("%d SIGKILLs mid-load, %d gifts from %d senders; every line recorded once; took %v",
+		kills, n, crashSenders, time.Since(start).Round(time.Millisecond))
 }
