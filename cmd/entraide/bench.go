@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -23,13 +24,26 @@ import (
 	"github.com/entraide/entraide/ledger"
 )
 
-// Targets the report checks: a /give may cost at most twice a bare SQLite
-// write committed the same way, and the bot must answer within a second of
-// starting on a ledger of the benchmarked size.
+// Targets the report checks: /give against bare SQLite single-row
+// inserts committed the same way (benchTargetRatio), its p99 at full
+// durability, and the bot answering within a second of starting on a
+// ledger of the benchmarked size.
 const (
-	benchTargetRatio   = 0.5
+	benchTargetP99     = 10 * time.Millisecond
 	benchTargetStartup = time.Second
 )
+
+// benchTargetRatio is the least /give per second may be, as a share of
+// the raw ceiling measured in the same run. At full durability each raw
+// insert waits for its own fsync while group commit lets concurrent gifts
+// share one, so a gift must keep up with a bare insert; at normal
+// durability nothing waits for the disk and the bot's own work counts.
+func benchTargetRatio(d ledger.Durability) float64 {
+	if d == ledger.DurabilityNormal {
+		return 0.15
+	}
+	return 1.0
+}
 
 // benchPlatform is the platform and room the benchmark's messages come
 // from; seeded identities live on it.
@@ -47,6 +61,7 @@ type benchConfig struct {
 	durability ledger.Durability
 	raw        int
 	seed       int64
+	cpuProfile string
 }
 
 type benchKind int
@@ -131,6 +146,14 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 	defer os.RemoveAll(rawDir)
 	plan := benchPlan(cfg)
 	run := newBenchRun(plan)
+	if cfg.cpuProfile != "" {
+		stop, err := startCPUProfile(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	commitsBefore := db.CommitStats()
 	var raws []ledger.RawResult
 	rounds := min(benchRounds, cfg.raw, len(plan))
 	for r := range rounds {
@@ -147,6 +170,9 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 		}
 	}
 	raw := poolRaw(raws)
+	commits := db.CommitStats()
+	commits.Commits -= commitsBefore.Commits
+	commits.Commands -= commitsBefore.Commands
 
 	fmt.Fprintf(out, "\ncommands:    %d senders, %d commands in %s, in %d rounds between raw measurements\n",
 		cfg.senders, len(plan), fmtSeconds(run.wall), rounds)
@@ -167,10 +193,18 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 
 	fmt.Fprintf(out, "\nraw ceiling: %.1f inserts/s, p50 %s, p99 %s (%d single-row inserts, each its own transaction, between the rounds)\n",
 		raw.PerSecond, fmtMillis(raw.P50), fmtMillis(raw.P99), raw.Inserts)
+	if commits.Commits > 0 {
+		fmt.Fprintf(out, "group commit: %d commands in %d commits, %.2f per commit\n",
+			commits.Commands, commits.Commits, float64(commits.Commands)/float64(commits.Commits))
+	}
 	if give := run.stats(benchGive); give.count > 0 {
-		ratio := give.perSecond / raw.PerSecond
-		fmt.Fprintf(out, "give ÷ raw:  %.2f (%.1f /give per second ÷ %.1f raw inserts per second)   target ≥ %.1f: %s\n",
-			ratio, give.perSecond, raw.PerSecond, benchTargetRatio, okOrMissed(ratio >= benchTargetRatio))
+		ratio, target := give.perSecond/raw.PerSecond, benchTargetRatio(cfg.durability)
+		fmt.Fprintf(out, "give ÷ raw:  %.2f (%.1f /give per second ÷ %.1f raw inserts per second)   target ≥ %.2f: %s\n",
+			ratio, give.perSecond, raw.PerSecond, target, okOrMissed(ratio >= target))
+		if cfg.durability == ledger.DurabilityFull {
+			fmt.Fprintf(out, "give p99:    %s with %d senders   target < %s: %s\n", fmtMillis(give.p99), cfg.senders,
+				benchTargetP99, okOrMissed(give.p99 < benchTargetP99))
+		}
 	} else {
 		fmt.Fprintf(out, "give ÷ raw:  n/a (no /give driven)\n")
 	}
@@ -243,6 +277,7 @@ func parseBenchFlags(args []string, io stdio) (benchConfig, error) {
 	fs.StringVar(&durability, "durability", string(ledger.DurabilityFull), "full (fsync every commit) or normal")
 	fs.IntVar(&cfg.raw, "raw", 2000, "single-row inserts that measure the raw SQLite ceiling")
 	fs.Int64Var(&cfg.seed, "seed", 1, "random seed of the ledger and of the commands")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the commands (not of the seeding) to this file, for go tool pprof")
 	if err := parseFlags(fs, args); err != nil {
 		return cfg, err
 	}
@@ -618,6 +653,19 @@ func benchFileSize(path string) float64 {
 		}
 	}
 	return float64(n) / (1 << 20)
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func fmtMillis(d time.Duration) string {

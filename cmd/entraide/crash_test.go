@@ -668,7 +668,9 @@ func TestCrashSoakMidBatch(t *testing.T) {
 	// Each round answers a few lines more than the senders hold in flight
 	// before the kill lands, so a batch is being written when it does.
 	perRound := 2 * crashSenders
-	n := (kills*perRound/2 + 2*perRound + 4) / 5 * 5 // a multiple of 5: every balance ends at zero
+	// Lines answered after the kill signal count too: up to perRound
+	// lines a round in all.
+	n := (kills*perRound + 2*perRound + 4) / 5 * 5 // a multiple of 5: every balance ends at zero
 	start := time.Now()
 	entry := map[int]int64{} // line → its entry, once acknowledged
 	batched := false
