@@ -242,6 +242,19 @@ func TestChainExistingRecords(t *testing.T) {
 	}
 }
 
+// sqliteFile makes another program's SQLite database at path.
+func sqliteFile(t *testing.T, path, stmts string) {
+	t.Helper()
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(stmts); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // verify refuses what is not a ledger, and leaves it as it was.
 func TestVerifyFileRefusesForeignFiles(t *testing.T) {
 	dir := t.TempDir()
@@ -250,23 +263,9 @@ func TestVerifyFileRefusesForeignFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	foreign := filepath.Join(dir, "foreign.db")
-	fdb, err := sql.Open("sqlite3", foreign)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fdb.Exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('hello')"); err != nil {
-		t.Fatal(err)
-	}
-	fdb.Close()
+	sqliteFile(t, foreign, "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('hello')")
 	other := filepath.Join(dir, "other-app.db")
-	odb, err := sql.Open("sqlite3", other)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := odb.Exec("PRAGMA application_id = 42; CREATE TABLE schema_migrations (version INTEGER)"); err != nil {
-		t.Fatal(err)
-	}
-	odb.Close()
+	sqliteFile(t, other, "PRAGMA application_id = 42; CREATE TABLE schema_migrations (version INTEGER)")
 	text := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(text, []byte("not a database at all, just some text that is long enough\n"), 0o600); err != nil {
 		t.Fatal(err)
