@@ -30,8 +30,9 @@ const chainFunc = "entraide_chain"
 // the order its trigger passes them, and how to find its community.
 type chainSpec struct {
 	table string
-	// key identifies a record: its INTEGER PRIMARY KEY, or for
-	// proposal_versions (whose rowid VACUUM may renumber) its operation.
+	// key identifies a record, as an expression over its table "t": its
+	// INTEGER PRIMARY KEY, or for proposal_versions (whose rowid VACUUM
+	// may renumber) its operation.
 	key string
 	// cols are hashed in this order, after the table's name.
 	cols []string
@@ -42,7 +43,8 @@ type chainSpec struct {
 	// where selects the records that are chained: news is chained once
 	// it is decided, not when it is submitted.
 	where string
-	// timeCol orders records chained when migration 0009 first ran.
+	// timeCol orders records chained when migration 0009 first ran
+	// (t.created_at when empty).
 	timeCol string
 }
 
@@ -50,26 +52,37 @@ type chainSpec struct {
 // between records of one transaction when existing records are chained
 // for the first time (operations before what they record).
 var chainSpecs = []chainSpec{
-	{table: "operations", key: "id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "actor_id", "source", "created_at"}},
-	{table: "exchanges", key: "id", cols: []string{"id", "operation_id", "community_id", "from_id", "to_id", "minutes", "category", "note",
+	{table: "operations", key: "t.id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "actor_id", "source", "created_at"}},
+	{table: "exchanges", key: "t.id", cols: []string{"id", "operation_id", "community_id", "from_id", "to_id", "minutes", "category", "note",
 		"actor_id", "source", "reverses", "reason", "created_at", "group_id"}},
-	{table: "identity_links", key: "id", cols: []string{"id", "operation_id", "community_id", "kind", "platform", "user_id",
+	{table: "identity_links", key: "t.id", cols: []string{"id", "operation_id", "community_id", "kind", "platform", "user_id",
 		"from_account", "to_account", "transfer_id", "undoes", "created_at"}},
-	{table: "decision_ops", key: "id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "proposal_id", "actor_id", "source", "created_at"}},
-	{table: "proposal_versions", key: "op_id", cols: []string{"proposal_id", "version", "text", "op_id", "created_at"},
+	{table: "decision_ops", key: "t.id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "proposal_id", "actor_id", "source", "created_at"}},
+	{table: "proposal_versions", key: "t.op_id", cols: []string{"proposal_id", "version", "text", "op_id", "created_at"},
 		join: "JOIN proposals p ON p.id = t.proposal_id", community: "p.community_id"},
-	{table: "responses", key: "id", cols: []string{"id", "proposal_id", "version", "account_id", "kind", "text", "op_id", "created_at"},
+	{table: "responses", key: "t.id", cols: []string{"id", "proposal_id", "version", "account_id", "kind", "text", "op_id", "created_at"},
 		join: "JOIN proposals p ON p.id = t.proposal_id", community: "p.community_id"},
-	{table: "objection_resolutions", key: "response_id", cols: []string{"response_id", "kind", "reason", "actor_id", "op_id", "created_at"},
+	{table: "objection_resolutions", key: "t.response_id", cols: []string{"response_id", "kind", "reason", "actor_id", "op_id", "created_at"},
 		join: "JOIN responses r ON r.id = t.response_id JOIN proposals p ON p.id = r.proposal_id", community: "p.community_id"},
-	{table: "group_ops", key: "id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "target", "actor_id", "source", "created_at"}},
-	{table: "news", key: "id", cols: []string{"id", "community_id", "author_id", "text", "status", "submitted_at", "decided_by", "decided_at"},
-		where: "t.status <> 'pending'", timeCol: "decided_at"},
-	{table: "case_ops", key: "id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "target", "actor_id", "source", "created_at"}},
-	{table: "case_log", key: "id", cols: []string{"id", "case_id", "op_id", "kind", "actor_id", "subject_id", "role", "from_state", "to_state", "text", "created_at"},
+	{table: "proposals", key: "t.id", cols: []string{"id", "community_id", "number", "proposer_id", "opened_at", "closed_at", "outcome",
+		"closed_by", "close_reason"}, where: "t.closed_at IS NOT NULL", timeCol: "t.closed_at"},
+	{table: "group_ops", key: "t.id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "target", "actor_id", "source", "created_at"}},
+	{table: "news", key: "t.id", cols: []string{"id", "community_id", "author_id", "text", "status", "submitted_at", "decided_by", "decided_at"},
+		where: "t.status <> 'pending'", timeCol: "t.decided_at"},
+	{table: "case_ops", key: "t.id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "target", "actor_id", "source", "created_at"}},
+	{table: "case_log", key: "t.id", cols: []string{"id", "case_id", "op_id", "kind", "actor_id", "subject_id", "role", "from_state", "to_state", "text", "created_at"},
 		join: "JOIN cases k ON k.id = t.case_id", community: "k.community_id"},
-	{table: "council_draws", key: "id", cols: []string{"id", "community_id", "number", "seed", "algorithm", "seats", "eligible", "result",
-		"excluded", "active_since", "actor_id", "op_id", "created_at"}},
+	{table: "council_draws", key: "t.id", cols: []string{"id", "community_id", "number", "seed", "algorithm", "seats", "eligible", "result",
+		"excluded", "active_since", "actor_id", "op_id", "created_at", "reason"}},
+	{table: "commons_ops", key: "t.id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "target", "actor_id", "source", "created_at"}},
+	{table: "commons_payments", key: "t.id", cols: []string{"id", "community_id", "number", "op_id", "requester_id", "minutes", "category", "note",
+		"group_id", "created_at"}},
+	// A payment's recipients have no key of their own: its payment and
+	// their position make one.
+	{table: "commons_payment_recipients", key: "t.payment_id * 65536 + t.position", cols: []string{"payment_id", "position", "account_id"},
+		join: "JOIN commons_payments cp ON cp.id = t.payment_id", community: "cp.community_id", timeCol: "cp.created_at"},
+	{table: "commons_payment_decisions", key: "t.payment_id", cols: []string{"payment_id", "kind", "actor_id", "reason", "op_id", "operation_id", "created_at"},
+		join: "JOIN commons_payments cp ON cp.id = t.payment_id", community: "cp.community_id"},
 }
 
 // chainSpecFor is the spec of a chained table.
@@ -88,7 +101,7 @@ func (s chainSpec) selectSQL(cond string) string {
 	if community == "" {
 		community = "t.community_id"
 	}
-	q := "SELECT " + community + ", t." + s.key
+	q := "SELECT " + community + ", " + s.key
 	for _, c := range s.cols {
 		q += ", t." + c
 	}

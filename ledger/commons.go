@@ -135,6 +135,9 @@ type PaymentDecision struct {
 // EFORBIDDEN, ESAMEPERSON (an approver who asked for it or is paid by it),
 // EINVALID (a reason too long) or ECONFLICT, or *LimitError.
 func (db *DB) DecideCommonsPayment(ctx context.Context, req PaymentDecision) (*CommonsPaymentReceipt, error) {
+	if err := checkTexts(line("reason", strings.TrimSpace(req.Reason))); err != nil {
+		return nil, err
+	}
 	reason := strings.TrimSpace(req.Reason)
 	if utf8.RuneCountInString(reason) > MaxNoteLength {
 		return nil, errorf(EINVALID, "reason longer than %d characters", MaxNoteLength)

@@ -152,6 +152,9 @@ type CouncilDrawReceipt struct {
 // seed given this time. It returns *CouncilSittingError, or *Error with
 // EFORBIDDEN or EINVALID (no seats to draw, a reason too long).
 func (db *DB) RecordCouncilDraw(ctx context.Context, req CouncilDrawRequest) (*CouncilDrawReceipt, error) {
+	if err := checkTexts(line("reason", strings.TrimSpace(req.Reason))); err != nil {
+		return nil, err
+	}
 	switch {
 	case req.Key == "":
 		return nil, errorf(EINVALID, "missing idempotency key")

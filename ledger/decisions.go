@@ -623,6 +623,9 @@ func (e *EarlyCloseError) Error() string {
 // It also returns *Error with ENOTFOUND, ECLOSED, EFORBIDDEN (neither the
 // proposer nor a moderator) or EINVALID (a reason too long).
 func (db *DB) CloseProposal(ctx context.Context, req CloseRequest) (*DecisionReceipt, error) {
+	if err := checkTexts(line("reason", strings.TrimSpace(req.Reason))); err != nil {
+		return nil, err
+	}
 	reason := strings.TrimSpace(req.Reason)
 	if utf8.RuneCountInString(reason) > MaxNoteLength {
 		return nil, errorf(EINVALID, "reason longer than %d characters", MaxNoteLength)

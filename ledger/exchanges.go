@@ -35,9 +35,6 @@ type GiveRequest struct {
 // with EINVALID (no recipient, duplicate, bad amount or note), ECONFLICT
 // (key reused for other content) or ESELF (a recipient is the actor's own account).
 func (db *DB) Give(ctx context.Context, req GiveRequest) (*Receipt, error) {
-	if err := checkTexts(line("note", strings.TrimSpace(req.Note)), line("category", strings.TrimSpace(req.Category))); err != nil {
-		return nil, err
-	}
 	if err := validateGive(req); err != nil {
 		return nil, err
 	}
@@ -73,7 +70,7 @@ func validateGive(req GiveRequest) error {
 	case utf8.RuneCountInString(req.Note) > MaxNoteLength:
 		return errorf(EINVALID, "note longer than %d characters", MaxNoteLength)
 	}
-	return nil
+	return checkTexts(line("note", strings.TrimSpace(req.Note)), line("category", strings.TrimSpace(req.Category)))
 }
 
 // UndoRequest takes back the actor's last gift if it is recent enough.

@@ -476,8 +476,8 @@ func (v *verifier) chain() error {
 			return err
 		}
 		if n > entries[spec.table] {
-			if err := v.check("chain", fmt.Sprintf(`SELECT format('%s #%%d has no entry in the chain', t.%s) FROM %s t
-				WHERE %s NOT EXISTS (SELECT 1 FROM chain c WHERE c.tbl = '%s' AND c.row_id = t.%s) ORDER BY t.%s`,
+			if err := v.check("chain", fmt.Sprintf(`SELECT format('%s #%%d has no entry in the chain', %s) FROM %s t
+				WHERE %s NOT EXISTS (SELECT 1 FROM chain c WHERE c.tbl = '%s' AND c.row_id = %s) ORDER BY %s`,
 				spec.table, spec.key, spec.table, andWhere(spec.where), spec.table, spec.key, spec.key)); err != nil {
 				return err
 			}
@@ -532,7 +532,7 @@ func (c *chainCursor) find(key int64) (chainRecord, bool, error) {
 
 func (c *chainCursor) open(from int64) error {
 	c.close()
-	rows, err := c.v.tx.QueryContext(c.v.ctx, c.spec.selectSQL("t."+c.spec.key+" >= ?")+" ORDER BY t."+c.spec.key, from)
+	rows, err := c.v.tx.QueryContext(c.v.ctx, c.spec.selectSQL(c.spec.key+" >= ?")+" ORDER BY "+c.spec.key, from)
 	if err != nil {
 		return fmt.Errorf("ledger: verify chain of %s: %w", c.spec.table, err)
 	}
@@ -610,13 +610,13 @@ func chainExisting(ctx context.Context, tx *Tx) error {
 	for i, spec := range chainSpecs {
 		at := spec.timeCol
 		if at == "" {
-			at = "created_at"
+			at = "t.created_at"
 		}
 		community := spec.community
 		if community == "" {
 			community = "t.community_id"
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT "+community+", t."+at+", t."+spec.key+" FROM "+spec.table+" t "+spec.join+
+		rows, err := tx.QueryContext(ctx, "SELECT "+community+", "+at+", "+spec.key+" FROM "+spec.table+" t "+spec.join+
 			" WHERE "+andWhere(spec.where)+" 1")
 		if err != nil {
 			return err
@@ -664,7 +664,7 @@ func chainExisting(ctx context.Context, tx *Tx) error {
 		for i := range r.vals {
 			dest = append(dest, &r.vals[i])
 		}
-		if err := tx.QueryRowContext(ctx, spec.selectSQL("t."+spec.key+" = ?"), p.key).Scan(dest...); err != nil {
+		if err := tx.QueryRowContext(ctx, spec.selectSQL(spec.key+" = ?"), p.key).Scan(dest...); err != nil {
 			return fmt.Errorf("chain %s #%d: %w", spec.table, p.key, err)
 		}
 		seq++

@@ -6,9 +6,9 @@
 -- previous entry's hash and of the record's content, computed by
 -- entraide_chain, a function the ledger registers on its connections (see
 -- ledger/chain.go, which lists the same columns and recomputes every hash
--- in `entraide verify`). News is chained when it is decided. Records made
--- before this migration are chained by the ledger when it applies it, in
--- time order.
+-- in `entraide verify`). News is chained when it is decided, a proposal
+-- when it closes (with its close reason). Records made before this
+-- migration are chained by the ledger when it applies it, in time order.
 
 CREATE TABLE chain (
     community_id INTEGER NOT NULL REFERENCES communities(id),
@@ -94,6 +94,14 @@ BEGIN
            entraide_chain(c.hash, 'objection_resolutions', NEW.response_id, NEW.kind, NEW.reason, NEW.actor_id, NEW.op_id, NEW.created_at)
     FROM chain c WHERE c.community_id = (SELECT p.community_id FROM responses r JOIN proposals p ON p.id = r.proposal_id WHERE r.id = NEW.response_id);
 END;
+CREATE TRIGGER proposals_chain AFTER UPDATE OF closed_at ON proposals
+WHEN OLD.closed_at IS NULL AND NEW.closed_at IS NOT NULL
+BEGIN
+    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
+    SELECT NEW.community_id, COALESCE(MAX(c.seq), 0) + 1, 'proposals', NEW.id,
+           entraide_chain(c.hash, 'proposals', NEW.id, NEW.community_id, NEW.number, NEW.proposer_id, NEW.opened_at, NEW.closed_at, NEW.outcome, NEW.closed_by, NEW.close_reason)
+    FROM chain c WHERE c.community_id = NEW.community_id;
+END;
 CREATE TRIGGER group_ops_chain AFTER INSERT ON group_ops
 BEGIN
     INSERT INTO chain (community_id, seq, tbl, row_id, hash)
@@ -127,6 +135,34 @@ CREATE TRIGGER council_draws_chain AFTER INSERT ON council_draws
 BEGIN
     INSERT INTO chain (community_id, seq, tbl, row_id, hash)
     SELECT NEW.community_id, COALESCE(MAX(c.seq), 0) + 1, 'council_draws', NEW.id,
-           entraide_chain(c.hash, 'council_draws', NEW.id, NEW.community_id, NEW.number, NEW.seed, NEW.algorithm, NEW.seats, NEW.eligible, NEW.result, NEW.excluded, NEW.active_since, NEW.actor_id, NEW.op_id, NEW.created_at)
+           entraide_chain(c.hash, 'council_draws', NEW.id, NEW.community_id, NEW.number, NEW.seed, NEW.algorithm, NEW.seats, NEW.eligible, NEW.result, NEW.excluded, NEW.active_since, NEW.actor_id, NEW.op_id, NEW.created_at, NEW.reason)
     FROM chain c WHERE c.community_id = NEW.community_id;
+END;
+CREATE TRIGGER commons_ops_chain AFTER INSERT ON commons_ops
+BEGIN
+    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
+    SELECT NEW.community_id, COALESCE(MAX(c.seq), 0) + 1, 'commons_ops', NEW.id,
+           entraide_chain(c.hash, 'commons_ops', NEW.id, NEW.community_id, NEW.idem_key, NEW.fingerprint, NEW.kind, NEW.target, NEW.actor_id, NEW.source, NEW.created_at)
+    FROM chain c WHERE c.community_id = NEW.community_id;
+END;
+CREATE TRIGGER commons_payments_chain AFTER INSERT ON commons_payments
+BEGIN
+    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
+    SELECT NEW.community_id, COALESCE(MAX(c.seq), 0) + 1, 'commons_payments', NEW.id,
+           entraide_chain(c.hash, 'commons_payments', NEW.id, NEW.community_id, NEW.number, NEW.op_id, NEW.requester_id, NEW.minutes, NEW.category, NEW.note, NEW.group_id, NEW.created_at)
+    FROM chain c WHERE c.community_id = NEW.community_id;
+END;
+CREATE TRIGGER commons_payment_recipients_chain AFTER INSERT ON commons_payment_recipients
+BEGIN
+    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
+    SELECT (SELECT community_id FROM commons_payments WHERE id = NEW.payment_id), COALESCE(MAX(c.seq), 0) + 1, 'commons_payment_recipients', NEW.payment_id * 65536 + NEW.position,
+           entraide_chain(c.hash, 'commons_payment_recipients', NEW.payment_id, NEW.position, NEW.account_id)
+    FROM chain c WHERE c.community_id = (SELECT community_id FROM commons_payments WHERE id = NEW.payment_id);
+END;
+CREATE TRIGGER commons_payment_decisions_chain AFTER INSERT ON commons_payment_decisions
+BEGIN
+    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
+    SELECT (SELECT community_id FROM commons_payments WHERE id = NEW.payment_id), COALESCE(MAX(c.seq), 0) + 1, 'commons_payment_decisions', NEW.payment_id,
+           entraide_chain(c.hash, 'commons_payment_decisions', NEW.payment_id, NEW.kind, NEW.actor_id, NEW.reason, NEW.op_id, NEW.operation_id, NEW.created_at)
+    FROM chain c WHERE c.community_id = (SELECT community_id FROM commons_payments WHERE id = NEW.payment_id);
 END;
