@@ -65,7 +65,8 @@ func (db *DB) Verify(ctx context.Context) (Report, error) {
 // VerifyFile checks the ledger at path without writing anything: the file
 // is opened read-only, never migrated. It returns *NotLedgerError when
 // the file does not exist, cannot be read, or is not an Entraide ledger
-// whose migrations include the hash chain.
+// whose migrations include the hash chain, and *SchemaError when a newer
+// binary wrote it.
 func VerifyFile(ctx context.Context, path string) (Report, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -136,6 +137,9 @@ func identify(ctx context.Context, pool *sql.DB, path string, chained bool) erro
 	var latest int
 	if err := pool.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&latest); err != nil {
 		return &NotLedgerError{Path: path, Reason: err.Error()}
+	}
+	if known := KnownSchemaVersion(); latest > known {
+		return &SchemaError{File: latest, Known: known}
 	}
 	if latest < chainMigration {
 		return &NotLedgerError{Path: path, Reason: fmt.Sprintf("a ledger at migration %d, made before the hash chain: start the bot on it once to migrate it", latest)}

@@ -56,7 +56,7 @@ const backupPrefix, backupSuffix = "entraide-", ".db"
 // check is removed and reported: it would mislead whoever restores it.
 func (e *env) scheduledBackup(ctx context.Context, now time.Time) (string, error) {
 	dir := e.cfg.backupsFolder()
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	path := filepath.Join(dir, backupPrefix+now.UTC().Format("20060102-150405")+backupSuffix)

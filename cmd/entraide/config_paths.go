@@ -22,5 +22,5 @@ func makeDir(file string) error {
 	if file == "" {
 		return nil
 	}
-	return os.MkdirAll(filepath.Dir(file), 0o750)
+	return os.MkdirAll(filepath.Dir(file), 0o700)
 }

@@ -18,7 +18,7 @@ var errLedgerBusy = errors.New("ledger in use")
 // releases the lock when the process dies, even by SIGKILL.
 func lockLedger(database string) (release func() error, err error) {
 	path := database + ".lock"
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}

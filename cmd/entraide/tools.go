@@ -192,8 +192,9 @@ func cmdVerify(ctx context.Context, args []string, io stdio) error {
 	}
 	rep, err := ledger.VerifyFile(ctx, cfg.Database)
 	var nl *ledger.NotLedgerError
-	if errors.As(err, &nl) {
-		fmt.Fprintf(io.err, "entraide verify: %s\n", termSafe(nl.Error()))
+	var se *ledger.SchemaError
+	if errors.As(err, &nl) || errors.As(err, &se) {
+		fmt.Fprintf(io.err, "entraide verify: %s\n", termSafe(err.Error()))
 		return errNotLedger
 	}
 	if err != nil {
