@@ -165,19 +165,20 @@ func TestChainHead(t *testing.T) {
 // recomputes from chainSpecs what the triggers computed.
 func TestChainTriggersMatchSpecs(t *testing.T) {
 	e := newEnv(t)
-	args := regexp.MustCompile(`entraide_chain\(c\.hash, '(\w+)', ([^)]*)\)`)
+	call := regexp.MustCompile(`entraide_chain\(COALESCE\(c\.hash, X''\), '(\w+)', ([^;]*)\)\s*FROM chain c`)
+	quoted := regexp.MustCompile(`quote\(NEW\.(\w+)\)`)
 	for _, spec := range chainSpecs {
 		sqlText := e.triggerSQL(spec.table + "_chain")
-		m := args.FindStringSubmatch(sqlText)
+		m := call.FindStringSubmatch(sqlText)
 		if m == nil || m[1] != spec.table {
 			t.Errorf("%s: trigger does not call entraide_chain for its table:\n%s", spec.table, sqlText)
 			continue
 		}
 		var cols []string
-		for _, a := range strings.Split(m[2], ",") {
-			cols = append(cols, strings.TrimPrefix(strings.TrimSpace(a), "NEW."))
+		for _, q := range quoted.FindAllStringSubmatch(m[2], -1) {
+			cols = append(cols, q[1])
 		}
-		if !slices.Equal(cols, spec.cols) {
+		if !slices.Equal(cols, spec.cols) || m[2] != spec.content("NEW") {
 			t.Errorf("%s: trigger hashes %v, chain.go %v", spec.table, cols, spec.cols)
 		}
 		if !strings.Contains(sqlText, "'"+spec.table+"', "+strings.ReplaceAll(spec.key, "t.", "NEW.")+",") {

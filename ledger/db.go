@@ -127,6 +127,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 // name: nothing global is set up.
 func openPool(dsn string) *sql.DB {
 	drv := &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+		// The driver has no DSN key for it. A statement that fires a
+		// trigger keeps a statement journal to undo itself on a failed
+		// constraint; in a temporary file, opening it cost more than the
+		// rest of a gift. It stays small: one command's rows.
+		if _, err := conn.Exec("PRAGMA temp_store = MEMORY", nil); err != nil {
+			return err
+		}
 		return conn.RegisterFunc(chainFunc, chainSQLFunc, true)
 	}}
 	return sql.OpenDB(connector{dsn: dsn, drv: drv})

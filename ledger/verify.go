@@ -461,7 +461,7 @@ func (v *verifier) chain() error {
 				fail("the record was deleted")
 			case rec.community != c:
 				fail("the record belongs to another community")
-			case !bytes.Equal(chainHash(prev, table, rec.vals), hash):
+			case !bytes.Equal(chainHash(prev, table, rec.content), hash):
 				fail("the record was changed since it was written")
 			}
 		}
@@ -503,7 +503,7 @@ func andWhere(w string) string {
 type chainRecord struct {
 	community CommunityID
 	key       int64
-	vals      []any
+	content   string
 }
 
 // chainCursor reads one table's records in key order, as the chain names
@@ -549,13 +549,8 @@ func (c *chainCursor) next() error {
 		c.cur = nil
 		return c.rows.Err()
 	}
-	r := chainRecord{vals: make([]any, len(c.spec.cols))}
-	dest := make([]any, 0, 2+len(r.vals))
-	dest = append(dest, &r.community, &r.key)
-	for i := range r.vals {
-		dest = append(dest, &r.vals[i])
-	}
-	if err := c.rows.Scan(dest...); err != nil {
+	var r chainRecord
+	if err := c.rows.Scan(&r.community, &r.key, &r.content); err != nil {
 		return err
 	}
 	c.cur = &r
@@ -663,16 +658,12 @@ func chainExisting(ctx context.Context, tx *Tx) error {
 			community, prev, seq = p.community, nil, 0
 		}
 		spec := chainSpecs[p.spec]
-		r := chainRecord{vals: make([]any, len(spec.cols))}
-		dest := []any{&r.community, &r.key}
-		for i := range r.vals {
-			dest = append(dest, &r.vals[i])
-		}
-		if err := tx.QueryRowContext(ctx, spec.selectSQL(spec.key+" = ?"), p.key).Scan(dest...); err != nil {
+		var r chainRecord
+		if err := tx.QueryRowContext(ctx, spec.selectSQL(spec.key+" = ?"), p.key).Scan(&r.community, &r.key, &r.content); err != nil {
 			return fmt.Errorf("chain %s #%d: %w", spec.table, p.key, err)
 		}
 		seq++
-		prev = chainHash(prev, spec.table, r.vals)
+		prev = chainHash(prev, spec.table, r.content)
 		if _, err := tx.ExecContext(ctx, "INSERT INTO chain (community_id, seq, tbl, row_id, hash) VALUES (?, ?, ?, ?, ?)",
 			p.community, seq, spec.table, p.key, prev); err != nil {
 			return fmt.Errorf("chain %s #%d: %w", spec.table, p.key, err)
