@@ -97,17 +97,24 @@ func (db *DB) commitBatch(batch []*write) {
 		fail(err)
 		return
 	}
+	// Alone, a command needs no savepoint: its failure is the batch's.
+	savepoints := len(batch) > 1
 	for i, w := range batch {
 		if err := w.ctx.Err(); err != nil {
 			errs[i] = err // its caller gave up before it ran: it is not run
 			continue
 		}
-		if _, err := tx.Tx.Exec("SAVEPOINT command"); err != nil {
-			tx.Rollback()
-			fail(fmt.Errorf("ledger: savepoint: %w", err))
-			return
+		if savepoints {
+			if _, err := tx.Tx.Exec("SAVEPOINT command"); err != nil {
+				tx.Rollback()
+				fail(fmt.Errorf("ledger: savepoint: %w", err))
+				return
+			}
 		}
 		errs[i] = w.fn(tx)
+		if !savepoints {
+			continue
+		}
 		release := "RELEASE command"
 		if errs[i] != nil {
 			release = "ROLLBACK TO command; RELEASE command"
@@ -119,6 +126,11 @@ func (db *DB) commitBatch(batch []*write) {
 			fail(fmt.Errorf("ledger: end of command in batch: %w", err))
 			return
 		}
+	}
+	if !savepoints && errs[0] != nil {
+		tx.Rollback()
+		fail(errs[0])
+		return
 	}
 	if err := tx.Commit(); err != nil {
 		fail(fmt.Errorf("ledger: commit: %w", err))
