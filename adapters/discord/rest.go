@@ -118,9 +118,16 @@ func (a *Adapter) requestJSON(ctx context.Context, method, endpoint, bucket stri
 }
 
 // transient is what is worth trying again: Discord's 5xx and network
-// failures. 4xx are the adapter's mistakes (or a member's), and 429s were
-// already waited out by discordgo.
+// failures, and a 429 whose body is not JSON (Discord's edge answers so
+// when it blocks a client for a while): discordgo cannot read it and
+// gives up with the JSON error, the only one it returns from a call. 4xx
+// are the adapter's mistakes (or a member's), and JSON 429s were already
+// waited out by discordgo.
 func transient(err error) bool {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return true
+	}
 	var re *discordgo.RESTError
 	if errors.As(err, &re) {
 		return re.Response != nil && re.Response.StatusCode >= 500

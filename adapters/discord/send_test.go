@@ -290,3 +290,24 @@ func TestInviteURL(t *testing.T) {
 		t.Error("the README's invite URL is not the one the code computes")
 	}
 }
+
+// A 429 whose body is not JSON (Discord's edge blocking for a while) is
+// waited out and tried again; the message arrives once.
+func TestRateLimitWithoutJSONIsRetried(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	e.f.RateLimitHTML("POST", `^/channels/`+e.general+`/messages$`, 2, 0.05)
+	if _, err := e.a.Send(e.ctx, bot.Target{Room: e.general}, bot.Reply{Text: "Hello"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := e.f.Next(); m.Content != "Hello" {
+		t.Errorf("message %q", m.Content)
+	}
+	var statuses []int
+	for _, c := range e.f.CallsTo("POST", `^/channels/`+e.general+`/messages$`) {
+		statuses = append(statuses, c.Status)
+	}
+	if !slices.Equal(statuses, []int{429, 429, 200}) {
+		t.Errorf("statuses %v", statuses)
+	}
+}
