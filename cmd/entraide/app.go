@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -20,6 +21,8 @@ type stdio struct {
 	in        io.Reader
 	out, err  io.Writer
 	lookupEnv func(string) (string, bool)
+	// discord carries the Discord adapter's requests; nil is the internet.
+	discord *http.Client
 }
 
 type subcommand struct {
@@ -175,6 +178,7 @@ type env struct {
 	db          *ledger.DB
 	log         *slog.Logger
 	closers     []func() error // run by close, before the ledger's
+	discordHTTP *http.Client   // nil: the adapter's own client
 }
 
 // close releases what the command opened, the ledger last.
@@ -218,7 +222,7 @@ func (c *common) open(ctx context.Context, io stdio) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &env{cfg: cfg, communities: communities, db: db, log: log}, nil
+	return &env{cfg: cfg, communities: communities, db: db, log: log, discordHTTP: io.discord}, nil
 }
 
 // openExisting is open for tools that must not create a database.

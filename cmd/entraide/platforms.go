@@ -103,6 +103,7 @@ func (e *env) platformAdapters(ctx context.Context) ([]func(*bot.Bot) bot.Adapte
 			MessageContent: e.cfg.Discord.MessageContent,
 			PrivateChannel: e.cfg.Discord.PrivateChannel,
 			Components:     e.db,
+			HTTPClient:     e.discordHTTP,
 		}, e.log.With("platform", discord.Platform))
 		if err != nil {
 			return nil, fmt.Errorf("config: discord: %w", err)
