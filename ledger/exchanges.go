@@ -28,6 +28,9 @@ type GiveRequest struct {
 	Limits      Limits
 	// Group is the working group the time was given for, 0 for none.
 	Group GroupID
+	// Answers is the need or offer the gift answers, if any: a gift from
+	// a need's author meets the need.
+	Answers *PostRef
 }
 
 // Give records a gift to one or more members as one operation: all of it or
@@ -42,6 +45,9 @@ func (db *DB) Give(ctx context.Context, req GiveRequest) (*Receipt, error) {
 	if req.Group != 0 {
 		// Only then, so that gifts recorded before groups keep their fingerprint.
 		fp = fingerprint(fp, req.Group)
+	}
+	if req.Answers != nil {
+		fp = fingerprint(fp, *req.Answers)
 	}
 
 	return db.record(ctx, req.Key, fp, req.kind(), func(tx *Tx) (*Receipt, error) { return giveTx(ctx, tx, fp, req) })
@@ -145,7 +151,12 @@ func giveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest) (*Receipt, 
 		// another moderator.
 		return nil, errorf(EAPPROVAL, "a commons payment to its actor needs another moderator's approval")
 	}
-	return moveTx(ctx, tx, fp, req, actor, from, to)
+	r, err := moveTx(ctx, tx, fp, req, actor, from, to)
+	if err != nil || req.Answers == nil {
+		return r, err
+	}
+	r.Answered, err = answerPost(ctx, tx, req.Community, *req.Answers, r.Operation, actor.ID)
+	return r, err
 }
 
 // giveParties checks what a gift is checked against before its balances
@@ -411,6 +422,9 @@ func loadReceipt(ctx context.Context, tx *Tx, op OperationID, actor AccountID) (
 		return nil, err
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT balance FROM accounts WHERE id = ?", actor).Scan(&r.ActorBalance); err != nil {
+		return nil, err
+	}
+	if r.Answered, err = answeredBy(ctx, tx, op); err != nil {
 		return nil, err
 	}
 	if r.Kind == OpCommons && len(r.Exchanges) > 0 {

@@ -90,6 +90,8 @@ type Receipt struct {
 	// CommonsBalance is the commons' balance after a commons payment.
 	CommonsBalance int64
 	CreatedAt      time.Time
+	// Answered is the need or offer the gift named, if any.
+	Answered *Answered
 }
 
 // Limits are a community's bounds, in minutes, checked inside the write
