@@ -38,6 +38,7 @@ type Ledger interface {
 	ConflictLedger
 	MembershipLedger
 	CommonsLedger
+	AidLedger
 }
 
 // Options configure a Bot.

@@ -75,7 +75,9 @@ func TestCatalogsRender(t *testing.T) {
 		data[k] = "X" + k
 	}
 	// Rules of governance (messages_governance.go).
-	for _, k := range []string{"Requester", "Joined", "Show", "Cases", "Case"} {
+	for _, k := range []string{"Requester", "Joined", "Show", "Cases", "Case",
+		// Offers and needs (messages_aid.go).
+		"Post", "Author", "Member", "Message", "Give", "Pages", "Words", "Helpers", "Close", "End"} {
 		data[k] = "X" + k
 	}
 	for _, lang := range Languages() {

@@ -125,6 +125,7 @@ func (b *Bot) commandTree() []*Command {
 	}
 	tree = slices.Insert(tree, len(tree)-1, b.groupCommands()...)    // before /help
 	tree = slices.Insert(tree, len(tree)-1, b.conflictCommands()...) // before /help
+	tree = slices.Insert(tree, len(tree)-1, aidCommands()...)        // before /help
 	var link func(parent *Command, cs []*Command)
 	link = func(parent *Command, cs []*Command) {
 		for _, c := range cs {

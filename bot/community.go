@@ -67,6 +67,9 @@ type Community struct {
 	// Conflicts are the mediation settings: the moderators' room, the
 	// rules, check-ins and the council (conflicts.go).
 	Conflicts ConflictSettings
+	// Aid are the offers-and-needs settings: where cards go, how long a
+	// need stays open (aid.go).
+	Aid AidSettings
 
 	id ledger.CommunityID
 }
@@ -118,6 +121,9 @@ func (c *Community) Validate() error {
 		return err
 	}
 	if err := c.Conflicts.Validate(); err != nil {
+		return err
+	}
+	if err := c.Aid.Validate(); err != nil {
 		return err
 	}
 	owner := map[string]string{} // lower-cased name → category ID

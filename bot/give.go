@@ -130,7 +130,11 @@ func give(r *request, fromCommons bool) error {
 	if len(r.args) == 0 {
 		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(r.cmd.Usage, nil)})
 	}
-	g, err := parseGiveArgs(r.args, r.msg.Mentions, r.com, r.tr.Lang())
+	args, answers, err := r.postAnswered(r.args) // "need:1" (aid.go)
+	if err != nil {
+		return err
+	}
+	g, err := parseGiveArgs(args, r.msg.Mentions, r.com, r.tr.Lang())
 	if err != nil {
 		return err
 	}
@@ -167,8 +171,12 @@ func give(r *request, fromCommons bool) error {
 		Note:        g.note,
 		Limits:      r.com.Limits,
 		Group:       group.ID,
+		Answers:     answers,
 	}
 	receipt, err := r.bot.ledger.Give(r.ctx, req)
+	if answers != nil && ledger.ErrorCode(err) == ledger.ENOTFOUND {
+		return r.aidRefusal(err, *answers)
+	}
 	if fromCommons && ledger.ErrorCode(err) == ledger.EAPPROVAL {
 		return r.holdCommonsPayment(req) // commons.go
 	}
@@ -200,6 +208,9 @@ func give(r *request, fromCommons bool) error {
 		id = msgCommonsGiveOK
 	}
 	text := r.tr.N(id, len(names), data)
+	if a := receipt.Answered; a != nil {
+		text += "\n" + r.answeredLine(*a, receipt.Replayed)
+	}
 	r.reply(Reply{Text: text, Mentions: mentions})
 	return nil
 }

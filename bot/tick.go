@@ -91,6 +91,9 @@ func (b *Bot) Tick(ctx context.Context) error {
 	if err := b.tickConflicts(ctx); err != nil { // check-ins and idle cases (council.go)
 		errs = append(errs, err)
 	}
+	if err := b.tickAid(ctx); err != nil { // needs that expire (aid.go)
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -566,6 +566,14 @@ func matchQuery(words []string) string {
 	return strings.Join(terms, " ")
 }
 
+// MetNeeds lists the community's public needs met since a time, newest
+// first: the lists and the newsletter show who helped.
+func (db *DB) MetNeeds(ctx context.Context, community CommunityID, since time.Time) ([]Post, error) {
+	return loadAll(ctx, db, loadPost, `SELECT p.id FROM aid_posts p JOIN aid_closures c ON c.post_id = p.id
+		WHERE p.community_id = ? AND p.discreet = 0 AND c.kind = 'met' AND c.created_at >= ? ORDER BY c.created_at DESC, p.id DESC`,
+		community, since.Unix())
+}
+
 // ExpiringNeeds lists the open needs whose author has not been told they
 // expire soon and that expire before asOf+lead.
 func (db *DB) ExpiringNeeds(ctx context.Context, community CommunityID, asOf time.Time, lead time.Duration) ([]Post, error) {

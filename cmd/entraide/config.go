@@ -71,6 +71,8 @@ type CommunityConfig struct {
 	Conflicts ConflictsConfig `yaml:"conflicts"`
 	// discord: the community's guilds and channels (config_discord.go).
 	CommunityDiscord `yaml:",inline"`
+	// Offers and needs (config_aid.go).
+	Aid AidConfig `yaml:"aid"`
 }
 
 // DecisionsConfig sets decisions by consent: the deadline of a proposal
@@ -358,6 +360,9 @@ func (cc CommunityConfig) community() (*bot.Community, error) {
 		return nil, err
 	}
 	if err := cc.CommunityDiscord.apply(c); err != nil {
+		return nil, err
+	}
+	if c.Aid, err = cc.Aid.settings(); err != nil {
 		return nil, err
 	}
 	if err := c.Validate(); err != nil {
