@@ -603,15 +603,13 @@ func (r *request) showPosts(f ledger.AidFilter) error {
 		r.reply(Reply{Private: true, Text: r.tr.S(id, data)})
 		return nil
 	}
-	pages := (page.Total + f.Size - 1) / f.Size
-	data["Pages"] = pages
-	lines := []string{r.tr.N(msgAidListHeader, page.Total, data)}
+	lines := []string{r.tr.S(msgAidListHeader, data)}
 	for _, p := range page.Posts {
 		lines = append(lines, r.tr.S(msgAidListLine, map[string]any{"Post": postName(r.tr, p.Kind, p.Number), "Text": truncate(p.Text(), 80),
 			"Author": p.Author.Name, "Details": postDetails(r.tr, r.com, p),
 			"Command": r.bot.commandPath(r.tr.Lang(), string(p.Kind), "contact") + " " + strconv.Itoa(p.Number)}))
 	}
-	if f.Page < pages {
+	if page.More {
 		data["Next"] = f.Page + 1
 		lines = append(lines, r.tr.S(msgAidMore, data))
 	}

@@ -503,14 +503,26 @@ type AidFilter struct {
 // AidPage is one page of posts, newest first.
 type AidPage struct {
 	Posts []Post
-	Total int // the open posts the filter selects, all pages
+	More  bool // a next page has posts too
 }
 
 // OpenPosts lists the community's open, public posts (discreet needs are
-// never listed), newest first.
+// never listed), newest first. A search starts from the words' index, so
+// it reads only the posts that have them.
 func (db *DB) OpenPosts(ctx context.Context, community CommunityID, f AidFilter) (AidPage, error) {
-	where := `p.community_id = ? AND p.discreet = 0 AND NOT EXISTS (SELECT 1 FROM aid_closures c WHERE c.post_id = p.id)`
+	from, where := "aid_posts p", `p.community_id = ? AND p.discreet = 0 AND NOT EXISTS (SELECT 1 FROM aid_closures c WHERE c.post_id = p.id)`
+	order := "p.id DESC"
 	args := []any{community}
+	if q := matchQuery(f.Words); q != "" {
+		// The index leads (CROSS JOIN keeps SQLite from scanning the posts
+		// and running the query for each), and gives its matches newest
+		// first, so a page stops reading once it is full.
+		from, order = "aid_search s CROSS JOIN aid_posts p ON p.id = s.docid", "s.docid DESC"
+		where = "s.body MATCH ? AND " + where
+		args = append([]any{q}, args...)
+	} else if len(f.Words) > 0 {
+		return AidPage{}, nil // words with nothing to search for
+	}
 	if f.Kind != "" {
 		where += " AND p.kind = ?"
 		args = append(args, f.Kind)
@@ -518,10 +530,6 @@ func (db *DB) OpenPosts(ctx context.Context, community CommunityID, f AidFilter)
 	if f.Category != "" {
 		where += " AND p.category = ?"
 		args = append(args, f.Category)
-	}
-	if q := matchQuery(f.Words); q != "" {
-		where += " AND p.id IN (SELECT docid FROM aid_search WHERE body MATCH ?)"
-		args = append(args, q)
 	}
 	if f.Size <= 0 {
 		f.Size = 10
@@ -534,14 +542,15 @@ func (db *DB) OpenPosts(ctx context.Context, community CommunityID, f AidFilter)
 		return AidPage{}, err
 	}
 	defer tx.Rollback()
-	var page AidPage
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM aid_posts p WHERE "+where, args...).Scan(&page.Total); err != nil {
-		return AidPage{}, err
-	}
-	ids, err := scanIDs[PostID](ctx, tx, "SELECT p.id FROM aid_posts p WHERE "+where+" ORDER BY p.id DESC LIMIT ? OFFSET ?",
-		append(args, f.Size, (f.Page-1)*f.Size)...)
+	// One more than a page says whether there is a next one.
+	ids, err := scanIDs[PostID](ctx, tx, "SELECT p.id FROM "+from+" WHERE "+where+" ORDER BY "+order+" LIMIT ? OFFSET ?",
+		append(args, f.Size+1, (f.Page-1)*f.Size)...)
 	if err != nil {
 		return AidPage{}, err
+	}
+	var page AidPage
+	if len(ids) > f.Size {
+		page.More, ids = true, ids[:f.Size]
 	}
 	for _, id := range ids {
 		p, err := loadPost(ctx, tx, id)
