@@ -112,14 +112,15 @@ type AidContact struct {
 	AuthorOn string // the author's user ID on Platform
 }
 
-// checkPostText applies the ledger's rules to a post's text.
+// checkPostText applies the ledger's rules to a post's text (text.go).
 func checkPostText(text string) (string, error) {
 	text = strings.TrimSpace(text)
+	if err := checkTexts(line("text", text)); err != nil {
+		return "", err
+	}
 	switch {
 	case text == "":
 		return "", errorf(EINVALID, "a post needs a text")
-	case !utf8.ValidString(text):
-		return "", errorf(EINVALID, "a post's text is not UTF-8")
 	case utf8.RuneCountInString(text) > MaxPostLength:
 		return "", errorf(EINVALID, "post longer than %d characters", MaxPostLength)
 	}
@@ -257,6 +258,9 @@ func (db *DB) EditAid(ctx context.Context, a AidAction) (*AidReceipt, error) {
 // ECLOSED, EFORBIDDEN or EINVALID.
 func (db *DB) CloseAid(ctx context.Context, a AidAction, hide bool) (*AidReceipt, error) {
 	reason := strings.TrimSpace(a.Reason)
+	if err := checkTexts(line("reason", reason)); err != nil {
+		return nil, err
+	}
 	kind, end := opAidClose, PostClosed
 	if hide {
 		kind, end = opAidHide, PostHidden
@@ -286,6 +290,9 @@ func (db *DB) CloseAid(ctx context.Context, a AidAction, hide bool) (*AidReceipt
 // ENOTFOUND, ECLOSED or ESELF (one's own post).
 func (db *DB) ContactAid(ctx context.Context, a AidAction) (*AidReceipt, error) {
 	message := strings.TrimSpace(a.Message)
+	if err := checkTexts(line("message", message)); err != nil {
+		return nil, err
+	}
 	if utf8.RuneCountInString(message) > MaxNoteLength {
 		return nil, errorf(EINVALID, "message longer than %d characters", MaxNoteLength)
 	}

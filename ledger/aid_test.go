@@ -114,6 +114,16 @@ func TestAidRefusals(t *testing.T) {
 			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Offer, Text: strings.Repeat("é", MaxPostLength+1), Room: "room"})
 			return err
 		}, EINVALID},
+		{"bidi override", func() error {
+			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Need, Text: "vélo \u202eolév", Room: "room"})
+			return err
+		}, ETEXT},
+		{"escape in a message", func() error {
+			a := act(bob, false, need1)
+			a.Message = "hi \x1b[2J"
+			_, err := e.db.ContactAid(e.ctx, a)
+			return err
+		}, ETEXT},
 		{"discreet offer", func() error {
 			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Offer, Text: "x", Discreet: true, Room: "room"})
 			return err

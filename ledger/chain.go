@@ -82,6 +82,19 @@ var chainSpecs = []chainSpec{
 		join: "JOIN commons_payments cp ON cp.id = t.payment_id", community: "cp.community_id", timeCol: "cp.created_at"},
 	{table: "commons_payment_decisions", key: "t.payment_id", cols: []string{"payment_id", "kind", "actor_id", "reason", "op_id", "operation_id", "created_at"},
 		join: "JOIN commons_payments cp ON cp.id = t.payment_id", community: "cp.community_id"},
+	// Offers and needs (migration 0010): a post's card and reminder mark,
+	// and a contact's space, are set later and left out.
+	{table: "aid_ops", key: "t.id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "target", "actor_id", "source", "created_at"}},
+	{table: "aid_posts", key: "t.id", cols: []string{"id", "community_id", "kind", "number", "author_id", "category", "discreet", "expires_at",
+		"platform", "room", "op_id", "created_at"}},
+	{table: "aid_versions", key: "t.op_id", cols: []string{"post_id", "version", "text", "op_id", "created_at"},
+		join: "JOIN aid_posts ap ON ap.id = t.post_id", community: "ap.community_id"},
+	{table: "aid_closures", key: "t.post_id", cols: []string{"post_id", "kind", "actor_id", "reason", "operation_id", "op_id", "created_at"},
+		join: "JOIN aid_posts ap ON ap.id = t.post_id", community: "ap.community_id"},
+	{table: "aid_contacts", key: "t.id", cols: []string{"id", "post_id", "account_id", "message", "platform", "op_id", "created_at"},
+		join: "JOIN aid_posts ap ON ap.id = t.post_id", community: "ap.community_id"},
+	{table: "aid_gifts", key: "t.operation_id", cols: []string{"operation_id", "post_id"},
+		join: "JOIN aid_posts ap ON ap.id = t.post_id", community: "ap.community_id", timeCol: "ap.created_at"},
 }
 
 // chainSpecFor is the spec of a chained table.
