@@ -148,7 +148,6 @@ type Interaction struct {
 	ID, Token, GuildID, ChannelID, UserID string
 	Type                                  int
 	Payload                               []byte
-	Expired                               bool // answered too late: Discord forgot it
 	Created                               time.Time
 	AckedAt                               time.Time // when its first response came
 	Acked                                 bool

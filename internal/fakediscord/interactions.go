@@ -8,7 +8,7 @@ import (
 
 func (f *Server) callback(w http.ResponseWriter, r *http.Request, id, token string, call *Call) {
 	in := f.Interactions[id]
-	if in == nil || in.Token != token || in.Expired || time.Since(in.Created) > f.ResponseWindow && !in.Acked {
+	if in == nil || in.Token != token || time.Since(in.Created) > f.ResponseWindow && !in.Acked {
 		apiError(w, 404, codeUnknownInteraction, "Unknown interaction")
 		return
 	}
