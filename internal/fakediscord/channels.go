@@ -203,9 +203,6 @@ func (f *Server) editChannel(w http.ResponseWriter, ch *Channel, body []byte) {
 	if p.Archived != nil {
 		ch.Archived = *p.Archived
 		ch.LastActive = time.Now()
-		if !ch.Archived {
-			f.Unarchives++
-		}
 	}
 	writeJSON(w, 200, f.channelJSON(ch))
 }

@@ -63,7 +63,6 @@ func (f *Server) putCommands(w http.ResponseWriter, app, guild string, body []by
 		return
 	}
 	if p := checkCommands(cmds); p != nil {
-		f.CommandRefusals = append(f.CommandRefusals, p.Error())
 		formError(w, p.path, p.code, p.msg)
 		return
 	}

@@ -77,13 +77,10 @@ type Server struct {
 	Interactions map[string]*Interaction
 	Commands     map[string][]CommandDef
 	CommandPuts  map[string]int
-	// CommandRefusals are the registrations refused, with the rule broken.
-	CommandRefusals []string
-	// HistoryReads counts GET /channels/{id}/messages; Unarchives the
-	// threads the bot unarchived.
-	HistoryReads, Unarchives int
-	DMs                      map[string]string
-	Left                     map[string]bool
+	// HistoryReads counts GET /channels/{id}/messages.
+	HistoryReads int
+	DMs          map[string]string
+	Left         map[string]bool
 
 	Feed chan *Message
 }

@@ -168,14 +168,8 @@ func (f *Server) resume(c *websocket.Conn, d json.RawMessage, atResumeURL bool) 
 	f.send(c, 0, "RESUMED", f.Seq, map[string]any{})
 }
 
-// dispatch sends an event, or keeps it for the next RESUME when the
-// client is away.
-func (f *Server) Dispatch(t string, d any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.dispatchLocked(t, d)
-}
-
+// dispatchLocked sends an event, or keeps it for the next RESUME when the
+// client is away; f.mu is held.
 func (f *Server) dispatchLocked(t string, d any) {
 	raw, err := json.Marshal(d)
 	if err != nil {
