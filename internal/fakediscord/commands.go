@@ -42,7 +42,6 @@ var locales = map[string]bool{
 // commandProblem is one broken rule: where (Discord's error path) and why.
 type commandProblem struct{ path, code, msg string }
 
-
 func problem(path, code, format string, args ...any) *commandProblem {
 	return &commandProblem{path: path, code: code, msg: fmt.Sprintf(format, args...)}
 }
