@@ -27,6 +27,11 @@ type Config struct {
 	// for the bot in the Developer Portal: then "!give …" typed in a
 	// message works too. Without it, only slash commands do.
 	MessageContent bool
+	// MembersIntent says the privileged Server Members intent is enabled
+	// for the bot in the Developer Portal: then a guild's members count
+	// as the community's members before they use the bot. Without it,
+	// only the members who used the bot do.
+	MembersIntent bool
 	// Channels are each guild's channels with a role: where mediation
 	// spaces are made, announcements posted, moderators told. They are
 	// checked at start-up.
@@ -122,6 +127,9 @@ func (c Config) intents() discordgo.Intent {
 	i := discordgo.IntentGuilds
 	if c.MessageContent {
 		i |= discordgo.IntentGuildMessages | discordgo.IntentMessageContent
+	}
+	if c.MembersIntent {
+		i |= discordgo.IntentGuildMembers
 	}
 	return i
 }

@@ -36,6 +36,7 @@ type DiscordConfig struct {
 	Token          string   `yaml:"token"`
 	Guilds         []string `yaml:"guilds"`
 	MessageContent bool     `yaml:"message_content"`
+	MembersIntent  bool     `yaml:"members_intent"`
 	PrivateChannel string   `yaml:"private_channel"`
 }
 
@@ -101,6 +102,7 @@ func (e *env) platformAdapters(ctx context.Context) ([]func(*bot.Bot) bot.Adapte
 			Guilds:         guilds,
 			Channels:       channels,
 			MessageContent: e.cfg.Discord.MessageContent,
+			MembersIntent:  e.cfg.Discord.MembersIntent,
 			PrivateChannel: e.cfg.Discord.PrivateChannel,
 			Components:     e.db,
 			HTTPClient:     e.discordHTTP,

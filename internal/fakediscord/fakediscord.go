@@ -67,8 +67,11 @@ type Server struct {
 	buckets  map[string]*bucket
 	// noMessageContent: the Message Content intent is off in the Portal.
 	NoMessageContent bool
-	Identifies       []int
-	Resumes          []ResumeFrame
+	// GuildMembersIntent: the Server Members intent is on in the Portal
+	// (guildmembers.go).
+	GuildMembersIntent bool
+	Identifies         []int
+	Resumes            []ResumeFrame
 
 	Users        map[string]*User
 	Guilds       []*Guild

@@ -110,7 +110,7 @@ func (f *Server) identify(c *websocket.Conn, d json.RawMessage) {
 		_ = c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
 		return
 	}
-	if f.NoMessageContent && id.Intents&(1<<15) != 0 {
+	if f.NoMessageContent && id.Intents&(1<<15) != 0 || !f.GuildMembersIntent && id.Intents&intentGuildMembers != 0 {
 		_ = c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4014, "Disallowed intent(s)."))
 		return
 	}

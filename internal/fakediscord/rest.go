@@ -173,6 +173,8 @@ func (f *Server) route(w http.ResponseWriter, r *http.Request, seg []string, cal
 		delete(j, "channels")
 		delete(j, "threads")
 		writeJSON(w, 200, j)
+	case r.Method == "GET" && n == 3 && seg[0] == "guilds" && seg[2] == "members":
+		f.listGuildMembers(w, r, seg[1])
 	case r.Method == "GET" && n == 4 && seg[0] == "guilds" && seg[2] == "members":
 		g := f.guild(seg[1])
 		u := f.Users[seg[3]]
