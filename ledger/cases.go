@@ -138,6 +138,7 @@ type CaseLogEntry struct {
 	Text      string
 	Key       string // the operation's idempotency key
 	CreatedAt time.Time
+	Hash      []byte // the entry's hash in its community's chain
 }
 
 // CaseReceipt is what a case command returns, the same on a replay.
@@ -680,9 +681,10 @@ func (db *DB) EachCaseLog(ctx context.Context, fn func(CaseLogEntry) error) erro
 func (db *DB) eachCaseLog(ctx context.Context, where string, args []any, fn func(CaseLogEntry) error) error {
 	rows, err := db.reader.QueryContext(ctx, `SELECT l.id, l.case_id, c.community_id, c.number, l.kind,
 		COALESCE(l.actor_id, 0), COALESCE(aa.display_name, ''), COALESCE(l.subject_id, 0), COALESCE(sa.display_name, ''),
-		l.role, l.from_state, l.to_state, l.text, o.idem_key, l.created_at
+		l.role, l.from_state, l.to_state, l.text, o.idem_key, l.created_at, h.hash
 		FROM case_log l JOIN cases c ON c.id = l.case_id JOIN case_ops o ON o.id = l.op_id
 		LEFT JOIN accounts aa ON aa.id = l.actor_id LEFT JOIN accounts sa ON sa.id = l.subject_id
+		LEFT JOIN chain h ON h.tbl = 'case_log' AND h.row_id = l.id
 		WHERE `+where+` ORDER BY c.community_id, c.number, l.id`, args...)
 	if err != nil {
 		return err
@@ -692,7 +694,7 @@ func (db *DB) eachCaseLog(ctx context.Context, where string, args []any, fn func
 		var e CaseLogEntry
 		var created int64
 		if err := rows.Scan(&e.ID, &e.Case, &e.Community, &e.Number, &e.Kind, &e.Actor.Account, &e.Actor.Name,
-			&e.Subject.Account, &e.Subject.Name, &e.Role, &e.From, &e.To, &e.Text, &e.Key, &created); err != nil {
+			&e.Subject.Account, &e.Subject.Name, &e.Role, &e.From, &e.To, &e.Text, &e.Key, &created, &e.Hash); err != nil {
 			return err
 		}
 		e.CreatedAt = unixUTC(created)

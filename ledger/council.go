@@ -70,6 +70,8 @@ type CouncilDraw struct {
 	// Reason is why a moderator drew again while the council sat on an
 	// escalated case, "" otherwise.
 	Reason string
+	// Hash is the draw's hash in its community's chain.
+	Hash []byte
 }
 
 // SeedHex is the seed as recorded.
@@ -299,10 +301,11 @@ func loadDraw(ctx context.Context, q queryer, id int64, platform string) (Counci
 	var since sql.NullInt64
 	var created int64
 	err := q.QueryRowContext(ctx, `SELECT d.id, d.community_id, d.number, d.seed, d.algorithm, d.seats, d.eligible, d.result, d.excluded,
-		d.active_since, d.actor_id, a.display_name, o.idem_key, d.created_at, d.reason
-		FROM council_draws d JOIN accounts a ON a.id = d.actor_id JOIN case_ops o ON o.id = d.op_id WHERE d.id = ?`, id).Scan(
+		d.active_since, d.actor_id, a.display_name, o.idem_key, d.created_at, d.reason, h.hash
+		FROM council_draws d JOIN accounts a ON a.id = d.actor_id JOIN case_ops o ON o.id = d.op_id
+		LEFT JOIN chain h ON h.tbl = 'council_draws' AND h.row_id = d.id WHERE d.id = ?`, id).Scan(
 		&d.ID, &d.Community, &d.Number, &seed, &d.Algorithm, &d.Seats, &eligible, &result, &excluded, &since,
-		&d.Actor.Account, &d.Actor.Name, &d.Key, &created, &d.Reason)
+		&d.Actor.Account, &d.Actor.Name, &d.Key, &created, &d.Reason, &d.Hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return CouncilDraw{}, errorf(ENOTFOUND, "no draw %d", id)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,11 +14,11 @@ import (
 )
 
 // caseCSVHeader is the columns of `entraide export --cases --csv`.
-var caseCSVHeader = []string{"community", "case", "entry", "time_utc", "action", "actor", "member", "role", "from_state", "to_state", "text", "key"}
+var caseCSVHeader = []string{"community", "case", "entry", "time_utc", "action", "actor", "member", "role", "from_state", "to_state", "text", "key", "chain_hash"}
 
 // councilCSVHeader is the columns of `entraide export --council --csv`.
 var councilCSVHeader = []string{"community", "draw", "time_utc", "actor", "algorithm", "seed", "seats", "eligible_account_ids",
-	"drawn_account_ids", "drawn", "excluded_account_ids", "active_since_utc", "reproduces"}
+	"drawn_account_ids", "drawn", "excluded_account_ids", "active_since_utc", "reproduces", "chain_hash"}
 
 // exportCases prints every entry of every case's log, by community, case
 // and time: what a community shows to prove mediation was tried. It holds
@@ -39,7 +40,7 @@ func exportCases(ctx context.Context, e *env, io stdio, asCSV bool) error {
 		err := e.db.EachCaseLog(ctx, func(x ledger.CaseLogEntry) error {
 			return w.Write([]string{slugs[x.Community], strconv.Itoa(x.Number), strconv.FormatInt(x.ID, 10),
 				x.CreatedAt.Format("2006-01-02 15:04:05"), string(x.Kind), actor(x.Actor), x.Subject.Name, string(x.Role),
-				string(x.From), string(x.To), x.Text, x.Key})
+				string(x.From), string(x.To), x.Text, x.Key, hex.EncodeToString(x.Hash)})
 		})
 		if err != nil {
 			return err
@@ -102,7 +103,7 @@ func exportCouncil(ctx context.Context, e *env, io stdio, asCSV bool) error {
 			}
 			w.Write([]string{slugs[d.Community], strconv.Itoa(d.Number), d.CreatedAt.Format("2006-01-02 15:04:05"), d.Actor.Name,
 				d.Algorithm, d.SeedHex(), strconv.Itoa(d.Seats), ids(d.Eligible), ids(d.Drawn), names(d.Drawn), ids(d.Excluded), since,
-				strconv.FormatBool(d.Reproduces())})
+				strconv.FormatBool(d.Reproduces()), hex.EncodeToString(d.Hash)})
 		}
 		return w.Flush()
 	}

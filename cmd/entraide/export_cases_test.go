@@ -52,10 +52,19 @@ ana: /conflict close #1 The bikes get a booking sheet
 	if r := recs[4]; r[1] != "1" || r[4] != "note" || r[5] != "ana" || r[10] != "Bob called me, worried" || r[11] != "console:one:3" {
 		t.Errorf("note row %v", r)
 	}
+	// Each entry carries its hash in the chain: all different, all there.
+	hashes := map[string]bool{}
+	for _, r := range recs[1:] {
+		if len(r[12]) != 64 || hashes[r[12]] {
+			t.Errorf("row %v: chain hash %q missing or repeated", r, r[12])
+		}
+		hashes[r[12]] = true
+	}
 
 	out, _, code = e.run(t, "", "export", "--council", "--csv")
 	recs = readCSV(t, out)
-	if code != 0 || len(recs) != 2 || recs[1][0] != "coop" || len(recs[1][5]) != 32 || recs[1][7] == "" || recs[1][12] != "true" {
+	if code != 0 || len(recs) != 2 || recs[1][0] != "coop" || len(recs[1][5]) != 32 || recs[1][7] == "" || recs[1][12] != "true" ||
+		len(recs[1][13]) != 64 {
 		t.Fatalf("export --council --csv: exit %d:\n%s", code, out)
 	}
 	if _, errs, code := e.run(t, "", "export", "--cases", "--council"); code != 2 || !strings.Contains(errs, "choose one") {
