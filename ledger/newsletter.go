@@ -115,16 +115,25 @@ func (db *DB) NewsletterStats(ctx context.Context, community CommunityID, after 
 		return st, wk, err
 	}
 	defer tx.Rollback()
-	if after < 0 {
-		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM exchanges WHERE community_id = ? AND created_at <= ?",
-			community, from.Unix()).Scan(&st.AfterEntry); err != nil {
-			return st, wk, err
-		}
-	}
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM exchanges").Scan(&st.LastEntry); err != nil {
 		return st, wk, err
 	}
+	if after < 0 {
+		// The entry before the period's first: one short range of the
+		// (community_id, created_at) index, the period's own.
+		var first sql.NullInt64
+		if err := tx.QueryRowContext(ctx, "SELECT MIN(id) FROM exchanges WHERE community_id = ? AND created_at > ?",
+			community, from.Unix()).Scan(&first); err != nil {
+			return st, wk, err
+		}
+		st.AfterEntry = st.LastEntry
+		if first.Valid {
+			st.AfterEntry = first.Int64 - 1
+		}
+	}
 	st.LastEntry = max(st.LastEntry, st.AfterEntry)
+	// Entries are read by ID range: the "+" keeps SQLite from scanning the
+	// community's whole (community_id, created_at) index instead.
 	lo, hi := st.AfterEntry, st.LastEntry
 	optedOut, err := optOuts(ctx, tx, community)
 	if err != nil {
@@ -143,7 +152,7 @@ func (db *DB) NewsletterStats(ctx context.Context, community CommunityID, after 
 			     ELSE 0 END,
 			e.reverses IS NOT NULL, COUNT(*), SUM(e.minutes)
 		FROM exchanges e
-		WHERE e.community_id = ? AND e.id > ? AND e.id <= ? AND `+links+`
+		WHERE +e.community_id = ? AND e.id > ? AND e.id <= ? AND `+links+`
 		GROUP BY 1, 2, 3`, community, lo, hi)
 	if err != nil {
 		return st, wk, fmt.Errorf("ledger: newsletter totals: %w", err)
@@ -200,9 +209,9 @@ func (db *DB) NewsletterStats(ctx context.Context, community CommunityID, after 
 	// Who gave or received time: in all, the members of gifts recorded in
 	// the period (counted only); for each group, those of its gifts not
 	// corrected by the end of the period (named: who does what).
-	gifts := `SELECT e.from_id FROM exchanges e WHERE e.community_id = ? AND e.id > ? AND e.id <= ? AND +e.reverses IS NULL AND ` + links + `
+	gifts := `SELECT e.from_id FROM exchanges e WHERE +e.community_id = ? AND e.id > ? AND e.id <= ? AND +e.reverses IS NULL AND ` + links + `
 		UNION ALL
-		SELECT e.to_id FROM exchanges e WHERE e.community_id = ? AND e.id > ? AND e.id <= ? AND +e.reverses IS NULL AND ` + links
+		SELECT e.to_id FROM exchanges e WHERE +e.community_id = ? AND e.id > ? AND e.id <= ? AND +e.reverses IS NULL AND ` + links
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts a WHERE a.kind = 'member' AND a.id IN (`+gifts+`)`,
 		community, lo, hi, community, lo, hi).Scan(&st.ActiveMembers); err != nil {
 		return st, wk, fmt.Errorf("ledger: newsletter members: %w", err)
@@ -211,10 +220,10 @@ func (db *DB) NewsletterStats(ctx context.Context, community CommunityID, after 
 		AND NOT EXISTS (SELECT 1 FROM exchanges r WHERE r.reverses = e.id AND r.id <= ?)`
 	rows, err = tx.QueryContext(ctx, `WITH moves AS (
 			SELECT e.group_id AS g, e.from_id AS a FROM exchanges e
-			WHERE e.community_id = ? AND e.id > ? AND e.id <= ? AND `+standing+` AND `+links+`
+			WHERE +e.community_id = ? AND e.id > ? AND e.id <= ? AND `+standing+` AND `+links+`
 			UNION
 			SELECT e.group_id, e.to_id FROM exchanges e
-			WHERE e.community_id = ? AND e.id > ? AND e.id <= ? AND `+standing+` AND `+links+`)
+			WHERE +e.community_id = ? AND e.id > ? AND e.id <= ? AND `+standing+` AND `+links+`)
 		SELECT m.g, a.id, a.display_name, gr.name FROM moves m
 		JOIN accounts a ON a.id = m.a AND a.kind = 'member' JOIN groups gr ON gr.id = m.g
 		ORDER BY m.g, a.display_name COLLATE NOCASE, a.id`,
