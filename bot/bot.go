@@ -70,6 +70,7 @@ type Bot struct {
 	adaptersMu sync.Mutex
 	adapters   map[string]Adapter         // by platform, for proactive sends (Attach)
 	tickMu     sync.Mutex                 // one Tick (or outcome announcement) at a time
+	cardsMu    sync.Mutex                 // card edits leave in the order of the states they show
 	waiting    map[ledger.ProposalID]bool // outcomes said to wait for an adapter (under tickMu)
 	groups     groupState                 // reminders and newsletters (groups.go)
 	conflicts  conflictState              // cases' private spaces (conflicts.go)

@@ -212,12 +212,19 @@ func (b *Bot) postCard(ctx context.Context, com *Community, p ledger.Proposal, c
 }
 
 // refreshCard edits the proposal's card in place; false when the platform
-// can't, or there is no card to edit.
+// can't, or there is no card to edit. Responses recorded at the same time
+// refresh the card one after the other, each with the proposal read anew:
+// the last edit shows every response, whatever order they finished in.
 func (b *Bot) refreshCard(ctx context.Context, com *Community, p ledger.Proposal) bool {
 	a := b.adapterFor(ctx, p.Platform)
 	ed, ok := a.(Editor)
 	if a == nil || !ok || p.Card == "" {
 		return false
+	}
+	b.cardsMu.Lock()
+	defer b.cardsMu.Unlock()
+	if fresh, err := b.ledger.Proposal(ctx, com.id, p.Number); err == nil {
+		p = fresh
 	}
 	tr := b.catalog.In(com.Language)
 	if err := ed.Edit(ctx, Target{Room: p.Room}, MessageID(p.Card), b.card(tr, com, p)); err != nil {
