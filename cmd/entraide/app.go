@@ -23,6 +23,19 @@ type stdio struct {
 	lookupEnv func(string) (string, bool)
 	// discord carries the Discord adapter's requests; nil is the internet.
 	discord *http.Client
+	// clock is the ledger's and the bot's time, nil for the real one;
+	// ticks, when set, run the bot's timed work besides the scheduler's
+	// minutes. Tests move time with both.
+	clock func() time.Time
+	ticks <-chan time.Time
+}
+
+// now is the clock the tools and the bot run on.
+func (io stdio) now() func() time.Time {
+	if io.clock != nil {
+		return io.clock
+	}
+	return time.Now
 }
 
 type subcommand struct {
@@ -218,7 +231,7 @@ func (c *common) open(ctx context.Context, io stdio) (*env, error) {
 	if err := makeDir(cfg.Database); err != nil {
 		return nil, err
 	}
-	db, err := ledger.Open(ctx, cfg.Database, ledger.Options{Durability: ledger.Durability(cfg.Durability)})
+	db, err := ledger.Open(ctx, cfg.Database, ledger.Options{Durability: ledger.Durability(cfg.Durability), Now: io.now()})
 	if err != nil {
 		return nil, err
 	}

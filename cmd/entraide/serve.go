@@ -132,7 +132,7 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 	defer release()
 	ver := currentVersion()
 	mon := newMonitor(e.db, ver.short())
-	b, err := bot.New(ctx, bot.Options{Ledger: e.db, Communities: e.communities, Logger: e.log, Now: time.Now, Observer: mon})
+	b, err := bot.New(ctx, bot.Options{Ledger: e.db, Communities: e.communities, Logger: e.log, Now: io.now(), Observer: mon})
 	if err != nil {
 		return err
 	}
@@ -201,6 +201,13 @@ func (e *env) serve(ctx context.Context, io stdio, adapters ...func(*bot.Bot) bo
 		}
 		sched.Run(ctx)
 	}()
+	if io.ticks != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.tickOn(ctx, b, io.ticks)
+		}()
+	}
 	go func() {
 		// Once at start, so that the verify metrics say something before
 		// the first night; a reader snapshot, beside the bot's writes.
@@ -282,4 +289,19 @@ func (e *env) logStart(ctx context.Context, ver version, adapters []bot.Adapter,
 	e.log.Info("entraide started", "version", ver.short(), "communities", slugs, "adapters", names,
 		"schema", schema, "durability", e.cfg.Durability, "database", e.cfg.Database, "listen", listen)
 	return nil
+}
+
+// tickOn runs the bot's timed work on each tick until ctx ends: a test
+// moves the clock, then ticks.
+func (e *env) tickOn(ctx context.Context, b *bot.Bot, ticks <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			if err := b.Tick(ctx); err != nil && ctx.Err() == nil {
+				e.log.Error("tick", "err", err)
+			}
+		}
+	}
 }

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is an output written by serve's goroutines and read by the
+// test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// served is `entraide run --console` running on a config, in this process,
+// with the console typed into by the test.
+type served struct {
+	t         *testing.T
+	ctx       context.Context
+	dir       string
+	out, errs *lockedBuffer
+	typed     *io.PipeWriter
+}
+
+// serveConfig writes yaml (with %[1]q standing for the ledger's path) to a
+// config file and runs the bot on it until the test ends; with's in, out
+// and err are the test's.
+func serveConfig(t *testing.T, yaml string, with stdio) *served {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(yaml, filepath.Join(dir, "ledger.db"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	in, typed := io.Pipe()
+	s := &served{t: t, ctx: ctx, dir: dir, out: &lockedBuffer{}, errs: &lockedBuffer{}, typed: typed}
+	with.in, with.out, with.err = in, s.out, s.errs
+	if with.lookupEnv == nil {
+		with.lookupEnv = func(string) (string, bool) { return "", false }
+	}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"run", "--console", "--config", cfg}, with) }()
+	t.Cleanup(func() {
+		cancel()
+		typed.Close()
+		if code := <-done; code != 0 {
+			t.Errorf("run ended with %d: %s", code, s.errs.String())
+		}
+	})
+	return s
+}
+
+// console types line and waits for want in what the console prints after
+// it; it returns want's submatches.
+func (s *served) console(line string, want *regexp.Regexp) []string {
+	s.t.Helper()
+	start := len(s.out.String())
+	fmt.Fprintln(s.typed, line)
+	for {
+		if m := want.FindStringSubmatch(s.out.String()[start:]); m != nil {
+			return m
+		}
+		if s.ctx.Err() != nil {
+			s.t.Fatalf("the console did not answer %q with %v; it printed:\n%s\nstderr:\n%s", line, want, s.out.String()[start:], s.errs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
