@@ -26,9 +26,9 @@ func cmdBalance(r *request) error {
 	}
 	data := map[string]any{
 		"Name":    who.name,
-		"Balance": signed(acct.Balance),
-		"Floor":   signed(r.com.Limits.Floor),
-		"Ceiling": signed(r.com.Limits.Ceiling),
+		"Balance": r.tr.Signed(acct.Balance),
+		"Floor":   r.tr.Signed(r.com.Limits.Floor),
+		"Ceiling": r.tr.Signed(r.com.Limits.Ceiling),
 	}
 	id := msgBalanceOther
 	if who.self {
@@ -55,7 +55,7 @@ func cmdHistory(r *request) error {
 	if who.mention != nil {
 		next += " " + who.mention.Text
 	}
-	r.reply(Reply{Text: renderHistory(r, who.name, hp, next), Private: true})
+	r.reply(Reply{Text: renderHistory(r, who.name, who.self, hp, next), Private: true})
 	return nil
 }
 
@@ -67,7 +67,7 @@ func cmdCommonsBalance(r *request) error {
 	if err != nil {
 		return err
 	}
-	r.reply(Reply{Text: r.tr.S(msgCommonsBalance, map[string]any{"Balance": signed(acct.Balance)})})
+	r.reply(Reply{Text: r.tr.S(msgCommonsBalance, map[string]any{"Balance": r.tr.Signed(acct.Balance)})})
 	return nil
 }
 
@@ -80,12 +80,13 @@ func cmdCommonsHistory(r *request) error {
 	if err != nil {
 		return err
 	}
-	r.reply(Reply{Text: renderHistory(r, "", hp, r.cmd.path(r.tr.Lang()))})
+	r.reply(Reply{Text: renderHistory(r, "", false, hp, r.cmd.path(r.tr.Lang()))})
 	return nil
 }
 
-// renderHistory shows a page of history; name is "" for the commons.
-func renderHistory(r *request, name string, hp ledger.HistoryPage, next string) string {
+// renderHistory shows a page of history; name is "" for the commons, and
+// self says the page is the sender's own.
+func renderHistory(r *request, name string, self bool, hp ledger.HistoryPage, next string) string {
 	if len(hp.Entries) == 0 {
 		if hp.Page > 1 {
 			return r.tr.S(msgHistoryNoPage, map[string]any{"Page": hp.Page})
@@ -93,9 +94,12 @@ func renderHistory(r *request, name string, hp ledger.HistoryPage, next string) 
 		if name == "" {
 			return r.tr.S(msgHistoryCommonsEmpty, nil)
 		}
+		if self {
+			return r.tr.S(msgHistoryEmptySelf, nil)
+		}
 		return r.tr.S(msgHistoryEmpty, map[string]any{"Name": name})
 	}
-	header := map[string]any{"Name": name, "Page": hp.Page, "Balance": signed(hp.Account.Balance)}
+	header := map[string]any{"Name": name, "Page": hp.Page, "Balance": r.tr.Signed(hp.Account.Balance)}
 	lines := []string{r.tr.S(msgHistoryHeader, header)}
 	if name == "" {
 		lines[0] = r.tr.S(msgHistoryCommonsHeader, header)
@@ -116,8 +120,16 @@ func entryLine(tr Tr, com *Community, account ledger.AccountID, e ledger.Exchang
 	if !in {
 		other, otherKind = e.ToName, e.ToKind
 	}
+	id := msgHistoryOut
+	if in {
+		id = msgHistoryIn
+	}
 	if otherKind == ledger.KindCommons {
-		other = tr.S(msgCommonsName, nil)
+		// "from the commons" is "des communs" in French, not "de les communs".
+		id = msgHistoryOutCommons
+		if in {
+			id = msgHistoryInCommons
+		}
 	}
 	details := exchangeDetails(tr, com, e.Category, e.Note)
 	switch {
@@ -133,14 +145,10 @@ func entryLine(tr Tr, com *Community, account ledger.AccountID, e ledger.Exchang
 	if e.ReversedBy != 0 {
 		details += " " + tr.S(msgHistoryReversed, map[string]any{"By": e.ReversedBy})
 	}
-	id := msgHistoryOut
-	if in {
-		id = msgHistoryIn
-	}
 	return tr.S(id, map[string]any{
 		"ID":      e.ID,
 		"Date":    e.CreatedAt.In(com.Location).Format(tr.S(msgDateLayout, nil)),
-		"Amount":  FormatMinutes(e.Minutes),
+		"Amount":  tr.Minutes(e.Minutes),
 		"Other":   other,
 		"Details": details,
 	})

@@ -81,8 +81,8 @@ func (r *request) paymentData(p ledger.CommonsPayment) map[string]any {
 	data := map[string]any{
 		"Number":     p.Number,
 		"Requester":  p.Requester.Name,
-		"Amount":     FormatMinutes(p.Minutes),
-		"Total":      FormatMinutes(p.Minutes * int64(len(p.Recipients))),
+		"Amount":     r.tr.Minutes(p.Minutes),
+		"Total":      r.tr.Minutes(p.Minutes * int64(len(p.Recipients))),
 		"Recipients": r.tr.List(names),
 		"Details":    exchangeDetails(r.tr, r.com, p.Category, p.Note),
 		"Date":       shortDateTime(r.tr, p.CreatedAt, r.com.Location),
@@ -167,7 +167,7 @@ func decidePayment(r *request, approve bool) error {
 		return nil
 	}
 	data["Entries"] = entryList(r.tr, rec.Gift.Exchanges)
-	data["Commons"] = signed(rec.Gift.CommonsBalance)
+	data["Commons"] = r.tr.Signed(rec.Gift.CommonsBalance)
 	r.log.Info("commons payment approved", "payment", p.Number)
 	r.reply(Reply{Text: r.tr.N(msgCommonsApproved, len(p.Recipients), data)})
 	return nil

@@ -520,7 +520,7 @@ func (b *Bot) welcome(tr Tr, com *Community, c ledger.Case) Reply {
 	parties, pm := memberMentions(tr, c.WithRole(ledger.RoleParty))
 	mediators, mm := memberMentions(tr, c.WithRole(ledger.RoleMediator))
 	data := map[string]any{"Number": c.Number, "Topic": c.Topic, "Parties": parties, "Mediators": mediators,
-		"Rules": rules(tr, com), "Every": FormatDays(tr, com.Conflicts.checkIn()), "Next": dayTime(tr, c.NextCheckIn, com.Location),
+		"Rules": rules(tr, com), "Every": formatEvery(tr, com.Conflicts.checkIn()), "Next": dayTime(tr, c.NextCheckIn, com.Location),
 		"Status": b.commandPath(tr.Lang(), "conflict", "status") + " #" + strconv.Itoa(c.Number)}
 	id := msgConflictWelcome
 	if c.Topic == "" {
@@ -546,6 +546,14 @@ func (b *Bot) commandPath(lang string, names ...string) string {
 		cs = found.Sub
 	}
 	return found.path(lang)
+}
+
+// formatEvery shows a period as a repetition: "chaque jour", "tous les 2 jours".
+func formatEvery(tr Tr, d time.Duration) string {
+	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
+		return tr.N(msgConflictEveryDays, int(d/(24*time.Hour)), nil)
+	}
+	return tr.N(msgConflictEveryHours, int(d.Round(time.Hour)/time.Hour), nil)
 }
 
 // FormatDays says a duration in days ("7 days") or, below two days, hours.

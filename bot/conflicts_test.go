@@ -168,7 +168,7 @@ func TestCaseSpaceBelongsToItsCommunity(t *testing.T) {
 	e.b.Attach(a)
 	check()
 	// The other community has no case #1.
-	if r := e.say(a, "mods-a", "mod", "/conflit etat #1"); !strings.Contains(r[0].Text, "Il n'y a pas de médiation n° 1") {
+	if r := e.say(a, "mods-a", "mod", "/conflit etat #1"); !strings.Contains(r[0].Text, "Il n'y a pas de médiation n°\u00a01") {
 		t.Errorf("community a sees %q", r[0].Text)
 	}
 }
@@ -259,7 +259,7 @@ func TestCaseDetailsAreNotInTheNewsletter(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !n.HasConflicts || n.Conflicts != (ledger.ConflictCounts{Opened: 2, Closed: 1, Open: 1}) ||
-		!strings.Contains(n.Markdown, "- Conflict cases: 2 opened and 1 closed in this period; 1 in progress.") {
+		!strings.Contains(n.Markdown, "- Mediations: 2 opened and 1 closed in this period; 1 in progress.") {
 		t.Errorf("counts: %+v\n%s", n.Conflicts, n.Markdown)
 	}
 	for _, text := range []string{n.Markdown, n.HTML} {

@@ -21,7 +21,7 @@ func cmdUndo(r *request) error {
 		Window:    r.com.UndoWindow,
 		Limits:    r.com.Limits,
 	})
-	window := map[string]any{"Window": FormatMinutes(int64(r.com.UndoWindow.Minutes()))}
+	window := map[string]any{"Window": r.tr.Minutes(int64(r.com.UndoWindow.Minutes()))}
 	var le *ledger.Error
 	if errors.As(err, &le) {
 		switch le.Code {
@@ -39,7 +39,7 @@ func cmdUndo(r *request) error {
 	var originals, names []string
 	var total int64
 	for _, e := range receipt.Exchanges {
-		originals = append(originals, "#"+strconv.FormatInt(int64(e.Reverses), 10))
+		originals = append(originals, r.tr.Number(e.Reverses))
 		names = append(names, e.FromName)
 		total += e.Minutes
 	}
@@ -48,11 +48,11 @@ func cmdUndo(r *request) error {
 		id = msgUndoReplayed
 	}
 	r.reply(Reply{Text: r.tr.S(id, map[string]any{
-		"Amount":     FormatMinutes(total),
+		"Amount":     r.tr.Minutes(total),
 		"Recipients": r.tr.List(names),
 		"Originals":  r.tr.List(originals),
 		"Entries":    entryList(r.tr, receipt.Exchanges),
-		"Balance":    signed(receipt.ActorBalance),
+		"Balance":    r.tr.Signed(receipt.ActorBalance),
 	})})
 	return nil
 }
@@ -109,7 +109,7 @@ func cmdReverse(r *request) error {
 	r.reply(Reply{Text: r.tr.S(id, map[string]any{
 		"ID":     entry,
 		"New":    e.ID,
-		"Amount": FormatMinutes(e.Minutes),
+		"Amount": r.tr.Minutes(e.Minutes),
 		"From":   from,
 		"To":     to,
 		"Reason": e.Reason,

@@ -171,6 +171,9 @@ func dayTime(tr Tr, t time.Time, loc *time.Location) string {
 	days := strings.Fields(tr.S(msgDateWeekdaysShort, nil))
 	months := strings.Fields(tr.S(msgDateMonthsShort, nil))
 	data := map[string]any{"Day": t.Day(), "Time": t.Format("15:04"), "Weekday": "", "Month": ""}
+	if t.Day() == 1 {
+		data["Day"] = tr.S(msgDateFirstDay, nil) // "1er" in French
+	}
 	if len(days) == 7 {
 		data["Weekday"] = days[t.Weekday()]
 	}

@@ -554,7 +554,7 @@ func cmdDecisions(r *request) error {
 	lines := []string{r.tr.N(header, len(ps), nil)}
 	for i, p := range ps {
 		if i == decisionsListLimit {
-			lines = append(lines, r.tr.S(msgDecisionsMore, map[string]any{"Count": len(ps) - i}))
+			lines = append(lines, r.tr.N(msgDecisionsMore, len(ps)-i, nil))
 			break
 		}
 		lines = append(lines, decisionLine(r.tr, r.com, p))

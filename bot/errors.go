@@ -44,16 +44,16 @@ func (b *Bot) explain(r *request, err error) string {
 			DurationNegative:  msgDurationNegative,
 			DurationTooLarge:  msgDurationTooLarge,
 		}[de.Code]
-		return tr.S(id, map[string]any{"Input": de.Input, "Max": FormatMinutes(MaxDurationMinutes)})
+		return tr.S(id, map[string]any{"Input": de.Input, "Max": tr.Minutes(MaxDurationMinutes)})
 	}
 	var le *ledger.LimitError
 	if errors.As(err, &le) {
 		data := map[string]any{
 			"Account": le.Account,
-			"Limit":   signed(le.Limit),
-			"Balance": signed(le.Balance),
-			"Amount":  FormatMinutes(le.Amount),
-			"After":   signed(le.Balance - le.Amount),
+			"Limit":   tr.Signed(le.Limit),
+			"Balance": tr.Signed(le.Balance),
+			"Amount":  tr.Minutes(le.Amount),
+			"After":   tr.Signed(le.Balance - le.Amount),
 		}
 		switch le.Kind {
 		case ledger.LimitFloor:
@@ -63,10 +63,10 @@ func (b *Bot) explain(r *request, err error) string {
 			}
 			return tr.S(msgLimitFloorSelf, data)
 		case ledger.LimitCeiling:
-			data["After"] = signed(le.Balance + le.Amount)
+			data["After"] = tr.Signed(le.Balance + le.Amount)
 			return tr.S(msgLimitCeiling, data)
 		case ledger.LimitMaxAmount:
-			data["Limit"] = FormatMinutes(le.Limit)
+			data["Limit"] = tr.Minutes(le.Limit)
 			return tr.S(msgLimitMaxAmount, data)
 		}
 	}

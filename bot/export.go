@@ -92,7 +92,7 @@ func cmdExport(r *request) error {
 	}
 	name := "entraide-" + r.com.Slug + "-" + safeFileName(r.msg.Sender.ID) + "-" + r.bot.now().In(r.com.Location).Format("2006-01-02") + ".csv"
 	r.reply(Reply{
-		Text:    r.tr.N(msgExportOK, len(entries), map[string]any{"Balance": signed(acct.Balance)}),
+		Text:    r.tr.N(msgExportOK, len(entries), map[string]any{"Balance": r.tr.Signed(acct.Balance)}),
 		Private: true,
 		File:    &File{Name: name, MIME: "text/csv", Data: buf.Bytes()},
 	})

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -192,13 +191,13 @@ func give(r *request, fromCommons bool) error {
 	}
 	data := map[string]any{
 		"Giver":      displayName(Mention{User: r.msg.Sender}),
-		"Amount":     FormatMinutes(g.minutes),
-		"Total":      FormatMinutes(g.minutes * int64(len(names))),
+		"Amount":     r.tr.Minutes(g.minutes),
+		"Total":      r.tr.Minutes(g.minutes * int64(len(names))),
 		"Recipients": r.tr.List(names),
 		"Details":    exchangeDetails(r.tr, r.com, g.category, g.note) + groupDetail(group),
 		"Entries":    entryList(r.tr, receipt.Exchanges),
-		"Balance":    signed(receipt.ActorBalance),
-		"Commons":    signed(receipt.CommonsBalance),
+		"Balance":    r.tr.Signed(receipt.ActorBalance),
+		"Commons":    r.tr.Signed(receipt.CommonsBalance),
 	}
 	id := msgGiveOK
 	switch {
@@ -237,7 +236,7 @@ func exchangeDetails(tr Tr, com *Community, category, note string) string {
 func entryList(tr Tr, es []ledger.Exchange) string {
 	ids := make([]string, len(es))
 	for i, e := range es {
-		ids[i] = fmt.Sprintf("#%d", e.ID)
+		ids[i] = tr.Number(e.ID)
 	}
 	return tr.List(ids)
 }

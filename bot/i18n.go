@@ -30,13 +30,28 @@ type Catalog struct {
 // NewCatalog loads the embedded French and English catalogues.
 func NewCatalog() (*Catalog, error) {
 	bundle := i18n.NewBundle(language.French)
-	bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
 	names, err := fs.Glob(localeFiles, "locales/*.yaml")
 	if err != nil {
 		return nil, err
 	}
+	unmarshal := map[string]i18n.UnmarshalFunc{"yaml": yaml.Unmarshal}
 	for _, name := range names {
-		if _, err := bundle.LoadMessageFileFS(localeFiles, name); err != nil {
+		raw, err := fs.ReadFile(localeFiles, name)
+		if err != nil {
+			return nil, err
+		}
+		file, err := i18n.ParseMessageFileBytes(raw, name, unmarshal)
+		if err != nil {
+			return nil, fmt.Errorf("bot: load %s: %w", name, err)
+		}
+		if base, _ := file.Tag.Base(); base.String() == "fr" {
+			for _, m := range file.Messages {
+				for _, form := range []*string{&m.Zero, &m.One, &m.Two, &m.Few, &m.Many, &m.Other} {
+					*form = frenchTypography(*form)
+				}
+			}
+		}
+		if err := bundle.AddMessages(file.Tag, file.Messages...); err != nil {
 			return nil, fmt.Errorf("bot: load %s: %w", name, err)
 		}
 	}

@@ -71,8 +71,8 @@ func linkText(r *request, res *ledger.LinkResult, ok, replayed string) string {
 	data := map[string]any{
 		"Platform": r.msg.Platform,
 		"Name":     res.Account.Name,
-		"Balance":  signed(res.Account.Balance),
-		"Moved":    signed(res.Moved),
+		"Balance":  r.tr.Signed(res.Account.Balance),
+		"Moved":    r.tr.Signed(res.Moved),
 		"Entries":  entryList(r.tr, res.Exchanges),
 	}
 	if res.Replayed {

@@ -15,6 +15,7 @@ const (
 	msgCommonsName           = "commons.name"
 	msgConflict              = "conflict"
 	msgDateLayout            = "date_layout"
+	msgNumber                = "number"
 	msgDetailNote            = "detail.note"
 	msgDurationMalformed     = "duration.malformed"
 	msgDurationNegative      = "duration.negative"
@@ -46,6 +47,9 @@ const (
 	msgHistoryCommonsHeader  = "history.commons_header"
 	msgHistoryCommonsEmpty   = "history.commons_empty"
 	msgHistoryEmpty          = "history.empty"
+	msgHistoryEmptySelf      = "history.empty_self"
+	msgHistoryInCommons      = "history.in_commons"
+	msgHistoryOutCommons     = "history.out_commons"
 	msgHistoryHeader         = "history.header"
 	msgHistoryIn             = "history.in"
 	msgHistoryMore           = "history.more"
@@ -135,6 +139,7 @@ const (
 // Decisions by consent.
 const (
 	msgDateDayTime                    = "date.day_time"
+	msgDateFirstDay                   = "date.first_day"
 	msgDateMonthsShort                = "date.months_short"
 	msgDateTomorrow                   = "date.tomorrow"
 	msgDateWeekdays                   = "date.weekdays"

@@ -21,6 +21,8 @@ const (
 	msgConflictEscalated             = "conflict.escalated"
 	msgConflictForbidden             = "conflict.forbidden"
 	msgConflictHours                 = "conflict.hours"
+	msgConflictEveryDays             = "conflict.every_days"
+	msgConflictEveryHours            = "conflict.every_hours"
 	msgConflictIdle                  = "conflict.idle"
 	msgConflictIdleRequest           = "conflict.idle_request"
 	msgConflictListEmpty             = "conflict.list_empty"

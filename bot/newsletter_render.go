@@ -43,7 +43,7 @@ func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[l
 	if st.Exchanges == 0 && st.Minutes == 0 {
 		bank = append(bank, tr.S(msgNewsletterQuiet, nil))
 	} else {
-		line := tr.N(msgNewsletterExchanges, max(st.Exchanges, 0), map[string]any{"Hours": FormatMinutes(st.Minutes)})
+		line := tr.N(msgNewsletterExchanges, max(st.Exchanges, 0), map[string]any{"Hours": tr.Minutes(st.Minutes)})
 		if st.Corrections > 0 {
 			line += " " + tr.N(msgNewsletterCorrections, st.Corrections, nil)
 		}
@@ -80,7 +80,7 @@ func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[l
 			if c.Category != "" {
 				name = com.categoryName(c.Category, tr.Lang())
 			}
-			items = append(items, tr.N(msgNewsletterCategoryItem, c.Exchanges, map[string]any{"Name": name, "Hours": FormatMinutes(c.Minutes)}))
+			items = append(items, tr.N(msgNewsletterCategoryItem, c.Exchanges, map[string]any{"Name": name, "Hours": tr.Minutes(c.Minutes)}))
 		}
 		add("h3", tr.S(msgNewsletterByCategory, nil))
 		add("ul", "", items...)
@@ -96,7 +96,7 @@ func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[l
 			if g.Group == 0 {
 				name = tr.S(msgNewsletterNoGroup, nil)
 			}
-			item := tr.N(msgNewsletterGroupItem, g.Exchanges, map[string]any{"Name": name, "Hours": FormatMinutes(g.Minutes)})
+			item := tr.N(msgNewsletterGroupItem, g.Exchanges, map[string]any{"Name": name, "Hours": tr.Minutes(g.Minutes)})
 			var who []string
 			for _, v := range g.Members {
 				who = append(who, v.Name)
@@ -147,7 +147,8 @@ func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[l
 	// Conflicts: counts only, never names or topics.
 	if c := n.Conflicts; n.HasConflicts && (c.Opened > 0 || c.Closed > 0 || c.Open > 0) {
 		add("h2", tr.S(msgNewsletterConflicts, nil))
-		add("ul", "", tr.S(msgNewsletterConflictCounts, map[string]any{"Opened": c.Opened, "Closed": c.Closed, "Open": c.Open}))
+		add("ul", "", tr.S(msgNewsletterConflictCounts, map[string]any{"Opened": tr.N(msgNewsletterConflictsOpened, c.Opened, nil),
+			"Closed": tr.N(msgNewsletterConflictsClosed, c.Closed, nil), "Open": tr.N(msgNewsletterConflictsOpen, c.Open, nil)}))
 	}
 
 	// News from members, approved by a moderator.

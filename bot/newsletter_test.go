@@ -169,7 +169,7 @@ func TestNewsletterConflictCountsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !n.HasConflicts || !strings.Contains(n.Markdown, "## 🕊️ Mediation\n- Conflict cases: 1 opened and 2 closed in this period; 3 in progress.") {
+	if !n.HasConflicts || !strings.Contains(n.Markdown, "## 🕊️ Mediation\n- Mediations: 1 opened and 2 closed in this period; 3 in progress.") {
 		t.Errorf("conflicts: %s", n.Markdown)
 	}
 	// The ledger keeps cases, but there are none: no section at all.
@@ -272,7 +272,7 @@ func TestNewsletterScheduleSendsOnce(t *testing.T) {
 	e.clock.Advance(time.Hour) // 09:00
 	ps := e.tick()
 	if len(ps) != 1 || ps[0].Target.Room != "announcements" || !strings.Contains(ps[0].Reply.Text, "# 📰 The journal of c — issue #1") ||
-		!strings.Contains(ps[0].Reply.Text, "1h given in 1 exchange") {
+		!strings.Contains(ps[0].Reply.Text, "1 exchange, 1h in all") {
 		t.Fatalf("issue %+v", ps)
 	}
 	e.clock.Advance(time.Minute)

@@ -795,7 +795,7 @@ func (b *Bot) reminderReply(ctx context.Context, com *Community, rm ledger.Remin
 	data := reminderData(tr, loc, cur)
 	lines := []string{tr.S(msgRemindPost, data)}
 	if late := now.Sub(due); late >= lateAfter {
-		lines = append(lines, tr.S(msgRemindLate, map[string]any{"Late": FormatMinutes(int64(late / time.Minute)), "Due": dayTime(tr, due, loc)}))
+		lines = append(lines, tr.S(msgRemindLate, map[string]any{"Late": tr.Minutes(int64(late / time.Minute)), "Due": dayTime(tr, due, loc)}))
 	}
 	meta := msgRemindPostMeta
 	if cur.NextDue.IsZero() || cur.Paused() || !cur.Cancelled.IsZero() {
