@@ -3,6 +3,7 @@ module github.com/entraide/entraide
 go 1.26.8
 
 require (
+	github.com/agnivade/levenshtein v1.2.1
 	github.com/bwmarrin/discordgo v0.28.1
 	github.com/gorilla/websocket v1.4.2
 	github.com/mattn/go-isatty v0.0.20

@@ -27,6 +27,7 @@ type Ledger interface {
 	Reverse(ctx context.Context, req ledger.ReverseRequest) (*ledger.Receipt, error)
 	Member(ctx context.Context, c ledger.CommunityID, id ledger.Identity) (ledger.Account, bool, error)
 	Commons(ctx context.Context, c ledger.CommunityID) (ledger.Account, error)
+	Accounts(ctx context.Context, c ledger.CommunityID) ([]ledger.Account, error)
 	History(ctx context.Context, c ledger.CommunityID, id ledger.Identity, page, size int) (ledger.HistoryPage, error)
 	CommonsHistory(ctx context.Context, c ledger.CommunityID, page, size int) (ledger.HistoryPage, error)
 	Statement(ctx context.Context, c ledger.CommunityID, id ledger.Identity) (ledger.Account, []ledger.Exchange, error)
@@ -192,7 +193,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) (replies []Reply) {
 	req := &request{ctx: ctx, bot: b, msg: m, com: com, tr: tr, log: log}
 	cmd, args := b.find(b.commands, name, rest)
 	if cmd == nil {
-		return []Reply{{Text: tr.S(msgUnknownCommand, map[string]any{"Name": name}), Private: true}}
+		return []Reply{{Text: b.explain(req, b.unknownCommand(name, rest)), Private: true}}
 	}
 	req.cmd = cmd
 	req.args = args

@@ -385,6 +385,13 @@ func cmdResolve(r *request) error {
 		return refuse(msgUsage, usage)
 	}
 	kind, ok := resolutionKind(r.args[2])
+	if !ok && len(r.args) > 3 {
+		// "non essentielle" typed in two words.
+		if _, joined := resolutionKind(r.args[2] + "-" + r.args[3]); joined {
+			return refuse(msgDecisionResolutionHyphen, map[string]any{"Input": r.args[2] + " " + r.args[3],
+				"Text": r.args[2] + "-" + r.args[3], "Usage": usage["Usage"]})
+		}
+	}
 	if !ok {
 		return refuse(msgDecisionBadResolution, map[string]any{"Input": r.args[2], "Usage": usage["Usage"]})
 	}

@@ -133,6 +133,9 @@ func give(r *request, fromCommons bool) error {
 	if err != nil {
 		return err
 	}
+	if err := r.memberHint(args); err != nil {
+		return err
+	}
 	g, err := parseGiveArgs(args, r.msg.Mentions, r.com, r.tr.Lang())
 	if err != nil {
 		return err

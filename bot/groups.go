@@ -377,6 +377,13 @@ func (r *request) where(g ledger.Group) string {
 }
 
 func cmdGroupCreate(r *request) error {
+	if len(r.args) > 1 {
+		// "jardin potager": a name is one word, and the hyphenated one may do.
+		if joined, ok := ledger.NormalizeGroupName(strings.Join(r.args, "-")); ok {
+			return refuse(msgGroupOneWord, map[string]any{"Input": strings.Join(r.args, " "), "Name": joined,
+				"Command": r.cmdPath("group") + " " + r.subName("group", "create") + " " + joined})
+		}
+	}
 	if len(r.args) != 1 {
 		return r.usage()
 	}

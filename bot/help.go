@@ -8,7 +8,7 @@ func cmdHelp(r *request) error {
 		rest := strings.Join(r.args[1:], " ")
 		cmd, _ := r.bot.find(r.bot.commands, name, rest)
 		if cmd == nil {
-			return refuse(msgUnknownCommand, map[string]any{"Name": name})
+			return r.bot.unknownCommand(name, rest)
 		}
 		lines := []string{r.tr.S(cmd.Summary, nil), r.tr.S(msgUsage, map[string]any{"Usage": r.tr.S(cmd.Usage, nil)})}
 		if len(cmd.Aliases) > 0 {

@@ -17,6 +17,7 @@ const (
 	msgGroupForbidden            = "group.forbidden"
 	msgGroupInfoHeader           = "group.info_header"
 	msgGroupInfoMore             = "group.info_more"
+	msgGroupOneWord              = "group.one_word"
 	msgGroupInfoNoReminder       = "group.info_no_reminder"
 	msgGroupInfoRoom             = "group.info_room"
 	msgGroupJoined               = "group.joined"

@@ -246,7 +246,7 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintf(out, "verify:      ok — %d accounts, %d entries; every balance equals its entries\n", rep.Accounts, rep.Exchanges)
 	}
 	if failed > 0 {
-		fmt.Fprintf(out, "\n%d command(s) failed; the first answers were:\n", failed)
+		fmt.Fprintf(out, "\nfailed commands: %d; the first answers were:\n", failed)
 		for _, f := range run.firstFailures {
 			fmt.Fprintf(out, "  %s\n", f)
 		}
@@ -443,7 +443,7 @@ func benchCheck(kind benchKind, replies []bot.Reply) (string, bool) {
 	case benchBalance:
 		return text, strings.Contains(text, "balance: ")
 	default:
-		return text, strings.HasPrefix(text, "History of ") || strings.Contains(text, "has no exchanges yet") ||
+		return text, strings.HasPrefix(text, "History of ") || strings.Contains(text, "no exchanges yet") ||
 			strings.HasPrefix(text, "There is no page ")
 	}
 }

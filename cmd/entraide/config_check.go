@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	"gopkg.in/yaml.v3"
 )
 
@@ -210,31 +211,9 @@ func (k *keyChecker) explainTypeErrors(err error) error {
 func closest(s string, candidates []string) string {
 	best, bestDist := "", max(2, len(s)/3)+1
 	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestDist || d == bestDist && c < best {
+		if d := levenshtein.ComputeDistance(s, c); d < bestDist || d == bestDist && c < best {
 			best, bestDist = c, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes (the
-// keys are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

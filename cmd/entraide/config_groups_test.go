@@ -75,7 +75,7 @@ func TestNewsletterCommand(t *testing.T) {
 	e.seed(t)
 	out, errs, code := e.run(t, "", "newsletter")
 	if code != 0 || !strings.HasPrefix(out, "# 📰 The journal of coop — issue #1") ||
-		!strings.Contains(out, "- 5h given in 4 exchanges.") || !strings.Contains(out, "- production: 2h (1 exchange)") {
+		!strings.Contains(out, "- 4 exchanges, 5h in all.") || !strings.Contains(out, "- production: 2h (1 exchange)") {
 		t.Fatalf("markdown: exit %d\n%s\n%s", code, out, errs)
 	}
 	chart := filepath.Join(e.dir, "chart.png")

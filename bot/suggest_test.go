@@ -1,0 +1,28 @@
+package bot
+
+import "testing"
+
+func TestClosest(t *testing.T) {
+	commands := []string{"give", "donner", "help", "aide", "balance", "solde"}
+	for _, tc := range []struct {
+		word, want string
+		ok         bool
+	}{
+		{"doner", "donner", true},
+		{"helpp", "help", true},
+		{"GIVE", "give", true},
+		{"soldé", "solde", true},
+		{"xyz", "", false},
+		{"", "", false},
+		{"ballance", "balance", true},
+		{"bal", "", false}, // two edits from "aide" is too far for three letters
+	} {
+		got, ok := closest(tc.word, commands)
+		if ok != tc.ok || (ok && got != tc.want) {
+			t.Errorf("closest(%q) = %q, %v; want %q, %v", tc.word, got, ok, tc.want, tc.ok)
+		}
+	}
+	if fold("Chloé") != "chloe" {
+		t.Errorf("fold(Chloé) = %q", fold("Chloé"))
+	}
+}
