@@ -81,15 +81,7 @@ func TestCatalogsRender(t *testing.T) {
 		data[k] = "X" + k
 	}
 	for _, lang := range Languages() {
-		tr := c.In(lang)
-		plurals := pluralIDs(t, lang)
-		for _, id := range declaredMessageIDs(t) {
-			var out []string
-			if plurals[id] {
-				out = []string{tr.N(id, 1, copyMap(data)), tr.N(id, 3, copyMap(data))}
-			} else {
-				out = []string{tr.S(id, data)}
-			}
+		for id, out := range renderCatalog(t, c, lang, data) {
 			for _, s := range out {
 				if s == "["+id+"]" {
 					t.Errorf("%s %s: does not render", lang, id)
@@ -100,6 +92,23 @@ func TestCatalogsRender(t *testing.T) {
 			}
 		}
 	}
+}
+
+// renderCatalog renders every declared message of lang with data, plural
+// ones for one and for three.
+func renderCatalog(t *testing.T, c *Catalog, lang string, data map[string]any) map[string][]string {
+	t.Helper()
+	tr := c.In(lang)
+	plurals := pluralIDs(t, lang)
+	out := map[string][]string{}
+	for _, id := range declaredMessageIDs(t) {
+		if plurals[id] {
+			out[id] = []string{tr.N(id, 1, copyMap(data)), tr.N(id, 3, copyMap(data))}
+		} else {
+			out[id] = []string{tr.S(id, data)}
+		}
+	}
+	return out
 }
 
 // catalogYAML merges every catalogue file of a language: "en.yaml" and

@@ -45,16 +45,7 @@ func TestFrenchCatalogTypography(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := c.In("fr")
-	plurals := pluralIDs(t, "fr")
-	data := map[string]any{}
-	for _, id := range declaredMessageIDs(t) {
-		var out []string
-		if plurals[id] {
-			out = []string{tr.N(id, 1, copyMap(data)), tr.N(id, 3, copyMap(data))}
-		} else {
-			out = []string{tr.S(id, data)}
-		}
+	for id, out := range renderCatalog(t, c, "fr", map[string]any{}) {
 		for _, s := range out {
 			s = strings.ReplaceAll(s, "<no value>", "x")
 			for _, re := range []*regexp.Regexp{badBeforeTight, badBeforeColon, badGuillemets} {
