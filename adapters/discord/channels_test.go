@@ -115,6 +115,35 @@ func TestConflictAddInAnArchivedThread(t *testing.T) {
 	}
 }
 
+// A check-in in a mediation thread archived for a week arrives, and the
+// thread is active again: posting keeps a case's thread alive.
+func TestCheckInInAnArchivedThread(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	room, err := e.a.CreatePrivateSpace(e.ctx, "Mediation #1", []bot.User{{ID: e.bob.ID}, {ID: e.carol.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.f.Idle(8 * 24 * time.Hour)
+	if _, err := e.a.Send(e.ctx, bot.Target{Room: room}, bot.Reply{Text: "Check-in: how are things going?"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := e.f.Next(); m.ChannelID != room {
+		t.Errorf("the check-in went to %s", m.ChannelID)
+	}
+	e.f.Locked(func() {
+		if e.f.Channels[room].Archived {
+			t.Error("the thread is still archived after the check-in")
+		}
+	})
+	e.f.Idle(6 * 24 * time.Hour)
+	e.f.Locked(func() {
+		if e.f.Channels[room].Archived {
+			t.Error("the thread archived less than a week after the check-in")
+		}
+	})
+}
+
 // The bot refuses to start when a configured channel does not suit its
 // role, and says which channel and what is missing.
 func TestStartUpChecksTheChannels(t *testing.T) {
