@@ -38,6 +38,27 @@ func (m *matrixSide) config() string {
 	return fmt.Sprintf("matrix:\n  homeserver: %s\n  user_id: %q\n  access_token: %s\n  device_name: Entraide\n", m.hs.URL(), m.bot, m.hs.Token(m.bot))
 }
 
+// awaitSynced waits until the bot has synced once: what Ana says before
+// is history, which a first start skips.
+func (m *matrixSide) awaitSynced(s *served) {
+	m.t.Helper()
+	db, err := ledger.Open(s.ctx, filepath.Join(s.dir, "ledger.db"), ledger.Options{})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer db.Close()
+	for {
+		_, ok, err := db.State(s.ctx, "matrix", "next_batch")
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		if ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // say sends Ana's text as Element does (Bob as a pill), and waits for the
 // bot's message containing want.
 func (m *matrixSide) say(ctx context.Context, text, want string) {
@@ -170,6 +191,7 @@ console:
   as: ana
   members: [ana, bob]
 `+m.config(), stdio{})
+	m.awaitSynced(s)
 	code := s.console("/link", regexp.MustCompile(`link code: (\S+)\.`))[1]
 	m.say(s.ctx, "!link "+code, "Linked")
 	m.say(s.ctx, "!give 2h "+m.bob+" for the garden", "gave 2h")
@@ -264,6 +286,7 @@ discord:
   token: ${DISCORD_TOKEN}
 `+m.config(), stdio{lookupEnv: d.env, discord: d.f.Client(), clock: clock.Now, ticks: ticks})
 	d.f.Wait("the commands registered", func() bool { return d.f.Online() && d.f.CommandPuts[d.guild] > 0 })
+	m.awaitSynced(s)
 
 	code := d.slash("link", "link code:").Content
 	code = regexp.MustCompile(`link code: (\S+)\.`).FindStringSubmatch(code)[1]
