@@ -856,28 +856,41 @@ func (db *DB) proposals(ctx context.Context, query string, args ...any) ([]Propo
 // nothing.
 func (db *DB) decide(ctx context.Context, key, fp string, kind DecisionOp,
 	write func(tx *Tx, rec *DecisionReceipt) (op int64, p ProposalID, err error)) (*DecisionReceipt, error) {
-	// receipt completes rec with the proposal and what op wrote.
-	receipt := func(tx *Tx, rec *DecisionReceipt, op int64, pid ProposalID) (*DecisionReceipt, error) {
-		if err := fillReceipt(ctx, tx, rec, op, pid); err != nil {
+	var op int64
+	var pid ProposalID
+	replay := func(tx *Tx, prior priorOp) (*DecisionReceipt, error) {
+		op, pid = prior.id, ProposalID(prior.ref)
+		return &DecisionReceipt{Op: kind, Replayed: true}, nil
+	}
+	rec, err := keyed(ctx, db, decisionOps, key, fp, string(kind), replay, func(tx *Tx) (*DecisionReceipt, error) {
+		rec := &DecisionReceipt{Op: kind}
+		var err error
+		if op, pid, err = write(tx, rec); err != nil {
 			return nil, err
 		}
 		return rec, nil
-	}
-	replay := func(tx *Tx, prior priorOp) (*DecisionReceipt, error) {
-		return receipt(tx, &DecisionReceipt{Op: kind, Replayed: true}, prior.id, ProposalID(prior.ref))
-	}
-	return keyed(ctx, db, decisionOps, key, fp, string(kind), replay, func(tx *Tx) (*DecisionReceipt, error) {
-		rec := &DecisionReceipt{Op: kind}
-		op, pid, err := write(tx, rec)
-		if err != nil {
-			return nil, err
-		}
-		return receipt(tx, rec, op, pid)
 	})
+	if err != nil {
+		return nil, err
+	}
+	// The proposal is read after the commit, not inside it: a command of
+	// a group commit would otherwise show the tally without the responses
+	// committed with it after its own, and a card edited last from such a
+	// receipt would stay one vote short. Loading every response of a
+	// proposal is also work the single writer need not do.
+	tx, err := db.read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := fillReceipt(ctx, tx, rec, op, pid); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 // fillReceipt completes a receipt with the proposal and what op wrote.
-func fillReceipt(ctx context.Context, tx *Tx, rec *DecisionReceipt, op int64, pid ProposalID) error {
+func fillReceipt(ctx context.Context, tx queryer, rec *DecisionReceipt, op int64, pid ProposalID) error {
 	p, err := loadProposal(ctx, tx, pid)
 	if err != nil {
 		return err
