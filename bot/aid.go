@@ -29,6 +29,7 @@ type AidLedger interface {
 	MarkNeedReminded(ctx context.Context, id ledger.PostID) error
 	ExpireNeeds(ctx context.Context, c ledger.CommunityID, asOf time.Time) ([]ledger.Post, error)
 	MetNeeds(ctx context.Context, c ledger.CommunityID, since time.Time) ([]ledger.Post, error)
+	AidCountsIn(ctx context.Context, c ledger.CommunityID, from, to time.Time) (ledger.AidCounts, error)
 }
 
 // AidSettings are a community's offers-and-needs settings.

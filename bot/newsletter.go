@@ -48,6 +48,9 @@ const upcomingWindow = 7 * 24 * time.Hour
 // /newsletter send just after the first would tell nothing new.
 const minIssueGap = time.Hour
 
+// newsletterNeeds is how many open needs an issue lists, newest first.
+const newsletterNeeds = 5
+
 // chartWeeks is how many weeks the chart shows.
 const chartWeeks = 12
 
@@ -67,6 +70,11 @@ type Newsletter struct {
 	Conflicts    ledger.ConflictCounts
 	HasConflicts bool
 	News         []ledger.News // approved and not yet published
+	// Aid is the offers and needs: the period's counts, the needs still
+	// open (a page, newest first) and the needs met in the period.
+	Aid       ledger.AidCounts
+	OpenNeeds ledger.AidPage
+	MetNeeds  []ledger.Post
 	// Head is the ledger's chain head when the issue was composed, which
 	// members keep as a witness of the history; zero when the ledger
 	// keeps no chain.
@@ -145,6 +153,15 @@ func (b *Bot) composeNewsletter(ctx context.Context, com *Community, now time.Ti
 		n.HasConflicts = true
 	}
 	if n.News, err = b.ledger.UnpublishedNews(ctx, com.id); err != nil {
+		return nil, err
+	}
+	if n.Aid, err = b.ledger.AidCountsIn(ctx, com.id, n.From, n.To); err != nil {
+		return nil, err
+	}
+	if n.OpenNeeds, err = b.ledger.OpenPosts(ctx, com.id, ledger.AidFilter{Kind: ledger.Need, Size: newsletterNeeds}); err != nil {
+		return nil, err
+	}
+	if n.MetNeeds, err = b.ledger.MetNeeds(ctx, com.id, n.From); err != nil {
 		return nil, err
 	}
 	if ch, ok := b.ledger.(chainHeader); ok {

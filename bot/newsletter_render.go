@@ -151,6 +151,8 @@ func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[l
 			"Closed": tr.N(msgNewsletterConflictsClosed, c.Closed, nil), "Open": tr.N(msgNewsletterConflictsOpen, c.Open, nil)}))
 	}
 
+	b.aidSection(tr, n, optedOut, add)
+
 	// News from members, approved by a moderator.
 	if len(n.News) > 0 {
 		var items []string
@@ -171,6 +173,60 @@ func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[l
 		add("footer", tr.S(msgNewsletterChain, map[string]any{"Code": n.Head.Short()}))
 	}
 	return doc
+}
+
+// aidSection is the offers and needs: what was posted in the period, the
+// needs still open with the command that answers each, and the needs met
+// with thanks to who helped (unless they asked not to be named). A
+// discreet need is a count, never a text or a name.
+func (b *Bot) aidSection(tr Tr, n *Newsletter, optedOut map[ledger.AccountID]bool, add func(kind, text string, items ...string)) {
+	c := n.Aid
+	if c.Offers+c.Needs+c.Discreet == 0 && len(n.OpenNeeds.Posts) == 0 && len(n.MetNeeds) == 0 {
+		return
+	}
+	var items []string
+	if c.Offers+c.Needs > 0 {
+		items = append(items, tr.S(msgNewsletterAidNew, map[string]any{
+			"Offers": tr.N(msgNewsletterAidOffers, c.Offers, nil), "Needs": tr.N(msgNewsletterAidNeeds, c.Needs, nil)}))
+	}
+	if c.Discreet > 0 {
+		items = append(items, tr.N(msgNewsletterAidDiscreet, c.Discreet, nil))
+	}
+	for _, p := range n.OpenNeeds.Posts {
+		items = append(items, tr.S(msgNewsletterAidOpenNeed, map[string]any{"Number": p.Number, "Text": truncate(p.Text(), 80),
+			"Command": b.commandPath(tr.Lang(), "need", "contact") + " " + strconv.Itoa(p.Number)}))
+	}
+	if n.OpenNeeds.More {
+		items = append(items, tr.S(msgNewsletterAidMoreNeeds, map[string]any{"Command": b.commandPath(tr.Lang(), "need", "list")}))
+	}
+	if len(n.MetNeeds) > 0 {
+		line := tr.N(msgNewsletterAidMet, len(n.MetNeeds), nil)
+		var names []string
+		seen := map[ledger.AccountID]bool{}
+		hidden := 0
+		for _, p := range n.MetNeeds {
+			for _, h := range p.Helpers {
+				if seen[h.Account] {
+					continue
+				}
+				seen[h.Account] = true
+				if optedOut[h.Account] {
+					hidden++
+				} else {
+					names = append(names, h.Name)
+				}
+			}
+		}
+		if hidden > 0 && len(names) > 0 {
+			names = append(names, tr.N(msgNewsletterOthers, hidden, nil))
+		}
+		if len(names) > 0 {
+			line += tr.S(msgNewsletterAidThanks, map[string]any{"Names": tr.List(names)})
+		}
+		items = append(items, line+".")
+	}
+	add("h2", tr.S(msgNewsletterAid, nil))
+	add("ul", "", items...)
 }
 
 func newsletterWord(tr Tr) string {

@@ -696,3 +696,19 @@ func loadPost(ctx context.Context, q queryer, id PostID) (Post, error) {
 		WHERE g.post_id = ? AND e.reverses IS NULL ORDER BY e.id`, id)
 	return p, err
 }
+
+// AidCounts are the posts of a period, for the newsletter: discreet needs
+// are a count and nothing more.
+type AidCounts struct {
+	Offers, Needs, Discreet int // Needs are the public ones
+}
+
+// AidCountsIn counts the offers and needs posted in [from, to).
+func (db *DB) AidCountsIn(ctx context.Context, community CommunityID, from, to time.Time) (AidCounts, error) {
+	var c AidCounts
+	err := db.reader.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(kind = 'offer'), 0), COALESCE(SUM(kind = 'need' AND discreet = 0), 0), COALESCE(SUM(discreet = 1), 0)
+		FROM aid_posts WHERE community_id = ? AND created_at >= ? AND created_at < ?`,
+		community, from.Unix(), to.Unix()).Scan(&c.Offers, &c.Needs, &c.Discreet)
+	return c, err
+}

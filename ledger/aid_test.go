@@ -295,3 +295,24 @@ func TestAidAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+// The newsletter counts a period's posts; a discreet need is a count apart.
+func TestAidCountsIn(t *testing.T) {
+	e := newEnv(t)
+	e.post(ana, Need, "Avant la période")
+	e.clock.Advance(time.Hour)
+	from := e.clock.Now()
+	e.post(bob, Offer, "Je répare les vélos")
+	e.post(cleo, Need, "Réparer mon vélo")
+	e.post(ana, Offer, "Cours de cuisine")
+	if _, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Need, Text: "Courses", Discreet: true, Room: "room"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Hour)
+	to := e.clock.Now()
+	e.post(bob, Need, "Après la période")
+	got, err := e.db.AidCountsIn(e.ctx, e.community, from, to)
+	if err != nil || got != (AidCounts{Offers: 2, Needs: 1, Discreet: 1}) {
+		t.Fatalf("counts %+v, %v", got, err)
+	}
+}
