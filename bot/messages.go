@@ -145,6 +145,8 @@ const (
 // Decisions by consent.
 const (
 	msgDateDayTime                    = "date.day_time"
+	msgDateMonths                     = "date.months"
+	msgDateDayMonth                   = "date.day_month"
 	msgDateFirstDay                   = "date.first_day"
 	msgDateMonthsShort                = "date.months_short"
 	msgDateTomorrow                   = "date.tomorrow"

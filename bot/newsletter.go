@@ -85,6 +85,15 @@ type Newsletter struct {
 	ChartName string // its file name
 	// Mentions are the newcomers the Markdown welcomes, to ping them.
 	Mentions []Mention
+	htmlDoc  nlDoc // HTML is this document with the chart as ChartName
+}
+
+// HTMLWithChart is the HTML issue with the chart at src: the file name
+// it was actually written to, or a data: URI that embeds it.
+func (n *Newsletter) HTMLWithChart(src string) string {
+	doc := n.htmlDoc
+	doc.chart = src
+	return renderHTML(doc, n.Language)
 }
 
 // Text is the issue in a format.
@@ -176,7 +185,8 @@ func (b *Bot) composeNewsletter(ctx context.Context, com *Community, now time.Ti
 	n.ChartName = "journal-" + safeFileName(com.Slug) + "-" + now.In(com.Location).Format("2006-01-02") + ".png"
 	tr := b.catalog.In(com.Language)
 	n.Markdown, n.Mentions = renderMarkdown(b.newsletterDoc(tr, com, n, optedOut, true))
-	n.HTML = renderHTML(b.newsletterDoc(tr, com, n, optedOut, false), tr.Lang())
+	n.htmlDoc = b.newsletterDoc(tr, com, n, optedOut, false)
+	n.HTML = renderHTML(n.htmlDoc, tr.Lang())
 	if chart {
 		if n.PNG, err = drawChart(n.Chart); err != nil {
 			return nil, fmt.Errorf("newsletter chart: %w", err)

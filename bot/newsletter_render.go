@@ -4,6 +4,7 @@ import (
 	"html"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/entraide/entraide/ledger"
 )
@@ -33,7 +34,7 @@ func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[l
 		doc.blocks = append(doc.blocks, nlBlock{kind: kind, text: text, items: items})
 	}
 	st := n.Stats
-	doc.title = tr.S(msgNewsletterTitle, map[string]any{"Community": com.Name, "Number": n.Number})
+	doc.title = tr.S(msgNewsletterTitle, map[string]any{"Community": com.Name, "Number": n.Number, "Period": periodName(tr, n.From, n.To, com.Location)})
 	add("h1", doc.title)
 	add("p", tr.S(msgNewsletterPeriod, map[string]any{"From": dayTime(tr, n.From, com.Location), "To": dayTime(tr, n.To, com.Location)}))
 
@@ -120,13 +121,16 @@ func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[l
 		if p.Outcome == ledger.Adopted {
 			id = msgNewsletterAdopted
 		}
-		decisions = append(decisions, tr.S(id, proposalData(tr, p))+groupTag(tr, p))
+		data := proposalData(tr, p)
+		data["Tally"] = tallyText(tr, p)
+		decisions = append(decisions, tr.S(id, data)+groupTag(tr, p))
 	}
 	for i := len(n.Open) - 1; i >= 0; i-- { // oldest first
 		p := n.Open[i]
 		data := proposalData(tr, p)
 		data["Deadline"] = dayTime(tr, p.Deadline, com.Location)
-		decisions = append(decisions, tr.N(msgNewsletterOpen, len(p.Tally().Waiting), data)+groupTag(tr, p))
+		answer := tr.S(msgNewsletterAnswer, map[string]any{"Command": b.commandPath(tr.Lang(), "consent") + " " + strconv.Itoa(p.Number)})
+		decisions = append(decisions, tr.N(msgNewsletterOpen, len(p.Tally().Waiting), data)+groupTag(tr, p)+" — "+answer)
 	}
 	if len(decisions) > 0 {
 		add("h2", tr.S(msgNewsletterDecisions, nil))
@@ -229,6 +233,46 @@ func (b *Bot) aidSection(tr Tr, n *Newsletter, optedOut map[ledger.AccountID]boo
 	add("ul", "", items...)
 }
 
+// periodName names an issue's period as people say it: "novembre 2026"
+// for a calendar month, "semaine du 16 au 22 novembre" for a week,
+// "du 1er octobre au 22 novembre" otherwise.
+func periodName(tr Tr, from, to time.Time, loc *time.Location) string {
+	from, to = from.In(loc), to.In(loc)
+	months := strings.Fields(tr.S(msgDateMonths, nil))
+	month := func(t time.Time) string {
+		if len(months) == 12 {
+			return months[t.Month()-1]
+		}
+		return t.Month().String()
+	}
+	if from.Day() == 1 && from.Hour() == 0 && from.Minute() == 0 && to.Equal(from.AddDate(0, 1, 0)) {
+		return tr.S(msgNewsletterPeriodMonth, map[string]any{"Month": month(from), "Year": from.Year()})
+	}
+	last := to.Add(-time.Second) // the period ends before To
+	if last.Before(from) {
+		last = from
+	}
+	dayNumber := func(t time.Time) any {
+		if t.Day() == 1 {
+			return tr.S(msgDateFirstDay, nil)
+		}
+		return t.Day()
+	}
+	day := func(t time.Time) string {
+		return tr.S(msgDateDayMonth, map[string]any{"Day": dayNumber(t), "Month": month(t)})
+	}
+	data := map[string]any{"From": day(from), "To": day(last), "FromDay": dayNumber(from), "ToDay": dayNumber(last), "Month": month(from)}
+	switch {
+	case from.YearDay() == last.YearDay() && from.Year() == last.Year():
+		return day(from) // an issue sent the same day as the one before
+	case last.Sub(from) < 7*24*time.Hour && from.Month() == last.Month():
+		return tr.S(msgNewsletterPeriodWeekMonth, data)
+	case last.Sub(from) < 7*24*time.Hour:
+		return tr.S(msgNewsletterPeriodWeek, data)
+	}
+	return tr.S(msgNewsletterPeriodSpan, data)
+}
+
 func newsletterWord(tr Tr) string {
 	if tr.Lang() == "fr" {
 		return "journal"
@@ -280,13 +324,27 @@ func renderMarkdown(doc nlDoc) (string, []Mention) {
 	return strings.TrimRight(sb.String(), "\n"), doc.mentions
 }
 
+// newsletterCSS keeps the page readable on a phone and in a mail client:
+// one narrow column, the system's own sans-serif fonts, a chart that
+// shrinks with the screen.
+const newsletterCSS = `body { margin: 0; padding: 1em; background: #fff; color: #222; line-height: 1.5;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+article { max-width: 38em; margin: 0 auto; }
+h1 { font-size: 1.5em; line-height: 1.25; }
+h2 { font-size: 1.2em; margin-top: 1.5em; }
+h3 { font-size: 1em; }
+img { max-width: 100%; height: auto; }
+figcaption, footer { color: #555; font-size: 0.9em; }
+`
+
 // renderHTML writes the issue as a standalone HTML page (for e-mail or a
 // web page); the chart is referenced by its file name.
 func renderHTML(doc nlDoc, lang string) string {
 	esc := html.EscapeString
 	var sb strings.Builder
 	sb.WriteString("<!DOCTYPE html>\n<html lang=\"" + esc(lang) + "\">\n<head>\n<meta charset=\"utf-8\">\n")
-	sb.WriteString("<title>" + esc(doc.title) + "</title>\n</head>\n<body>\n<article class=\"entraide-newsletter\">\n")
+	sb.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+	sb.WriteString("<title>" + esc(doc.title) + "</title>\n<style>\n" + newsletterCSS + "</style>\n</head>\n<body>\n<article class=\"entraide-newsletter\">\n")
 	for _, bl := range doc.blocks {
 		switch bl.kind {
 		case "h1", "h2", "h3":

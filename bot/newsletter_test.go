@@ -306,3 +306,33 @@ func TestNewsletterScheduleSendsOnce(t *testing.T) {
 		t.Errorf("last scheduled %+v", last)
 	}
 }
+
+// An issue's period is named as people say it.
+func TestPeriodName(t *testing.T) {
+	c, err := NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, paris) }
+	for _, tc := range []struct {
+		from, to time.Time
+		fr, en   string
+	}{
+		{at(11, 1, 0), at(12, 1, 0), "novembre 2026", "November 2026"},
+		{at(11, 23, 0), at(11, 30, 0), "semaine du 23 au 29 novembre", "week of November 23 to 29"},
+		{at(11, 30, 9), at(12, 7, 9), "semaine du 30 novembre au 7 décembre", "week of November 30 to December 7"},
+		{at(10, 1, 9), at(11, 22, 9), "du 1er octobre au 22 novembre", "October 1 to November 22"},
+		{at(11, 30, 9), at(11, 30, 11), "30 novembre", "November 30"},
+	} {
+		if got := periodName(c.In("fr"), tc.from, tc.to, paris); got != tc.fr {
+			t.Errorf("fr %v–%v: %q, want %q", tc.from, tc.to, got, tc.fr)
+		}
+		if got := periodName(c.In("en"), tc.from, tc.to, paris); got != tc.en {
+			t.Errorf("en %v–%v: %q, want %q", tc.from, tc.to, got, tc.en)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"html"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -83,9 +84,17 @@ func TestNewsletterCommand(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, "<li>production: 2h (1 exchange)</li>") {
 		t.Fatalf("html: exit %d\n%s\n%s", code, out, errs)
 	}
+	// The page shows the chart by the name it was written to.
+	if !strings.Contains(out, `<img src="`+html.EscapeString(chart)+`"`) {
+		t.Errorf("html does not show %s:\n%s", chart, out)
+	}
 	raw, err := os.ReadFile(chart)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Without --chart, the page carries the chart itself.
+	if out, _, code := e.run(t, "", "newsletter", "--format", "html"); code != 0 || !strings.Contains(out, `<img src="data:image/png;base64,`) {
+		t.Errorf("html without --chart: exit %d\n%s", code, out)
 	}
 	if _, err := png.Decode(bytes.NewReader(raw)); err != nil {
 		t.Errorf("chart: %v", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"os"
 
@@ -45,7 +46,17 @@ func cmdNewsletter(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintln(io.out, n.Text(f)); err != nil {
+	text := n.Text(f)
+	if f == bot.NewsletterHTML {
+		// The page shows the chart by the name it is written to, or
+		// carries it when it is not written.
+		src := *chart
+		if src == "" {
+			src = "data:image/png;base64," + base64.StdEncoding.EncodeToString(n.PNG)
+		}
+		text = n.HTMLWithChart(src)
+	}
+	if _, err := fmt.Fprintln(io.out, text); err != nil {
 		return err
 	}
 	if *chart != "" {
