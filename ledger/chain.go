@@ -6,6 +6,9 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -45,6 +48,9 @@ type chainSpec struct {
 	// timeCol orders records chained when migration 0009 first ran
 	// (t.created_at when empty).
 	timeCol string
+	// event is what chains a record: its insert, or for records chained
+	// once decided an update (with when, in OLD and NEW terms).
+	event, when string
 }
 
 // chainSpecs are the chained records, in the order that breaks ties
@@ -64,10 +70,12 @@ var chainSpecs = []chainSpec{
 	{table: "objection_resolutions", key: "t.response_id", cols: []string{"response_id", "kind", "reason", "actor_id", "op_id", "created_at"},
 		join: "JOIN responses r ON r.id = t.response_id JOIN proposals p ON p.id = r.proposal_id", community: "p.community_id"},
 	{table: "proposals", key: "t.id", cols: []string{"id", "community_id", "number", "proposer_id", "opened_at", "closed_at", "outcome",
-		"closed_by", "close_reason"}, where: "t.closed_at IS NOT NULL", timeCol: "t.closed_at"},
+		"closed_by", "close_reason"}, where: "t.closed_at IS NOT NULL", timeCol: "t.closed_at",
+		event: "UPDATE OF closed_at", when: "OLD.closed_at IS NULL AND NEW.closed_at IS NOT NULL"},
 	{table: "group_ops", key: "t.id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "target", "actor_id", "source", "created_at"}},
 	{table: "news", key: "t.id", cols: []string{"id", "community_id", "author_id", "text", "status", "submitted_at", "decided_by", "decided_at"},
-		where: "t.status <> 'pending'", timeCol: "t.decided_at"},
+		where: "t.status <> 'pending'", timeCol: "t.decided_at",
+		event: "UPDATE OF status", when: "OLD.status = 'pending' AND NEW.status <> 'pending'"},
 	{table: "case_ops", key: "t.id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "target", "actor_id", "source", "created_at"}},
 	{table: "case_log", key: "t.id", cols: []string{"id", "case_id", "op_id", "kind", "actor_id", "subject_id", "role", "from_state", "to_state", "text", "created_at"},
 		join: "JOIN cases k ON k.id = t.case_id", community: "k.community_id"},
@@ -140,6 +148,64 @@ func (s chainSpec) selectSQL(cond string) string {
 		q += " WHERE " + where
 	}
 	return q
+}
+
+// newRow turns an expression over the record "t" into one over the
+// trigger's NEW row.
+var newRow = regexp.MustCompile(`\bt\.`)
+
+// triggerSQL is the trigger that chains the spec's records as they are
+// written: the community's next position, the record's key, and the hash
+// entraide_chain computes from the previous entry's and the content. The
+// columns are listed once, here; migrations make the tables, and the
+// ledger installs these triggers after each one (installChainTriggers).
+func (s chainSpec) triggerSQL() string {
+	event := s.event
+	if event == "" {
+		event = "INSERT"
+	}
+	key := newRow.ReplaceAllString(s.key, "NEW.")
+	community := "NEW.community_id"
+	if s.community != "" {
+		// The record is written: its community is read through it.
+		community = "(SELECT " + s.community + " FROM " + s.table + " t " + s.join + " WHERE " + s.key + " = " + key + ")"
+	}
+	q := "CREATE TRIGGER IF NOT EXISTS " + s.table + "_chain AFTER " + event + " ON " + s.table + "\n"
+	if s.when != "" {
+		q += "WHEN " + s.when + "\n"
+	}
+	return q + `BEGIN
+    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
+    SELECT ` + community + `, COALESCE(MAX(c.seq), 0) + 1, '` + s.table + `', ` + key + `,
+           ` + chainFunc + `(COALESCE(c.hash, X''), '` + s.table + `', ` + s.content("NEW") + `)
+    FROM chain c WHERE c.community_id = ` + community + `;
+END;`
+}
+
+// installChainTriggers makes sure every chained table that exists has its
+// trigger, once the chain itself exists: after each migration, so that a
+// table a migration adds is chained from its first record.
+func installChainTriggers(ctx context.Context, tx *Tx) error {
+	existing, err := queryRows(ctx, tx, func(row rowScanner) (string, error) {
+		var name string
+		err := row.Scan(&name)
+		return name, err
+	}, "SELECT name FROM sqlite_schema WHERE type = 'table'")
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(existing, "chain") {
+		return nil
+	}
+	for _, s := range chainSpecs {
+		if !slices.Contains(existing, s.table) {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, s.triggerSQL()); err != nil {
+			return fmt.Errorf("ledger: chain trigger of %s: %w", s.table, err)
+		}
+	}
+	return nil
 }
 
 // chainHash is the hash of a record chained after prev (empty for a

@@ -306,6 +306,9 @@ func (db *DB) applyMigration(ctx context.Context, version int, name string) erro
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return fmt.Errorf("ledger: migration %s: %w", name, err)
 	}
+	if err := installChainTriggers(ctx, tx); err != nil {
+		return fmt.Errorf("ledger: migration %s: %w", name, err)
+	}
 	if version == chainMigration {
 		if err := chainExisting(ctx, tx); err != nil {
 			return fmt.Errorf("ledger: migration %s: %w", name, err)

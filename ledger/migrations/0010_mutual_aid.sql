@@ -122,48 +122,6 @@ BEGIN SELECT RAISE(ABORT, 'aid_gifts are append-only'); END;
 CREATE TRIGGER aid_gifts_append_only_delete BEFORE DELETE ON aid_gifts
 BEGIN SELECT RAISE(ABORT, 'aid_gifts are append-only'); END;
 
--- Every record of offers and needs joins the hash chain (ledger/chain.go),
--- in the same statement that writes it. A post's card and reminder mark,
+-- Every record of offers and needs joins the hash chain: the ledger adds
+-- their triggers from ledger/chain.go. A post's card and reminder mark,
 -- and a contact's space, are set later and are not part of what is hashed.
-CREATE TRIGGER aid_ops_chain AFTER INSERT ON aid_ops
-BEGIN
-    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
-    SELECT NEW.community_id, COALESCE(MAX(c.seq), 0) + 1, 'aid_ops', NEW.id,
-           entraide_chain(COALESCE(c.hash, X''), 'aid_ops', quote(NEW.id) || ',' || quote(NEW.community_id) || ',' || quote(NEW.idem_key) || ',' || quote(NEW.fingerprint) || ',' || quote(NEW.kind) || ',' || quote(NEW.target) || ',' || quote(NEW.actor_id) || ',' || quote(NEW.source) || ',' || quote(NEW.created_at))
-    FROM chain c WHERE c.community_id = NEW.community_id;
-END;
-CREATE TRIGGER aid_posts_chain AFTER INSERT ON aid_posts
-BEGIN
-    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
-    SELECT NEW.community_id, COALESCE(MAX(c.seq), 0) + 1, 'aid_posts', NEW.id,
-           entraide_chain(COALESCE(c.hash, X''), 'aid_posts', quote(NEW.id) || ',' || quote(NEW.community_id) || ',' || quote(NEW.kind) || ',' || quote(NEW.number) || ',' || quote(NEW.author_id) || ',' || quote(NEW.category) || ',' || quote(NEW.discreet) || ',' || quote(NEW.expires_at) || ',' || quote(NEW.platform) || ',' || quote(NEW.room) || ',' || quote(NEW.op_id) || ',' || quote(NEW.created_at))
-    FROM chain c WHERE c.community_id = NEW.community_id;
-END;
-CREATE TRIGGER aid_versions_chain AFTER INSERT ON aid_versions
-BEGIN
-    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
-    SELECT (SELECT community_id FROM aid_posts WHERE id = NEW.post_id), COALESCE(MAX(c.seq), 0) + 1, 'aid_versions', NEW.op_id,
-           entraide_chain(COALESCE(c.hash, X''), 'aid_versions', quote(NEW.post_id) || ',' || quote(NEW.version) || ',' || quote(NEW.text) || ',' || quote(NEW.op_id) || ',' || quote(NEW.created_at))
-    FROM chain c WHERE c.community_id = (SELECT community_id FROM aid_posts WHERE id = NEW.post_id);
-END;
-CREATE TRIGGER aid_closures_chain AFTER INSERT ON aid_closures
-BEGIN
-    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
-    SELECT (SELECT community_id FROM aid_posts WHERE id = NEW.post_id), COALESCE(MAX(c.seq), 0) + 1, 'aid_closures', NEW.post_id,
-           entraide_chain(COALESCE(c.hash, X''), 'aid_closures', quote(NEW.post_id) || ',' || quote(NEW.kind) || ',' || quote(NEW.actor_id) || ',' || quote(NEW.reason) || ',' || quote(NEW.operation_id) || ',' || quote(NEW.op_id) || ',' || quote(NEW.created_at))
-    FROM chain c WHERE c.community_id = (SELECT community_id FROM aid_posts WHERE id = NEW.post_id);
-END;
-CREATE TRIGGER aid_contacts_chain AFTER INSERT ON aid_contacts
-BEGIN
-    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
-    SELECT (SELECT community_id FROM aid_posts WHERE id = NEW.post_id), COALESCE(MAX(c.seq), 0) + 1, 'aid_contacts', NEW.id,
-           entraide_chain(COALESCE(c.hash, X''), 'aid_contacts', quote(NEW.id) || ',' || quote(NEW.post_id) || ',' || quote(NEW.account_id) || ',' || quote(NEW.message) || ',' || quote(NEW.platform) || ',' || quote(NEW.op_id) || ',' || quote(NEW.created_at))
-    FROM chain c WHERE c.community_id = (SELECT community_id FROM aid_posts WHERE id = NEW.post_id);
-END;
-CREATE TRIGGER aid_gifts_chain AFTER INSERT ON aid_gifts
-BEGIN
-    INSERT INTO chain (community_id, seq, tbl, row_id, hash)
-    SELECT (SELECT community_id FROM aid_posts WHERE id = NEW.post_id), COALESCE(MAX(c.seq), 0) + 1, 'aid_gifts', NEW.operation_id,
-           entraide_chain(COALESCE(c.hash, X''), 'aid_gifts', quote(NEW.operation_id) || ',' || quote(NEW.post_id))
-    FROM chain c WHERE c.community_id = (SELECT community_id FROM aid_posts WHERE id = NEW.post_id);
-END;
