@@ -29,21 +29,44 @@ func cmdHelp(r *request) error {
 		return nil
 	}
 	lines := []string{r.tr.S(msgHelpHeader, map[string]any{"Community": r.com.Name})}
-	var walk func(cs []*Command)
-	walk = func(cs []*Command) {
-		for _, c := range cs {
-			if c.Run != nil && !c.Hidden {
-				line := "  " + r.tr.S(c.Usage, nil) + " — " + r.tr.S(c.Summary, nil)
-				if c.Moderator {
-					line += " " + r.tr.S(msgHelpModeratorMark, nil)
-				}
-				lines = append(lines, line)
-			}
-			walk(c.Sub)
-		}
-	}
-	walk(r.bot.commands)
+	lines = append(lines, helpOverview(r.tr, r.bot.commands)...)
 	lines = append(lines, r.tr.S(msgHelpFooter, nil))
 	r.reply(Reply{Text: strings.Join(lines, "\n"), Private: true})
 	return nil
+}
+
+// helpThemes group the commands for /help's overview, so that it fits one
+// chat message; /help <command> gives the details.
+var helpThemes = []struct {
+	title    string
+	commands []string
+}{
+	{msgHelpThemeBank, []string{"give", "balance", "history", "undo", "reverse", "commons", "export", "link", "unlink"}},
+	{msgHelpThemeDecisions, []string{"propose", "consent", "concern", "standaside", "object", "withdraw", "amend", "resolve", "close", "proposal", "decisions"}},
+	{msgHelpThemeGroups, []string{"group", "remind"}},
+	{msgHelpThemeAid, []string{"need", "offer", "find"}},
+	{msgHelpThemeJournal, []string{"newsletter", "news"}},
+	{msgHelpThemeMediation, []string{"conflict", "council"}},
+}
+
+// helpOverview is one line per theme: its title and its commands' names
+// in the community's language.
+func helpOverview(tr Tr, cs []*Command) []string {
+	byName := map[string]*Command{}
+	for _, c := range cs {
+		byName[c.Name] = c
+	}
+	var lines []string
+	for _, th := range helpThemes {
+		var names []string
+		for _, n := range th.commands {
+			if c, ok := byName[n]; ok {
+				names = append(names, c.path(tr.Lang()))
+			}
+		}
+		if len(names) > 0 {
+			lines = append(lines, tr.S(msgHelpTheme, map[string]any{"Name": tr.S(th.title, nil), "List": strings.Join(names, " ")}))
+		}
+	}
+	return lines
 }

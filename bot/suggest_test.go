@@ -26,3 +26,20 @@ func TestClosest(t *testing.T) {
 		t.Errorf("fold(Chloé) = %q", fold("Chloé"))
 	}
 }
+
+// /help's overview names every command in a theme, so a new command is
+// not left out of it.
+func TestHelpThemesCoverEveryCommand(t *testing.T) {
+	b := newTestBot(t, Options{})
+	themed := map[string]bool{"help": true}
+	for _, th := range helpThemes {
+		for _, n := range th.commands {
+			themed[n] = true
+		}
+	}
+	for _, c := range b.commands {
+		if !themed[c.Name] {
+			t.Errorf("/%s is in no theme of /help", c.Name)
+		}
+	}
+}
