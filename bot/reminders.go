@@ -186,6 +186,23 @@ func (c *Catalog) parseWhen(fields []string, now time.Time, loc *time.Location) 
 		return when{kind: ledger.ReminderCron, spec: spec, input: strings.Join(fields[:n], " ")}, n, nil
 	}
 
+	// One time, after a while: "dans 2h", "in 2 hours", "in 45 min".
+	if w := at(0); (w == "in" || w == "dans") && len(fields) > 1 {
+		for n := 2; n <= min(3, len(fields)); n++ {
+			d, err := ParseDuration(strings.Join(fields[1:n], " "))
+			if err != nil {
+				continue
+			}
+			t := now.Add(time.Duration(d) * time.Minute).Truncate(time.Minute)
+			input := strings.Join(fields[:n], " ")
+			if t.Sub(now) > maxReminderAhead {
+				return when{}, 0, refuse(msgRemindTooFar, map[string]any{"Input": input})
+			}
+			return when{kind: ledger.ReminderOnce, at: t.UTC(), input: input}, n, nil
+		}
+		return bad()
+	}
+
 	// One time: [on|le] <date|tomorrow|today|weekday> [at] <time>, or an
 	// ISO date and time in one word.
 	i := 0
@@ -202,7 +219,12 @@ func (c *Catalog) parseWhen(fields []string, now time.Time, loc *time.Location) 
 		fields = append(append(append([]string(nil), fields[:i]...), m[1], m[2]), fields[i+1:]...)
 		word, split = m[1], 1
 	}
-	if wd, ok := c.weekday(word); ok {
+	if day, mon, ok := c.dayAndMonth(word, at(i+1)); ok {
+		// "5 décembre", "1er décembre", "December 5": two words.
+		fields = append(append(append([]string(nil), fields[:i]...), fields[i]+" "+fields[i+1]), fields[i+2:]...)
+		y, mo, d, yearless = today.Year(), mon, day, true
+		split = -1
+	} else if wd, ok := c.weekday(word); ok {
 		ahead := (int(wd) - int(today.Weekday()) + 7) % 7
 		y, mo, d = today.Year(), today.Month(), today.Day()+ahead
 	} else if m := isoDate.FindStringSubmatch(word); m != nil {
@@ -255,6 +277,40 @@ func (c *Catalog) parseWhen(fields []string, now time.Time, loc *time.Location) 
 		return when{}, 0, refuse(msgRemindTooFar, map[string]any{"Input": input})
 	}
 	return when{kind: ledger.ReminderOnce, at: t.UTC(), input: input}, n - split, nil
+}
+
+// dayAndMonth reads a date written with its month's name, in either
+// language: "5 décembre", "1er décembre", "5 December", "December 5".
+func (c *Catalog) dayAndMonth(a, b string) (int, time.Month, bool) {
+	month := func(s string) (time.Month, bool) {
+		s = strings.TrimSuffix(norm(s), ".")
+		for _, lang := range Languages() {
+			for _, list := range []string{msgDateMonths, msgDateMonthsShort} {
+				for i, name := range strings.Fields(c.In(lang).S(list, nil)) {
+					if s != "" && s == strings.ToLower(strings.TrimSuffix(name, ".")) {
+						return time.Month(i + 1), true
+					}
+				}
+			}
+		}
+		return 0, false
+	}
+	day := func(s string) (int, bool) {
+		s = strings.TrimSuffix(strings.TrimSuffix(norm(s), "er"), "st")
+		d, err := strconv.Atoi(s)
+		return d, err == nil && d >= 1 && d <= 31
+	}
+	if d, ok := day(a); ok {
+		if m, ok := month(b); ok {
+			return d, m, true
+		}
+	}
+	if m, ok := month(a); ok {
+		if d, ok := day(b); ok {
+			return d, m, true
+		}
+	}
+	return 0, 0, false
 }
 
 // parseDays reads the days of "every …" from field i: day, weekday, or a
@@ -426,18 +482,67 @@ func cmdRemindAdd(r *request) error {
 	if rm.Kind == ledger.ReminderOnce {
 		id = msgRemindAddedOnce
 	}
-	r.reply(Reply{Text: r.tr.S(id, data)})
+	reply := r.tr.S(id, data)
+	if first := fields[skip]; rm.Kind == ledger.ReminderOnce {
+		// "lundi 18h" is the next Monday only: say how to make it weekly.
+		if day, isDay := r.bot.catalog.weekday(first); isDay {
+			every := r.tr.S(msgRemindEveryWord, nil) + " " + w.input
+			if skip == 1 {
+				every = g.Name + " " + every
+			}
+			reply += "\n" + r.tr.S(msgRemindWeeklyHint, map[string]any{"Day": weekdayName(r.tr, day),
+				"Command": r.cmd.path(r.tr.Lang()) + " " + every + " " + text})
+		}
+	}
+	r.reply(Reply{Text: reply})
 	return nil
 }
 
 // reminderData is what reminder messages show: its ID, group, text,
 // schedule, zone and next occurrence in that zone.
 func reminderData(tr Tr, loc *time.Location, rm ledger.Reminder) map[string]any {
-	data := map[string]any{"ID": rm.ID, "Group": rm.GroupName, "Text": rm.Text, "When": rm.Input, "Zone": loc.String(), "Next": ""}
+	data := map[string]any{"ID": rm.ID, "Group": rm.GroupName, "Text": rm.Text, "When": describeWhen(tr, rm), "Zone": loc.String(), "Next": ""}
 	if !rm.NextDue.IsZero() {
 		data["Next"] = dayTime(tr, rm.NextDue, loc)
 	}
 	return data
+}
+
+// naturalSpec is a cron line the natural forms write: "0 18 * * 1,4".
+var naturalSpec = regexp.MustCompile(`^(\d{1,2}) (\d{1,2}) \* \* (\*|1-5|[0-6](?:,[0-6])*)$`)
+
+// describeWhen says a recurring reminder's schedule in the community's
+// language ("chaque lundi et jeudi à 18:00"), whatever language it was
+// typed in; a cron line the natural forms could not write is shown as typed.
+func describeWhen(tr Tr, rm ledger.Reminder) string {
+	m := naturalSpec.FindStringSubmatch(rm.Spec)
+	if rm.Kind != ledger.ReminderCron || m == nil {
+		return rm.Input
+	}
+	minute, _ := strconv.Atoi(m[1])
+	hour, _ := strconv.Atoi(m[2])
+	data := map[string]any{"Time": fmt.Sprintf("%02d:%02d", hour, minute)}
+	switch m[3] {
+	case "*":
+		return tr.S(msgRemindEveryDay, data)
+	case "1-5":
+		return tr.S(msgRemindEveryWeekday, data)
+	}
+	var days []string
+	for _, d := range strings.Split(m[3], ",") {
+		n, _ := strconv.Atoi(d)
+		days = append(days, weekdayName(tr, time.Weekday(n)))
+	}
+	data["Days"] = tr.List(days)
+	return tr.S(msgRemindEveryDays, data)
+}
+
+// weekdayName is a day's name in the language: "lundi", "Monday".
+func weekdayName(tr Tr, d time.Weekday) string {
+	if names := strings.Fields(tr.S(msgDateWeekdays, nil)); len(names) == 7 {
+		return names[d]
+	}
+	return d.String()
 }
 
 // reminderLine is one reminder in a list.

@@ -73,6 +73,15 @@ func TestParseWhen(t *testing.T) {
 		{in: "friday 18:00 x", once: at("2026-11-27 18:00"), consumed: 2},
 		{in: "lundi 18h x", once: at("2026-11-23 18:00"), consumed: 2}, // later today
 		{in: "lundi 9h x", once: at("2026-11-30 09:00"), consumed: 2},  // passed today: next week
+		{in: "le 5 décembre 9h Troc", once: at("2026-12-05 09:00"), consumed: 4},
+		{in: "le 1er décembre à 9h x", once: at("2026-12-01 09:00"), consumed: 5},
+		{in: "on December 5 9:00 x", once: at("2026-12-05 09:00"), consumed: 4},
+		{in: "5 Dec 9:00 x", once: at("2026-12-05 09:00"), consumed: 3},
+		{in: "le 31 février 9h x", refusal: msgRemindBadWhen},
+		{in: "dans 2h Réunion", once: at("2026-11-23 12:00"), consumed: 2},
+		{in: "in 2 hours x", once: at("2026-11-23 12:00"), consumed: 3},
+		{in: "dans 45 min x", once: at("2026-11-23 10:45"), consumed: 3},
+		{in: "in soon x", refusal: msgRemindBadWhen},
 		{in: "today 9:00 x", refusal: msgRemindPast},
 		{in: "on 2020-01-01 10:00 x", refusal: msgRemindPast},
 		{in: "on 2030-01-01 10:00 x", refusal: msgRemindTooFar},
