@@ -122,6 +122,9 @@ const (
 	msgUndoReplayed             = "undo.replayed"
 	msgReverseReplayed          = "reverse.replayed"
 	msgUnknownCommand           = "unknown_command"
+	msgConsoleNotMember         = "console.not_member"
+	msgConsoleSpacesUnreadable  = "console.spaces_unreadable"
+	msgConsoleBanner            = "console.banner"
 	msgHelpTheme                = "help.theme"
 	msgHelpThemeBank            = "help.theme_bank"
 	msgHelpThemeDecisions       = "help.theme_decisions"
@@ -283,4 +286,12 @@ const (
 	msgUsageResolve                   = "usage.resolve"
 	msgUsageStandAside                = "usage.standaside"
 	msgUsageWithdraw                  = "usage.withdraw"
+)
+
+// The console's own notices, which the console adapter words through the
+// catalogue like everything else.
+const (
+	MsgConsoleNotMember        = msgConsoleNotMember        // Name, Room
+	MsgConsoleSpacesUnreadable = msgConsoleSpacesUnreadable // Reason
+	MsgConsoleBanner           = msgConsoleBanner           // Database
 )

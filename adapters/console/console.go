@@ -57,6 +57,9 @@ type Options struct {
 	// (room → member IDs), so that they keep their members and new ones
 	// get other names; it is called once, at first need.
 	Spaces func(ctx context.Context) (map[string][]string, error)
+	// Say words the console's own notices (bot.MsgConsole…) in the
+	// community's language; French when nil.
+	Say func(id string, data any) string
 }
 
 // Adapter is the console chat.
@@ -92,6 +95,9 @@ func New(opts Options) *Adapter {
 	}
 	if opts.FileDir == "" {
 		opts.FileDir = "."
+	}
+	if opts.Say == nil {
+		opts.Say = frenchNotices()
 	}
 	// A buffer larger than any reply lets each reply reach Out in one write.
 	a := &Adapter{opts: opts, out: bufio.NewWriterSize(opts.Out, 64*1024), known: map[string]bool{}, spaces: map[string][]string{}}
@@ -188,7 +194,7 @@ func (a *Adapter) parse(line string, n int) (bot.Message, bool) {
 	}
 	if members, private := a.spaceMembers(room); private && !slices.Contains(members, who) {
 		// A platform would not even show them the space.
-		a.write("", fmt.Sprintf("(console: %s is not a member of %s; the line is not delivered)", who, room))
+		a.write("", a.opts.Say(bot.MsgConsoleNotMember, map[string]any{"Name": who, "Room": room}))
 		return bot.Message{}, false
 	}
 	a.know(who)
@@ -222,7 +228,7 @@ func (a *Adapter) loadSpacesLocked() {
 	a.loaded = true
 	spaces, err := a.opts.Spaces(context.Background())
 	if err != nil {
-		fmt.Fprintf(a.out, "(console: the private spaces could not be read: %v)\n", err)
+		fmt.Fprintln(a.out, a.opts.Say(bot.MsgConsoleSpacesUnreadable, map[string]any{"Reason": err.Error()}))
 		return
 	}
 	for room, members := range spaces {
@@ -398,4 +404,14 @@ func (a *Adapter) SendFile(ctx context.Context, t bot.Target, r bot.Reply) (bot.
 		return a.SendPrivate(ctx, t, bot.Reply{Text: text})
 	}
 	return a.Send(ctx, t, bot.Reply{Text: text})
+}
+
+// frenchNotices words the console's notices in French, the default
+// language, when the caller named none.
+func frenchNotices() func(id string, data any) string {
+	cat, err := bot.NewCatalog()
+	if err != nil {
+		return func(id string, _ any) string { return "[" + id + "]" }
+	}
+	return cat.In("fr").S
 }

@@ -130,7 +130,7 @@ func runTranscript(t *testing.T, path string) {
 			t.Fatal(err)
 		}
 		a = New(Options{Out: &out, As: "ana", Members: append([]string{"ana", "bob", "chloe", "david", "emma"}, members...), RunID: "t", FileDir: files,
-			Spaces: ledgerSpaces(db)})
+			Spaces: ledgerSpaces(db), Say: b.Catalog().In(com.Language).S})
 		b.Attach(a)
 	}
 	start()

@@ -94,9 +94,13 @@ func (e *env) consoleAdapter(ctx context.Context, io stdio, as, runID string) fu
 		if files == "" {
 			files = filepath.Join(filepath.Dir(e.cfg.Database), "exports")
 		}
+		tr := b.Catalog().In("fr")
+		if com, ok := b.CommunityOf(console.Platform, console.Room); ok {
+			tr = b.Catalog().In(com.Language)
+		}
 		interactive := isTerminal(io.in)
 		if interactive {
-			fmt.Fprintf(io.out, "Entraide — console (%s). Type /help, or /aide; \"name: text\" speaks as another member; Ctrl-D quits.\n", e.cfg.Database)
+			fmt.Fprintln(io.out, tr.S(bot.MsgConsoleBanner, map[string]any{"Database": e.cfg.Database}))
 		}
 		return console.New(console.Options{
 			In:      io.in,
@@ -114,6 +118,7 @@ func (e *env) consoleAdapter(ctx context.Context, io stdio, as, runID string) fu
 			Prompt:  interactive,
 			FileDir: files,
 			Spaces:  consoleSpaces(e.db),
+			Say:     tr.S,
 		})
 	}
 }
