@@ -77,7 +77,7 @@ func TestCatalogsRender(t *testing.T) {
 	// Rules of governance (messages_governance.go).
 	for _, k := range []string{"Requester", "Joined", "Show", "Cases", "Case",
 		// Offers and needs (messages_aid.go).
-		"Post", "Author", "Member", "Message", "Give", "Words", "Helpers", "Close", "End", "Offers", "Needs", "Period", "Year", "FromDay", "ToDay", "Database"} {
+		"Post", "Author", "Member", "Message", "Give", "Words", "Helpers", "Close", "End", "Offers", "Needs", "Period", "Year", "FromDay", "ToDay", "Database", "Week", "Title"} {
 		data[k] = "X" + k
 	}
 	for _, lang := range Languages() {

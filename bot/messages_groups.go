@@ -81,6 +81,8 @@ const (
 	msgRemindEveryDays           = "remind.every_days"
 	msgRemindEveryWord           = "remind.every_word"
 	msgRemindWeeklyHint          = "remind.weekly_hint"
+	msgNewsletterChartAlt        = "newsletter.chart_alt"
+	msgNewsletterChartWeek       = "newsletter.chart_week"
 	msgNewsletterConflictCounts  = "newsletter.conflict_counts"
 	msgNewsletterConflictsOpened = "newsletter.conflicts_opened"
 	msgNewsletterConflictsClosed = "newsletter.conflicts_closed"

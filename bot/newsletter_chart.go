@@ -3,11 +3,14 @@ package bot
 import (
 	"bytes"
 	"image/color"
+	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/entraide/entraide/ledger"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -109,9 +112,18 @@ func (b *Bot) chartData(com *Community, wk ledger.WeeklyTotals) ChartData {
 	return d
 }
 
-// drawChart draws the stacked bars as a PNG.
+// chartLegendWidth is the band at the right of the chart that holds the
+// legend, outside the bars.
+const chartLegendWidth = 150 // points
+
+// drawChart draws the stacked bars as a PNG: sans-serif text, the legend
+// beside the bars rather than over them, whole hours on the vertical axis.
 func drawChart(d ChartData) ([]byte, error) {
 	p := plot.New()
+	for _, style := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
+		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font} {
+		style.Variant = "Sans"
+	}
 	p.Title.Text = d.Title
 	p.Y.Label.Text = d.YLabel
 	p.Y.Min = 0
@@ -123,11 +135,24 @@ func drawChart(d ChartData) ([]byte, error) {
 		}
 		top = max(top, sum)
 	}
-	// Room above the bars for the legend, one line per series.
-	p.Y.Max = top * (1.1 + 0.08*float64(len(d.Series)))
+	step := hourStep(top)
+	p.Y.Max = math.Ceil(top/step) * step
+	p.Y.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		var ticks []plot.Tick
+		for v := 0.0; v <= hi+step/2; v += step {
+			ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+		}
+		return ticks
+	})
 	p.X.Min, p.X.Max = -0.5, float64(len(d.Weeks))-0.5
-	width := vg.Points(float64(chartWidthPx) * 72 / chartDPI / float64(max(len(d.Weeks), 1)) * 0.6)
+	plotWidth := float64(chartWidthPx)*72/chartDPI - chartLegendWidth
+	width := vg.Points(plotWidth / float64(max(len(d.Weeks), 1)) * 0.6)
 	var below *plotter.BarChart
+	// The legend lists the series top down, as they are stacked.
+	var legend []struct {
+		name  string
+		thumb plot.Thumbnailer
+	}
 	for _, s := range d.Series {
 		values := make(plotter.Values, len(d.Weeks))
 		for w := range values {
@@ -143,19 +168,42 @@ func drawChart(d ChartData) ([]byte, error) {
 			bars.StackOn(below)
 		}
 		p.Add(bars)
-		p.Legend.Add(s.Name, bars)
+		legend = append(legend, struct {
+			name  string
+			thumb plot.Thumbnailer
+		}{s.Name, bars})
 		below = bars
 	}
-	p.Legend.Top = true
-	p.Legend.Left = true
+	// The legend is drawn beside the plot, not by it, so it never covers
+	// a bar.
+	key := plot.NewLegend()
+	key.TextStyle.Font.Variant = "Sans"
+	key.Top, key.Left = true, true
+	for i := len(legend) - 1; i >= 0; i-- {
+		key.Add(legend[i].name, legend[i].thumb)
+	}
 	if len(d.Labels) > 0 {
 		p.NominalX(d.Labels...)
 	}
 	canvas := vgimg.NewWith(vgimg.UseWH(vg.Points(chartWidthPx*72/chartDPI), vg.Points(chartHeightPx*72/chartDPI)), vgimg.UseDPI(chartDPI))
-	p.Draw(draw.New(canvas))
+	dc := draw.New(canvas)
+	p.Draw(draw.Crop(dc, 0, -chartLegendWidth, 0, 0))
+	lc := draw.Crop(dc, vg.Length(plotWidth)+8, 0, 0, -24) // below the title's line
+	key.Draw(lc)
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: canvas}).WriteTo(&buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// hourStep is the distance between the vertical axis's ticks: whole hours
+// (1, 2, 5, 10, 20…), about five ticks up to top.
+func hourStep(top float64) float64 {
+	for _, step := range []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000} {
+		if top/step <= 6 {
+			return step
+		}
+	}
+	return math.Pow(10, math.Ceil(math.Log10(top/6)))
 }

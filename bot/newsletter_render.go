@@ -171,7 +171,7 @@ func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[l
 		add("ul", "", items...)
 	}
 
-	add("chart", tr.S(msgNewsletterChart, map[string]any{"Weeks": chartWeeks}))
+	add("chart", tr.S(msgNewsletterChart, map[string]any{"Weeks": chartWeeks}), chartAlt(tr, n.Chart))
 	add("footer", tr.S(msgNewsletterFooter, map[string]any{"Command": "/" + newsletterWord(tr) + " " + optOutWord(tr)}))
 	if n.Head.Position > 0 {
 		add("footer", tr.S(msgNewsletterChain, map[string]any{"Code": n.Head.Short()}))
@@ -273,6 +273,20 @@ func periodName(tr Tr, from, to time.Time, loc *time.Location) string {
 	return tr.S(msgNewsletterPeriodSpan, data)
 }
 
+// chartAlt tells what the chart shows, for those who cannot see it: the
+// hours of each week.
+func chartAlt(tr Tr, d ChartData) string {
+	var weeks []string
+	for w, label := range d.Labels {
+		total := int64(0)
+		for _, s := range d.Series {
+			total += max(s.Minutes[w], 0)
+		}
+		weeks = append(weeks, tr.S(msgNewsletterChartWeek, map[string]any{"Week": label, "Hours": tr.Minutes(total)}))
+	}
+	return tr.S(msgNewsletterChartAlt, map[string]any{"Title": d.Title, "List": strings.Join(weeks, ", ")})
+}
+
 func newsletterWord(tr Tr) string {
 	if tr.Lang() == "fr" {
 		return "journal"
@@ -358,7 +372,11 @@ func renderHTML(doc nlDoc, lang string) string {
 			}
 			sb.WriteString("</ul>\n")
 		case "chart":
-			sb.WriteString("<figure>\n<img src=\"" + esc(doc.chart) + "\" alt=\"" + esc(bl.text) + "\" width=\"" +
+			alt := bl.text
+			if len(bl.items) > 0 {
+				alt = bl.items[0]
+			}
+			sb.WriteString("<figure>\n<img src=\"" + esc(doc.chart) + "\" alt=\"" + esc(alt) + "\" width=\"" +
 				strconv.Itoa(chartWidthPx) + "\" height=\"" + strconv.Itoa(chartHeightPx) + "\">\n<figcaption>" + esc(bl.text) + "</figcaption>\n</figure>\n")
 		case "footer":
 			sb.WriteString("<footer><p>" + esc(bl.text) + "</p></footer>\n")
