@@ -83,6 +83,7 @@ const (
 	msgRemindWeeklyHint          = "remind.weekly_hint"
 	msgNewsletterChartAlt        = "newsletter.chart_alt"
 	msgNewsletterChartWeek       = "newsletter.chart_week"
+	msgNewsletterWeekPartial     = "newsletter.week_partial"
 	msgNewsletterConflictCounts  = "newsletter.conflict_counts"
 	msgNewsletterConflictsOpened = "newsletter.conflicts_opened"
 	msgNewsletterConflictsClosed = "newsletter.conflicts_closed"

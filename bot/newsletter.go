@@ -213,15 +213,16 @@ func (b *Bot) optOuts(ctx context.Context, com *Community) (map[ledger.AccountID
 	return map[ledger.AccountID]bool{}, nil
 }
 
-// chartWeekStarts are the boundaries of the last chartWeeks complete weeks
-// before now's week, Monday 00:00 in loc.
+// chartWeekStarts are the boundaries of the chart's chartWeeks weeks,
+// Monday 00:00 in loc: the weeks before now's, and now's own, so far
+// (its end is next Monday).
 func chartWeekStarts(now time.Time, loc *time.Location) []time.Time {
 	t := now.In(loc)
 	back := (int(t.Weekday()) + 6) % 7 // days since Monday
 	y, m, d := t.Date()
 	out := make([]time.Time, chartWeeks+1)
 	for k := 0; k <= chartWeeks; k++ {
-		out[k] = time.Date(y, m, d-back-7*(chartWeeks-k), 0, 0, 0, 0, loc)
+		out[k] = time.Date(y, m, d-back-7*(chartWeeks-1-k), 0, 0, 0, 0, loc)
 	}
 	return out
 }

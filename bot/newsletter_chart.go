@@ -76,7 +76,11 @@ func (b *Bot) chartData(com *Community, wk ledger.WeeklyTotals) ChartData {
 	for w := 0; w+1 < len(wk.Starts); w++ {
 		start := wk.Starts[w].In(com.Location)
 		d.Weeks = append(d.Weeks, start)
-		d.Labels = append(d.Labels, start.Format(tr.S(msgNewsletterWeekLayout, nil)))
+		label := start.Format(tr.S(msgNewsletterWeekLayout, nil))
+		if w+2 == len(wk.Starts) {
+			label = tr.S(msgNewsletterWeekPartial, map[string]any{"Week": label}) // now's week, so far
+		}
+		d.Labels = append(d.Labels, label)
 	}
 	done := map[string]bool{}
 	palette := chartPalette()
