@@ -40,6 +40,7 @@ type Ledger interface {
 	MembershipLedger
 	CommonsLedger
 	AidLedger
+	EditorialLedger
 }
 
 // Options configure a Bot.

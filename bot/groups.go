@@ -243,6 +243,9 @@ func (b *Bot) groupCommands() []*Command {
 			{Name: "send", Aliases: []string{"envoyer"}, Usage: msgUsageNewsletterSend, Summary: msgSummaryNewsletterSend, Moderator: true, Run: cmdNewsletterSend},
 			{Name: "optout", Aliases: []string{"anonyme"}, Usage: msgUsageNewsletterOptOut, Summary: msgSummaryNewsletterOptOut, Run: cmdNewsletterOptOut},
 			{Name: "optin", Aliases: []string{"nominatif"}, Usage: msgUsageNewsletterOptIn, Summary: msgSummaryNewsletterOptIn, Run: cmdNewsletterOptIn},
+			{Private: true, Name: "edito", Aliases: []string{"édito", "editorial"}, Usage: msgUsageNewsletterEditorial, Summary: msgSummaryNewsletterEditorial,
+				Moderator: true, Run: cmdNewsletterEditorial, Options: []Option{
+					{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionEditorialText, Kind: OptionText, Required: true}}},
 		}},
 		{Name: "news", Aliases: []string{"breve", "brève", "nouvelle"}, Usage: msgUsageNews, Summary: msgSummaryNews, Run: cmdNewsSubmit, Sub: []*Command{
 			{Name: "submit", Aliases: []string{"proposer"}, Usage: msgUsageNews, Summary: msgSummaryNews, Run: cmdNewsSubmit, Hidden: true, Options: []Option{

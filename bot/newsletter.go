@@ -70,6 +70,8 @@ type Newsletter struct {
 	Conflicts    ledger.ConflictCounts
 	HasConflicts bool
 	News         []ledger.News // approved and not yet published
+	// Editorial opens the issue, nil for none.
+	Editorial *ledger.Editorial
 	// Aid is the offers and needs: the period's counts, the needs still
 	// open (a page, newest first) and the needs met in the period.
 	Aid       ledger.AidCounts
@@ -164,6 +166,11 @@ func (b *Bot) composeNewsletter(ctx context.Context, com *Community, now time.Ti
 	if n.News, err = b.ledger.UnpublishedNews(ctx, com.id); err != nil {
 		return nil, err
 	}
+	if e, ok, err := b.ledger.NextEditorial(ctx, com.id); err != nil {
+		return nil, err
+	} else if ok {
+		n.Editorial = &e
+	}
 	if n.Aid, err = b.ledger.AidCountsIn(ctx, com.id, n.From, n.To); err != nil {
 		return nil, err
 	}
@@ -243,11 +250,15 @@ func (b *Bot) sendNewsletter(ctx context.Context, com *Community, a Adapter, pla
 		for i, x := range n.News {
 			ids[i] = x.ID
 		}
-		rec, err = b.ledger.RecordIssue(ctx, ledger.IssueRequest{
+		req := ledger.IssueRequest{
 			Community: com.id, Key: key, Source: platform, Actor: actor, From: n.From, To: n.To,
 			AfterEntry: n.Stats.AfterEntry, LastEntry: n.Stats.LastEntry,
 			ScheduledFor: scheduled, Platform: platform, Room: room, Text: n.Markdown, News: ids,
-		})
+		}
+		if n.Editorial != nil {
+			req.Editorial = n.Editorial.ID
+		}
+		rec, err = b.ledger.RecordIssue(ctx, req)
 		if errors.Is(err, ledger.ErrStale) && attempt < 3 {
 			continue // news decided or an issue sent meanwhile: compose again
 		}

@@ -37,6 +37,7 @@ func (b *Bot) newsletterDoc(tr Tr, com *Community, n *Newsletter, optedOut map[l
 	doc.title = tr.S(msgNewsletterTitle, map[string]any{"Community": com.Name, "Number": n.Number, "Period": periodName(tr, n.From, n.To, com.Location)})
 	add("h1", doc.title)
 	add("p", tr.S(msgNewsletterPeriod, map[string]any{"From": dayTime(tr, n.From, com.Location), "To": dayTime(tr, n.To, com.Location)}))
+	editorialSection(tr, n, add) // newsletter_editorial.go
 
 	// The time bank.
 	add("h2", tr.S(msgNewsletterTimeBank, nil))

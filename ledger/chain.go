@@ -90,6 +90,9 @@ var chainSpecs = []chainSpec{
 		join: "JOIN commons_payments cp ON cp.id = t.payment_id", community: "cp.community_id", timeCol: "cp.created_at"},
 	{table: "commons_payment_decisions", key: "t.payment_id", cols: []string{"payment_id", "kind", "actor_id", "reason", "op_id", "operation_id", "created_at"},
 		join: "JOIN commons_payments cp ON cp.id = t.payment_id", community: "cp.community_id"},
+	// Editorials (migration 0011) are chained when written; their issue
+	// is set later and left out.
+	{table: "newsletter_editorials", key: "t.id", cols: []string{"id", "community_id", "author_id", "text", "created_at"}},
 	// Offers and needs (migration 0010): a post's card and reminder mark,
 	// and a contact's space, are set later and left out.
 	{table: "aid_ops", key: "t.id", cols: []string{"id", "community_id", "idem_key", "fingerprint", "kind", "target", "actor_id", "source", "created_at"}},

@@ -449,6 +449,8 @@ type IssueRequest struct {
 	Room                  string
 	Text                  string
 	News                  []NewsID
+	// Editorial is the editorial the issue opens with, 0 for none.
+	Editorial int64
 }
 
 // IssueReceipt is what RecordIssue returns.
@@ -528,6 +530,12 @@ func (db *DB) RecordIssue(ctx context.Context, req IssueRequest) (*IssueReceipt,
 			if k, _ := res.RowsAffected(); k != 1 {
 				stale = true
 				return 0, 0, false, ErrStale
+			}
+		}
+		if req.Editorial != 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE newsletter_editorials SET issue_id = ?
+				WHERE id = ? AND community_id = ? AND issue_id IS NULL`, id, req.Editorial, req.Community); err != nil {
+				return 0, 0, false, fmt.Errorf("ledger: publish editorial: %w", err)
 			}
 		}
 		return id, actor, true, nil

@@ -1,0 +1,49 @@
+package bot
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"github.com/entraide/entraide/ledger"
+)
+
+// An editorial: a moderator's few words that open the next issue of the
+// newsletter. The latest one written before the issue is the one printed.
+
+// EditorialLedger is what editorials need from the ledger.
+type EditorialLedger interface {
+	WriteEditorial(ctx context.Context, req ledger.NewsRequest) (*ledger.EditorialReceipt, error)
+	NextEditorial(ctx context.Context, c ledger.CommunityID) (ledger.Editorial, bool, error)
+}
+
+func cmdNewsletterEditorial(r *request) error {
+	text := r.textAfter(1)
+	if text == "" {
+		return r.usage()
+	}
+	if l := utf8.RuneCountInString(text); l > ledger.MaxEditorialLength {
+		return refuse(msgDecisionTooLong, map[string]any{"Length": l, "Max": ledger.MaxEditorialLength})
+	}
+	rec, err := r.bot.ledger.WriteEditorial(r.ctx, ledger.NewsRequest{Community: r.com.id, Key: r.key(), Source: r.msg.Platform,
+		Actor: r.sender(), Text: text})
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"Command": r.cmdPath("newsletter")}
+	if rec.Replayed {
+		r.reply(Reply{Private: true, Text: r.tr.S(msgEditorialReplayed, data)})
+		return nil
+	}
+	r.log.Info("editorial written", "editorial", rec.Editorial.ID)
+	r.reply(Reply{Private: true, Text: r.tr.S(msgEditorialSaved, data)})
+	return nil
+}
+
+// editorialSection opens the issue with its editorial, if there is one.
+func editorialSection(tr Tr, n *Newsletter, add func(kind, text string, items ...string)) {
+	if n.Editorial == nil {
+		return
+	}
+	add("h2", tr.S(msgNewsletterEditorialTitle, nil))
+	add("p", tr.S(msgNewsletterEditorialText, map[string]any{"Text": n.Editorial.Text, "Name": n.Editorial.Author.Name}))
+}
