@@ -88,14 +88,8 @@ func (r *request) aidKind() ledger.PostKind {
 
 // aidRef reads the post number, the first argument ("3" or "#3").
 func (r *request) aidRef() (ledger.PostRef, error) {
-	if len(r.args) == 0 {
-		return ledger.PostRef{}, r.usage()
-	}
-	n, err := strconv.Atoi(strings.TrimPrefix(r.args[0], "#"))
-	if err != nil || n < 1 {
-		return ledger.PostRef{}, refuse(msgAidBadNumber, map[string]any{"Input": r.args[0], "Usage": r.tr.S(r.cmd.Usage, nil)})
-	}
-	return ledger.PostRef{Kind: r.aidKind(), Number: n}, nil
+	n, err := r.numberArg(msgAidBadNumber)
+	return ledger.PostRef{Kind: r.aidKind(), Number: n}, err
 }
 
 // aidHeader is the command header of a mutual-aid request.
@@ -477,45 +471,4 @@ func (r *request) showPosts(f ledger.AidFilter) error {
 	}
 	r.reply(Reply{Private: true, Text: strings.Join(lines, "\n")})
 	return nil
-}
-
-// aidCommands declares /need, /offer and /find.
-func aidCommands() []*Command {
-	text := Option{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionAidText, Kind: OptionText, Required: true}
-	category := Option{Name: "category", Names: map[string]string{"fr": "categorie"}, Description: msgOptionCategory, Kind: OptionCategory, Prefix: "#"}
-	number := Option{Name: "number", Names: map[string]string{"fr": "numero"}, Description: msgOptionAidNumber, Kind: OptionInteger, Required: true}
-	message := Option{Name: "message", Names: map[string]string{"fr": "message"}, Description: msgOptionAidMessage, Kind: OptionText}
-	page := Option{Name: "page", Names: map[string]string{"fr": "page"}, Description: msgOptionPage, Kind: OptionInteger}
-	// shared are the subcommands of both /need and /offer; ids are their
-	// usage and summary message IDs, in this order.
-	shared := func(ids [5][2]string) []*Command {
-		return []*Command{
-			{Name: "contact", Aliases: []string{"contacter"}, Usage: ids[0][0], Summary: ids[0][1], Run: cmdAidContactPost, Options: []Option{number, message}},
-			{Private: true, Name: "list", Aliases: []string{"liste"}, Usage: ids[1][0], Summary: ids[1][1], Run: cmdAidList, Options: []Option{category, page}},
-			{Private: true, Name: "close", Aliases: []string{"clore"}, Usage: ids[2][0], Summary: ids[2][1], Run: cmdAidClose, Options: []Option{number}},
-			{Private: true, Name: "edit", Aliases: []string{"modifier"}, Usage: ids[3][0], Summary: ids[3][1], Run: cmdAidEdit, Options: []Option{number, text}},
-			{Private: true, Name: "hide", Aliases: []string{"masquer"}, Usage: ids[4][0], Summary: ids[4][1], Moderator: true, Run: cmdAidHide, Options: []Option{number,
-				{Name: "reason", Names: map[string]string{"fr": "raison"}, Description: msgOptionAidHideReason, Kind: OptionText, Required: true}}},
-		}
-	}
-	needOptions := []Option{text, category,
-		{Name: "deadline", Names: map[string]string{"fr": "echeance"}, Description: msgOptionAidDeadline, Kind: OptionText, Prefix: "until "}}
-	offerOptions := []Option{text, category}
-	return []*Command{
-		{Name: "need", Aliases: []string{"besoin"}, Usage: msgUsageNeed, Summary: msgSummaryNeed, Run: cmdNeedPost, Options: needOptions,
-			Sub: append([]*Command{
-				// "post" repeats /need for platforms where a command with
-				// subcommands cannot run by itself.
-				{Name: "post", Aliases: []string{"publier"}, Usage: msgUsageNeed, Summary: msgSummaryNeed, Run: cmdNeedPost, Options: needOptions, Hidden: true},
-				{Private: true, Name: "private", Aliases: []string{"discret", "discrete", "prive"}, Usage: msgUsageNeedPrivate, Summary: msgSummaryNeedPrivate, Run: cmdNeedDiscreet, Options: []Option{text, category}},
-			}, shared([5][2]string{{msgUsageNeedContact, msgSummaryNeedContact}, {msgUsageNeedList, msgSummaryNeedList},
-				{msgUsageNeedClose, msgSummaryNeedClose}, {msgUsageNeedEdit, msgSummaryNeedEdit}, {msgUsageNeedHide, msgSummaryNeedHide}})...)},
-		{Name: "offer", Aliases: []string{"offre"}, Usage: msgUsageOffer, Summary: msgSummaryOffer, Run: cmdOfferPost, Options: offerOptions,
-			Sub: append([]*Command{
-				{Name: "post", Aliases: []string{"publier"}, Usage: msgUsageOffer, Summary: msgSummaryOffer, Run: cmdOfferPost, Options: offerOptions, Hidden: true},
-			}, shared([5][2]string{{msgUsageOfferContact, msgSummaryOfferContact}, {msgUsageOfferList, msgSummaryOfferList},
-				{msgUsageOfferClose, msgSummaryOfferClose}, {msgUsageOfferEdit, msgSummaryOfferEdit}, {msgUsageOfferHide, msgSummaryOfferHide}})...)},
-		{Private: true, Name: "find", Aliases: []string{"chercher", "cherche"}, Usage: msgUsageFind, Summary: msgSummaryFind, Run: cmdFind, Options: []Option{
-			{Name: "words", Names: map[string]string{"fr": "mots"}, Description: msgOptionAidWords, Kind: OptionText, Required: true}}},
-	}
 }

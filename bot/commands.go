@@ -55,7 +55,9 @@ func (c *Command) matches(word string) bool {
 	return false
 }
 
-// commandTree declares every command. /help is generated from it.
+// commandTree declares every command, with the working groups', the
+// conflicts' and the offers-and-needs' commands below it in this file.
+// /help is generated from it.
 func (b *Bot) commandTree() []*Command {
 	amount := Option{Name: "amount", Names: map[string]string{"fr": "duree"}, Description: msgOptionAmount, Kind: OptionText, Required: true}
 	members := Option{Name: "members", Names: map[string]string{"fr": "membres"}, Description: msgOptionMembers, Kind: OptionMembers, Required: true}
@@ -170,4 +172,155 @@ func (b *Bot) find(cs []*Command, name, rest string) (*Command, []string) {
 		return c, args
 	}
 	return nil, nil
+}
+
+// conflictCommands declares /conflict and /council.
+func (b *Bot) conflictCommands() []*Command {
+	number := Option{Name: "number", Names: map[string]string{"fr": "numero"}, Description: msgOptionCaseNumber, Kind: OptionInteger, Required: true}
+	optNumber := number
+	optNumber.Required = false
+	member := Option{Name: "member", Names: map[string]string{"fr": "membre"}, Description: msgOptionCaseMember, Kind: OptionMember, Required: true}
+	summary := Option{Name: "summary", Names: map[string]string{"fr": "resume"}, Description: msgOptionCaseSummary, Kind: OptionText, Required: true}
+	return []*Command{
+		// /help lists the subcommands; /conflict alone is /conflict status.
+		{Name: "conflict", Aliases: []string{"conflit"}, Usage: msgUsageConflict, Summary: msgSummaryConflict, Run: cmdConflictStatus, Hidden: true, Sub: []*Command{
+			{Name: "request", Aliases: []string{"demande", "demander"}, Usage: msgUsageConflictRequest, Summary: msgSummaryConflictRequest, Run: cmdConflictRequest, Options: []Option{
+				{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionCaseRequestText, Kind: OptionText, Required: true}}},
+			{Name: "open", Aliases: []string{"ouvrir"}, Usage: msgUsageConflictOpen, Summary: msgSummaryConflictOpen, Moderator: true, Run: cmdConflictOpen, Options: []Option{
+				{Name: "request", Names: map[string]string{"fr": "demande"}, Description: msgOptionCaseRequest, Kind: OptionInteger, Prefix: "request "},
+				{Name: "parties", Names: map[string]string{"fr": "parties"}, Description: msgOptionCaseParties, Kind: OptionMembers},
+				{Name: "mediators", Names: map[string]string{"fr": "mediateurs"}, Description: msgOptionCaseMediators, Kind: OptionMembers, Prefix: "mediator "},
+				{Name: "topic", Names: map[string]string{"fr": "sujet"}, Description: msgOptionCaseTopic, Kind: OptionText, Prefix: "about "}}},
+			{Name: "status", Aliases: []string{"etat", "état", "statut"}, Usage: msgUsageConflictStatus, Summary: msgSummaryConflictStatus, Run: cmdConflictStatus, Options: []Option{optNumber}},
+			{Name: "note", Aliases: []string{"note", "noter"}, Usage: msgUsageConflictNote, Summary: msgSummaryConflictNote, Run: cmdConflictNote, Options: []Option{number,
+				{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionCaseNote, Kind: OptionText, Required: true}}},
+			{Name: "add", Aliases: []string{"ajouter"}, Usage: msgUsageConflictAdd, Summary: msgSummaryConflictAdd, Run: cmdConflictAdd, Options: []Option{number, member,
+				{Name: "role", Names: map[string]string{"fr": "role"}, Description: msgOptionCaseRole, Kind: OptionText}}},
+			{Name: "remove", Aliases: []string{"retirer"}, Usage: msgUsageConflictRemove, Summary: msgSummaryConflictRemove, Run: cmdConflictRemove, Options: []Option{number, member}},
+			{Name: "mediate", Aliases: []string{"mediation", "médiation"}, Usage: msgUsageConflictMediate, Summary: msgSummaryConflictMediate, Run: cmdConflictMediate, Options: []Option{number}},
+			{Name: "agree", Aliases: []string{"accord"}, Usage: msgUsageConflictAgree, Summary: msgSummaryConflictAgree, Run: cmdConflictAgree, Options: []Option{number, summary}},
+			{Name: "close", Aliases: []string{"clore", "fermer"}, Usage: msgUsageConflictClose, Summary: msgSummaryConflictClose, Run: cmdConflictClose, Options: []Option{number, summary}},
+			{Name: "escalate", Aliases: []string{"saisir", "conseil"}, Usage: msgUsageConflictEscalate, Summary: msgSummaryConflictEscalate, Run: cmdConflictEscalate, Options: []Option{number,
+				{Name: "reason", Names: map[string]string{"fr": "raison"}, Description: msgOptionCaseReason, Kind: OptionText}}},
+			{Name: "list", Aliases: []string{"liste"}, Usage: msgUsageConflictList, Summary: msgSummaryConflictList, Moderator: true, Run: cmdConflictList, Options: []Option{
+				{Name: "which", Names: map[string]string{"fr": "lesquels"}, Description: msgOptionCaseWhich, Kind: OptionText}}},
+		}},
+		{Name: "council", Aliases: []string{"conseil"}, Usage: msgUsageCouncil, Summary: msgSummaryCouncil, Run: cmdCouncilShow, Sub: []*Command{
+			{Name: "show", Aliases: []string{"voir"}, Usage: msgUsageCouncil, Summary: msgSummaryCouncil, Run: cmdCouncilShow, Hidden: true},
+			{Name: "draw", Aliases: []string{"tirage", "tirer"}, Usage: msgUsageCouncilDraw, Summary: msgSummaryCouncilDraw, Moderator: true, Run: cmdCouncilDraw, Options: []Option{
+				{Name: "reason", Names: map[string]string{"fr": "raison"}, Description: msgOptionDrawReason, Kind: OptionText}}},
+		}},
+	}
+}
+
+// commandPath is a command as typed in lang: "/conflit etat".
+func (b *Bot) commandPath(lang string, names ...string) string {
+	cs := b.commands
+	var found *Command
+	for _, name := range names {
+		found = nil
+		for _, c := range cs {
+			if c.Name == name {
+				found = c
+			}
+		}
+		if found == nil {
+			return "/" + strings.Join(names, " ")
+		}
+		cs = found.Sub
+	}
+	return found.path(lang)
+}
+
+// groupCommands declares /group, /remind, /newsletter and /news.
+func (b *Bot) groupCommands() []*Command {
+	name := Option{Name: "name", Names: map[string]string{"fr": "nom"}, Description: msgOptionGroupName, Kind: OptionText, Required: true}
+	optName := name
+	optName.Required = false
+	group := Option{Name: "group", Names: map[string]string{"fr": "groupe"}, Description: msgOptionGroup, Kind: OptionText, Required: true, Complete: CompleteGroups}
+	optGroup := group
+	optGroup.Required = false
+	id := Option{Name: "reminder", Names: map[string]string{"fr": "rappel"}, Description: msgOptionReminderID, Kind: OptionInteger, Required: true}
+	newsID := Option{Name: "news", Names: map[string]string{"fr": "breve"}, Description: msgOptionNewsID, Kind: OptionInteger, Required: true}
+	cmds := []*Command{
+		{Name: "group", Aliases: []string{"groupe"}, Usage: msgUsageGroup, Summary: msgSummaryGroup, Run: cmdGroupList, Sub: []*Command{
+			{Name: "create", Aliases: []string{"creer", "créer"}, Usage: msgUsageGroupCreate, Summary: msgSummaryGroupCreate, Run: cmdGroupCreate, Options: []Option{name}},
+			{Name: "join", Aliases: []string{"rejoindre"}, Usage: msgUsageGroupJoin, Summary: msgSummaryGroupJoin, Run: cmdGroupJoin, Options: []Option{name}},
+			{Name: "leave", Aliases: []string{"quitter"}, Usage: msgUsageGroupLeave, Summary: msgSummaryGroupLeave, Run: cmdGroupLeave, Options: []Option{name}},
+			{Name: "list", Aliases: []string{"liste"}, Usage: msgUsageGroupList, Summary: msgSummaryGroupList, Run: cmdGroupList, Hidden: true},
+			{Name: "info", Aliases: []string{"infos"}, Usage: msgUsageGroupInfo, Summary: msgSummaryGroupInfo, Run: cmdGroupInfo, Options: []Option{optName}},
+			{Name: "pings", Aliases: []string{"mentions"}, Usage: msgUsageGroupPings, Summary: msgSummaryGroupPings, Run: cmdGroupPings, Options: []Option{optName,
+				{Name: "state", Names: map[string]string{"fr": "etat"}, Description: msgOptionPingsState, Kind: OptionText, Required: true}}},
+			{Name: "timezone", Aliases: []string{"fuseau"}, Usage: msgUsageGroupTimezone, Summary: msgSummaryGroupTimezone, Run: cmdGroupTimezone, Options: []Option{name,
+				{Name: "zone", Names: map[string]string{"fr": "zone"}, Description: msgOptionZone, Kind: OptionText, Required: true}}},
+		}},
+		{Name: "remind", Aliases: []string{"rappel", "rappeler"}, Usage: msgUsageRemind, Summary: msgSummaryRemind, Run: cmdRemindAdd, Sub: []*Command{
+			{Name: "add", Aliases: []string{"ajouter"}, Usage: msgUsageRemind, Summary: msgSummaryRemind, Run: cmdRemindAdd, Hidden: true, Options: []Option{group,
+				{Name: "when", Names: map[string]string{"fr": "quand"}, Description: msgOptionWhen, Kind: OptionText, Required: true},
+				{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionReminderText, Kind: OptionText, Required: true}}},
+			{Name: "list", Aliases: []string{"liste"}, Usage: msgUsageRemindList, Summary: msgSummaryRemindList, Run: cmdRemindList, Options: []Option{optGroup}},
+			{Name: "cancel", Aliases: []string{"annuler"}, Usage: msgUsageRemindCancel, Summary: msgSummaryRemindCancel, Run: cmdRemindCancel, Options: []Option{id}},
+			{Name: "pause", Aliases: []string{"suspendre"}, Usage: msgUsageRemindPause, Summary: msgSummaryRemindPause, Run: cmdRemindPause, Options: []Option{id}},
+			{Name: "resume", Aliases: []string{"reprendre"}, Usage: msgUsageRemindResume, Summary: msgSummaryRemindResume, Run: cmdRemindResume, Options: []Option{id}},
+			{Name: "skip", Aliases: []string{"sauter"}, Usage: msgUsageRemindSkip, Summary: msgSummaryRemindSkip, Run: cmdRemindSkip, Options: []Option{id}},
+		}},
+		{Name: "newsletter", Aliases: []string{"journal"}, Usage: msgUsageNewsletter, Summary: msgSummaryNewsletter, Run: cmdNewsletterPreview, Sub: []*Command{
+			{Name: "preview", Aliases: []string{"apercu", "aperçu"}, Usage: msgUsageNewsletterPreview, Summary: msgSummaryNewsletterPreview, Run: cmdNewsletterPreview, Hidden: true},
+			{Name: "send", Aliases: []string{"envoyer"}, Usage: msgUsageNewsletterSend, Summary: msgSummaryNewsletterSend, Moderator: true, Run: cmdNewsletterSend},
+			{Name: "optout", Aliases: []string{"anonyme"}, Usage: msgUsageNewsletterOptOut, Summary: msgSummaryNewsletterOptOut, Run: cmdNewsletterOptOut},
+			{Name: "optin", Aliases: []string{"nominatif"}, Usage: msgUsageNewsletterOptIn, Summary: msgSummaryNewsletterOptIn, Run: cmdNewsletterOptIn},
+			{Private: true, Name: "edito", Aliases: []string{"édito", "editorial"}, Usage: msgUsageNewsletterEditorial, Summary: msgSummaryNewsletterEditorial,
+				Moderator: true, Run: cmdNewsletterEditorial, Options: []Option{
+					{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionEditorialText, Kind: OptionText, Required: true}}},
+		}},
+		{Name: "news", Aliases: []string{"breve", "brève", "nouvelle"}, Usage: msgUsageNews, Summary: msgSummaryNews, Run: cmdNewsSubmit, Sub: []*Command{
+			{Name: "submit", Aliases: []string{"proposer"}, Usage: msgUsageNews, Summary: msgSummaryNews, Run: cmdNewsSubmit, Hidden: true, Options: []Option{
+				{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionNewsText, Kind: OptionText, Required: true}}},
+			{Name: "list", Aliases: []string{"liste"}, Usage: msgUsageNewsList, Summary: msgSummaryNewsList, Moderator: true, Run: cmdNewsList},
+			{Name: "approve", Aliases: []string{"approuver"}, Usage: msgUsageNewsApprove, Summary: msgSummaryNewsApprove, Moderator: true, Run: cmdNewsApprove, Options: []Option{newsID}},
+			{Name: "reject", Aliases: []string{"refuser"}, Usage: msgUsageNewsReject, Summary: msgSummaryNewsReject, Moderator: true, Run: cmdNewsReject, Options: []Option{newsID}},
+		}},
+	}
+	return cmds
+}
+
+// aidCommands declares /need, /offer and /find.
+func aidCommands() []*Command {
+	text := Option{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionAidText, Kind: OptionText, Required: true}
+	category := Option{Name: "category", Names: map[string]string{"fr": "categorie"}, Description: msgOptionCategory, Kind: OptionCategory, Prefix: "#"}
+	number := Option{Name: "number", Names: map[string]string{"fr": "numero"}, Description: msgOptionAidNumber, Kind: OptionInteger, Required: true}
+	message := Option{Name: "message", Names: map[string]string{"fr": "message"}, Description: msgOptionAidMessage, Kind: OptionText}
+	page := Option{Name: "page", Names: map[string]string{"fr": "page"}, Description: msgOptionPage, Kind: OptionInteger}
+	// shared are the subcommands of both /need and /offer; ids are their
+	// usage and summary message IDs, in this order.
+	shared := func(ids [5][2]string) []*Command {
+		return []*Command{
+			{Name: "contact", Aliases: []string{"contacter"}, Usage: ids[0][0], Summary: ids[0][1], Run: cmdAidContactPost, Options: []Option{number, message}},
+			{Private: true, Name: "list", Aliases: []string{"liste"}, Usage: ids[1][0], Summary: ids[1][1], Run: cmdAidList, Options: []Option{category, page}},
+			{Private: true, Name: "close", Aliases: []string{"clore"}, Usage: ids[2][0], Summary: ids[2][1], Run: cmdAidClose, Options: []Option{number}},
+			{Private: true, Name: "edit", Aliases: []string{"modifier"}, Usage: ids[3][0], Summary: ids[3][1], Run: cmdAidEdit, Options: []Option{number, text}},
+			{Private: true, Name: "hide", Aliases: []string{"masquer"}, Usage: ids[4][0], Summary: ids[4][1], Moderator: true, Run: cmdAidHide, Options: []Option{number,
+				{Name: "reason", Names: map[string]string{"fr": "raison"}, Description: msgOptionAidHideReason, Kind: OptionText, Required: true}}},
+		}
+	}
+	needOptions := []Option{text, category,
+		{Name: "deadline", Names: map[string]string{"fr": "echeance"}, Description: msgOptionAidDeadline, Kind: OptionText, Prefix: "until "}}
+	offerOptions := []Option{text, category}
+	return []*Command{
+		{Name: "need", Aliases: []string{"besoin"}, Usage: msgUsageNeed, Summary: msgSummaryNeed, Run: cmdNeedPost, Options: needOptions,
+			Sub: append([]*Command{
+				// "post" repeats /need for platforms where a command with
+				// subcommands cannot run by itself.
+				{Name: "post", Aliases: []string{"publier"}, Usage: msgUsageNeed, Summary: msgSummaryNeed, Run: cmdNeedPost, Options: needOptions, Hidden: true},
+				{Private: true, Name: "private", Aliases: []string{"discret", "discrete", "prive"}, Usage: msgUsageNeedPrivate, Summary: msgSummaryNeedPrivate, Run: cmdNeedDiscreet, Options: []Option{text, category}},
+			}, shared([5][2]string{{msgUsageNeedContact, msgSummaryNeedContact}, {msgUsageNeedList, msgSummaryNeedList},
+				{msgUsageNeedClose, msgSummaryNeedClose}, {msgUsageNeedEdit, msgSummaryNeedEdit}, {msgUsageNeedHide, msgSummaryNeedHide}})...)},
+		{Name: "offer", Aliases: []string{"offre"}, Usage: msgUsageOffer, Summary: msgSummaryOffer, Run: cmdOfferPost, Options: offerOptions,
+			Sub: append([]*Command{
+				{Name: "post", Aliases: []string{"publier"}, Usage: msgUsageOffer, Summary: msgSummaryOffer, Run: cmdOfferPost, Options: offerOptions, Hidden: true},
+			}, shared([5][2]string{{msgUsageOfferContact, msgSummaryOfferContact}, {msgUsageOfferList, msgSummaryOfferList},
+				{msgUsageOfferClose, msgSummaryOfferClose}, {msgUsageOfferEdit, msgSummaryOfferEdit}, {msgUsageOfferHide, msgSummaryOfferHide}})...)},
+		{Private: true, Name: "find", Aliases: []string{"chercher", "cherche"}, Usage: msgUsageFind, Summary: msgSummaryFind, Run: cmdFind, Options: []Option{
+			{Name: "words", Names: map[string]string{"fr": "mots"}, Description: msgOptionAidWords, Kind: OptionText, Required: true}}},
+	}
 }

@@ -96,16 +96,7 @@ func (r *request) paymentData(p ledger.CommonsPayment) map[string]any {
 }
 
 // paymentNumber reads the payment number, the first argument.
-func (r *request) paymentNumber() (int, error) {
-	if len(r.args) == 0 {
-		return 0, r.usage()
-	}
-	n, err := strconv.Atoi(strings.TrimPrefix(r.args[0], "#"))
-	if err != nil || n < 1 {
-		return 0, refuse(msgCommonsBadNumber, map[string]any{"Input": r.args[0], "Usage": r.tr.S(r.cmd.Usage, nil)})
-	}
-	return n, nil
-}
+func (r *request) paymentNumber() (int, error) { return r.numberArg(msgCommonsBadNumber) }
 
 func cmdCommonsPending(r *request) error {
 	if len(r.args) > 0 {

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/entraide/entraide/ledger"
@@ -41,35 +40,6 @@ func isUntilWord(s string) bool {
 		return true
 	}
 	return false
-}
-
-// textAfter is the message's text after the command word and n more
-// words, with its own spacing and line breaks kept.
-func (r *request) textAfter(n int) string {
-	_, rest, _ := splitCommand(r.msg.Text)
-	for i := 0; i < n; i++ {
-		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
-		end := strings.IndexFunc(rest, unicode.IsSpace)
-		if end < 0 {
-			return ""
-		}
-		rest = rest[end:]
-	}
-	return strings.TrimSpace(rest)
-}
-
-// number reads the proposal number, the first argument: "3" or "#3".
-func (r *request) number() (int, error) {
-	usage := map[string]any{"Usage": r.tr.S(r.cmd.Usage, nil)}
-	if len(r.args) == 0 {
-		return 0, refuse(msgUsage, usage)
-	}
-	n, err := strconv.Atoi(strings.TrimPrefix(r.args[0], "#"))
-	if err != nil || n < 1 {
-		usage["Input"] = r.args[0]
-		return 0, refuse(msgDecisionBadNumber, usage)
-	}
-	return n, nil
 }
 
 // replayedDecision tells the sender privately that a redelivered

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/entraide/entraide/ledger"
 	"github.com/entraide/entraide/schedules"
@@ -206,86 +205,9 @@ func reservedGroupName(name string) bool {
 	return false
 }
 
-// groupCommands declares /group, /remind, /newsletter and /news.
-func (b *Bot) groupCommands() []*Command {
-	name := Option{Name: "name", Names: map[string]string{"fr": "nom"}, Description: msgOptionGroupName, Kind: OptionText, Required: true}
-	optName := name
-	optName.Required = false
-	group := Option{Name: "group", Names: map[string]string{"fr": "groupe"}, Description: msgOptionGroup, Kind: OptionText, Required: true, Complete: CompleteGroups}
-	optGroup := group
-	optGroup.Required = false
-	id := Option{Name: "reminder", Names: map[string]string{"fr": "rappel"}, Description: msgOptionReminderID, Kind: OptionInteger, Required: true}
-	newsID := Option{Name: "news", Names: map[string]string{"fr": "breve"}, Description: msgOptionNewsID, Kind: OptionInteger, Required: true}
-	cmds := []*Command{
-		{Name: "group", Aliases: []string{"groupe"}, Usage: msgUsageGroup, Summary: msgSummaryGroup, Run: cmdGroupList, Sub: []*Command{
-			{Name: "create", Aliases: []string{"creer", "créer"}, Usage: msgUsageGroupCreate, Summary: msgSummaryGroupCreate, Run: cmdGroupCreate, Options: []Option{name}},
-			{Name: "join", Aliases: []string{"rejoindre"}, Usage: msgUsageGroupJoin, Summary: msgSummaryGroupJoin, Run: cmdGroupJoin, Options: []Option{name}},
-			{Name: "leave", Aliases: []string{"quitter"}, Usage: msgUsageGroupLeave, Summary: msgSummaryGroupLeave, Run: cmdGroupLeave, Options: []Option{name}},
-			{Name: "list", Aliases: []string{"liste"}, Usage: msgUsageGroupList, Summary: msgSummaryGroupList, Run: cmdGroupList, Hidden: true},
-			{Name: "info", Aliases: []string{"infos"}, Usage: msgUsageGroupInfo, Summary: msgSummaryGroupInfo, Run: cmdGroupInfo, Options: []Option{optName}},
-			{Name: "pings", Aliases: []string{"mentions"}, Usage: msgUsageGroupPings, Summary: msgSummaryGroupPings, Run: cmdGroupPings, Options: []Option{optName,
-				{Name: "state", Names: map[string]string{"fr": "etat"}, Description: msgOptionPingsState, Kind: OptionText, Required: true}}},
-			{Name: "timezone", Aliases: []string{"fuseau"}, Usage: msgUsageGroupTimezone, Summary: msgSummaryGroupTimezone, Run: cmdGroupTimezone, Options: []Option{name,
-				{Name: "zone", Names: map[string]string{"fr": "zone"}, Description: msgOptionZone, Kind: OptionText, Required: true}}},
-		}},
-		{Name: "remind", Aliases: []string{"rappel", "rappeler"}, Usage: msgUsageRemind, Summary: msgSummaryRemind, Run: cmdRemindAdd, Sub: []*Command{
-			{Name: "add", Aliases: []string{"ajouter"}, Usage: msgUsageRemind, Summary: msgSummaryRemind, Run: cmdRemindAdd, Hidden: true, Options: []Option{group,
-				{Name: "when", Names: map[string]string{"fr": "quand"}, Description: msgOptionWhen, Kind: OptionText, Required: true},
-				{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionReminderText, Kind: OptionText, Required: true}}},
-			{Name: "list", Aliases: []string{"liste"}, Usage: msgUsageRemindList, Summary: msgSummaryRemindList, Run: cmdRemindList, Options: []Option{optGroup}},
-			{Name: "cancel", Aliases: []string{"annuler"}, Usage: msgUsageRemindCancel, Summary: msgSummaryRemindCancel, Run: cmdRemindCancel, Options: []Option{id}},
-			{Name: "pause", Aliases: []string{"suspendre"}, Usage: msgUsageRemindPause, Summary: msgSummaryRemindPause, Run: cmdRemindPause, Options: []Option{id}},
-			{Name: "resume", Aliases: []string{"reprendre"}, Usage: msgUsageRemindResume, Summary: msgSummaryRemindResume, Run: cmdRemindResume, Options: []Option{id}},
-			{Name: "skip", Aliases: []string{"sauter"}, Usage: msgUsageRemindSkip, Summary: msgSummaryRemindSkip, Run: cmdRemindSkip, Options: []Option{id}},
-		}},
-		{Name: "newsletter", Aliases: []string{"journal"}, Usage: msgUsageNewsletter, Summary: msgSummaryNewsletter, Run: cmdNewsletterPreview, Sub: []*Command{
-			{Name: "preview", Aliases: []string{"apercu", "aperçu"}, Usage: msgUsageNewsletterPreview, Summary: msgSummaryNewsletterPreview, Run: cmdNewsletterPreview, Hidden: true},
-			{Name: "send", Aliases: []string{"envoyer"}, Usage: msgUsageNewsletterSend, Summary: msgSummaryNewsletterSend, Moderator: true, Run: cmdNewsletterSend},
-			{Name: "optout", Aliases: []string{"anonyme"}, Usage: msgUsageNewsletterOptOut, Summary: msgSummaryNewsletterOptOut, Run: cmdNewsletterOptOut},
-			{Name: "optin", Aliases: []string{"nominatif"}, Usage: msgUsageNewsletterOptIn, Summary: msgSummaryNewsletterOptIn, Run: cmdNewsletterOptIn},
-			{Private: true, Name: "edito", Aliases: []string{"édito", "editorial"}, Usage: msgUsageNewsletterEditorial, Summary: msgSummaryNewsletterEditorial,
-				Moderator: true, Run: cmdNewsletterEditorial, Options: []Option{
-					{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionEditorialText, Kind: OptionText, Required: true}}},
-		}},
-		{Name: "news", Aliases: []string{"breve", "brève", "nouvelle"}, Usage: msgUsageNews, Summary: msgSummaryNews, Run: cmdNewsSubmit, Sub: []*Command{
-			{Name: "submit", Aliases: []string{"proposer"}, Usage: msgUsageNews, Summary: msgSummaryNews, Run: cmdNewsSubmit, Hidden: true, Options: []Option{
-				{Name: "text", Names: map[string]string{"fr": "texte"}, Description: msgOptionNewsText, Kind: OptionText, Required: true}}},
-			{Name: "list", Aliases: []string{"liste"}, Usage: msgUsageNewsList, Summary: msgSummaryNewsList, Moderator: true, Run: cmdNewsList},
-			{Name: "approve", Aliases: []string{"approuver"}, Usage: msgUsageNewsApprove, Summary: msgSummaryNewsApprove, Moderator: true, Run: cmdNewsApprove, Options: []Option{newsID}},
-			{Name: "reject", Aliases: []string{"refuser"}, Usage: msgUsageNewsReject, Summary: msgSummaryNewsReject, Moderator: true, Run: cmdNewsReject, Options: []Option{newsID}},
-		}},
-	}
-	return cmds
-}
-
-// rest is the message's text after the command's words ("/remind add"),
-// with its own spacing.
-func (r *request) rest() string {
-	depth := 0
-	for c := r.cmd; c != nil; c = c.parent {
-		depth++
-	}
-	return r.textAfter(depth - 1)
-}
-
-// restAfter is rest without its first n words.
-func (r *request) restAfter(n int) string {
-	depth := 0
-	for c := r.cmd; c != nil; c = c.parent {
-		depth++
-	}
-	return r.textAfter(depth - 1 + n)
-}
-
-func (r *request) moderator() bool { return r.com.isModerator(r.msg.Platform, r.msg.Sender.ID) }
-
 func (r *request) groupRequest(name string) ledger.GroupRequest {
 	return ledger.GroupRequest{Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(),
 		Moderator: r.moderator(), Name: name, Room: r.msg.Room}
-}
-
-func (r *request) usage() error {
-	return refuse(msgUsage, map[string]any{"Usage": r.tr.S(r.cmd.Usage, nil)})
 }
 
 // groupNames lists a community's groups for a refusal: "garden, kitchen".
@@ -338,34 +260,6 @@ func (r *request) groupRefusal(err error, name string) error {
 		return refuse(msgGroupExists, data)
 	}
 	return err
-}
-
-// cmdPath is a top-level command as typed in the community's language.
-func (r *request) cmdPath(name string) string {
-	for _, c := range r.bot.commands {
-		if c.Name == name {
-			return c.path(r.tr.Lang())
-		}
-	}
-	return "/" + name
-}
-
-// subName is a subcommand's word in the community's language.
-func (r *request) subName(parent, name string) string {
-	for _, c := range r.bot.commands {
-		if c.Name != parent {
-			continue
-		}
-		for _, s := range c.Sub {
-			if s.Name == name {
-				if r.tr.Lang() == "fr" && len(s.Aliases) > 0 {
-					return s.Aliases[0]
-				}
-				return s.Name
-			}
-		}
-	}
-	return name
 }
 
 // where names a group's room for a member: "this room", or the room.
@@ -740,24 +634,4 @@ func (r *request) proposalGroup(text string) (ledger.Group, string, error) {
 		return g, cut(end - 2), nil
 	}
 	return ledger.Group{}, text, nil
-}
-
-// wordSpans are the byte offsets of text's whitespace-separated words.
-func wordSpans(text string) [][2]int {
-	var out [][2]int
-	start := -1
-	for i, c := range text {
-		if unicode.IsSpace(c) {
-			if start >= 0 {
-				out = append(out, [2]int{start, i})
-				start = -1
-			}
-		} else if start < 0 {
-			start = i
-		}
-	}
-	if start >= 0 {
-		out = append(out, [2]int{start, len(text)})
-	}
-	return out
 }
