@@ -154,7 +154,7 @@ func (r *request) aidRefusal(err error, ref ledger.PostRef) error {
 
 // parsePost reads "<text> [#category] [until <deadline>]".
 func (r *request) parsePost(words []string, withDeadline bool) (text, category, until string, err error) {
-	if n := len(words); withDeadline && n >= 2 && isUntilWord(words[n-2]) {
+	if n := len(words); withDeadline && n >= 2 && r.bot.catalog.is(kwUntil, words[n-2]) {
 		until, words = words[n-1], words[:n-2]
 	}
 	var kept []string

@@ -118,7 +118,7 @@ func TestParseGiveArgs(t *testing.T) {
 		{"zero @ana", 0, nil, "", "", "duration"},
 		{"0h @ana", 0, nil, "", "", "duration"},
 	} {
-		g, err := parseGiveArgs(strings.Fields(c.args), mentions, com, "en")
+		g, err := parseGiveArgs(testCatalog(t), strings.Fields(c.args), mentions, com, "en")
 		if c.refusal != "" {
 			var ref *refusal
 			var de *DurationError

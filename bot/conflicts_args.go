@@ -10,33 +10,6 @@ import (
 // Reading conflict commands: their words, the case they name, and who
 // may act on it.
 
-// isMediatorWord introduces the mediators: "… mediator @chloe".
-func isMediatorWord(s string) bool {
-	switch strings.ToLower(strings.TrimRight(s, ":,")) {
-	case "mediator", "mediators", "médiateur", "médiateurs", "mediateur", "mediateurs", "médiatrice", "médiatrices", "mediatrice", "mediatrices":
-		return true
-	}
-	return false
-}
-
-// isAboutWord introduces a case's topic: "… about the shed", "… sur l'atelier".
-func isAboutWord(s string) bool {
-	switch strings.ToLower(strings.TrimRight(s, ":,")) {
-	case "about", "sur", "sujet", "topic", "concernant":
-		return true
-	}
-	return false
-}
-
-// isRequestWord introduces a request's number: "/conflict open request 3".
-func isRequestWord(s string) bool {
-	switch strings.ToLower(s) {
-	case "request", "demande":
-		return true
-	}
-	return false
-}
-
 // openArgs is what "/conflict open @a @b mediator @m about the shed" says.
 type openArgs struct {
 	request   int
@@ -54,7 +27,7 @@ func (r *request) parseOpen() (openArgs, error) {
 	for i := 0; i < len(spans); i++ {
 		w := word(i)
 		switch {
-		case i == 0 && isRequestWord(w):
+		case i == 0 && r.bot.catalog.is(kwRequest, w):
 			if i+1 >= len(spans) {
 				return o, r.usage()
 			}
@@ -64,14 +37,14 @@ func (r *request) parseOpen() (openArgs, error) {
 			}
 			o.request = n
 			i++
-		case isMediatorWord(w):
+		case r.bot.catalog.is(kwMediator, w):
 			mediators = true
-		case isAboutWord(w):
+		case r.bot.catalog.is(kwAbout, w):
 			if i+1 < len(spans) {
 				o.topic = strings.TrimSpace(text[spans[i+1][0]:])
 			}
 			i = len(spans)
-		case isJoinWord(w):
+		case r.bot.catalog.is(kwAnd, w):
 		default:
 			m, ok := mentionFor(w, r.msg.Mentions)
 			switch {

@@ -40,7 +40,7 @@ func cmdConflictRequest(r *request) error {
 	r.log.Info("mediation requested", "case", c.Number)
 	post := Reply{Text: r.tr.S(msgConflictRequestPosted, map[string]any{"Number": c.Number,
 		"Name": displayName(Mention{User: r.msg.Sender}), "Text": text,
-		"Command": r.cmdPath("conflict") + " " + r.subName("conflict", "open") + " " + requestWord(r.tr) + " " + strconv.Itoa(c.Number)})}
+		"Command": r.cmdPath("conflict") + " " + r.subName("conflict", "open") + " " + keyword(r.tr, kwRequest) + " " + strconv.Itoa(c.Number)})}
 	if _, err := r.bot.Deliver(r.ctx, a, to, post); err != nil {
 		r.log.Error("mediation request not posted to the moderators", "case", c.Number, "err", err)
 		r.reply(Reply{Private: true, Text: r.tr.S(msgConflictRequestNotPosted, data)})
@@ -48,13 +48,6 @@ func cmdConflictRequest(r *request) error {
 	}
 	r.reply(Reply{Private: true, Text: r.tr.S(msgConflictRequested, data)})
 	return nil
-}
-
-func requestWord(tr Tr) string {
-	if tr.Lang() == "fr" {
-		return "demande"
-	}
-	return "request"
 }
 
 // cmdConflictOpen checks everything it can, then makes the private space,
@@ -308,7 +301,7 @@ func cmdConflictList(r *request) error {
 	filter := ledger.CasesPending
 	switch {
 	case len(r.args) == 0:
-	case len(r.args) == 1 && isAllWord(r.args[0]):
+	case len(r.args) == 1 && r.bot.catalog.is(kwAll, r.args[0]):
 		filter = ledger.CasesAll
 	default:
 		return r.usage()
@@ -328,14 +321,6 @@ func cmdConflictList(r *request) error {
 	}
 	r.reply(Reply{Private: private, Text: strings.Join(lines, "\n")})
 	return nil
-}
-
-func isAllWord(s string) bool {
-	switch strings.ToLower(s) {
-	case "all", "tout", "tous", "toutes":
-		return true
-	}
-	return false
 }
 
 func cmdConflictNote(r *request) error {
@@ -376,7 +361,7 @@ func (r *request) memberArgs() (n int, m Mention, role ledger.CaseRole, err erro
 	found := false
 	for _, w := range r.args[1:] {
 		switch {
-		case isMediatorWord(w):
+		case r.bot.catalog.is(kwMediator, w):
 			role = ledger.RoleMediator
 		case strings.EqualFold(w, "party") || strings.EqualFold(w, "partie"):
 		default:
@@ -589,7 +574,7 @@ func setCaseState(r *request, to ledger.CaseState) error {
 		return r.actRefusal(c)
 	} else if c.State == ledger.CaseRequested && to != ledger.CaseClosedNoAgreement {
 		return refuse(msgConflictStillARequest, map[string]any{"Number": n,
-			"Command": r.cmdPath("conflict") + " " + r.subName("conflict", "open") + " " + requestWord(r.tr) + " " + strconv.Itoa(n)})
+			"Command": r.cmdPath("conflict") + " " + r.subName("conflict", "open") + " " + keyword(r.tr, kwRequest) + " " + strconv.Itoa(n)})
 	}
 	rec, err := r.bot.ledger.SetCaseState(r.ctx, r.caseActor(), n, to, text)
 	if err != nil {

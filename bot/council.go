@@ -268,7 +268,7 @@ func (r *request) tellCouncil(c ledger.Case, reason string) {
 	}
 	data := map[string]any{"Number": c.Number, "Actor": displayName(Mention{User: r.msg.Sender}), "Reason": reason,
 		"Council": r.tr.List(toks), "Aside": r.tr.List(aside),
-		"Command": r.cmdPath("conflict") + " " + r.subName("conflict", "add") + " #" + strconv.Itoa(c.Number) + " " + mediatorWord(r.tr) + " @…"}
+		"Command": r.cmdPath("conflict") + " " + r.subName("conflict", "add") + " #" + strconv.Itoa(c.Number) + " " + keyword(r.tr, kwMediator) + " @…"}
 	var lines []string
 	if reason != "" {
 		lines = append(lines, r.tr.S(msgConflictToCouncilWhy, data))
@@ -287,13 +287,6 @@ func (r *request) tellCouncil(c ledger.Case, reason string) {
 	if _, err := r.bot.Deliver(r.ctx, a, to, Reply{Text: strings.Join(lines, "\n"), Mentions: mentions}); err != nil {
 		r.log.Error("escalation not posted to the moderators", "case", c.Number, "err", err)
 	}
-}
-
-func mediatorWord(tr Tr) string {
-	if tr.Lang() == "fr" {
-		return "médiateur"
-	}
-	return "mediator"
 }
 
 // --- timed work --------------------------------------------------------

@@ -32,16 +32,6 @@ type DecisionLedger interface {
 // decisionsListLimit is how many proposals /decisions shows.
 const decisionsListLimit = 15
 
-// isUntilWord is a word that introduces a proposal's deadline:
-// "/propose … until friday", "/proposer … jusqu'au vendredi".
-func isUntilWord(s string) bool {
-	switch strings.ToLower(strings.ReplaceAll(s, "’", "'")) {
-	case "until", "jusqu'au", "jusqu'à", "jusqu'a":
-		return true
-	}
-	return false
-}
-
 // replayedDecision tells the sender privately that a redelivered
 // command was recorded already, when rec is a replay: the channel saw its
 // result the first time.
@@ -99,7 +89,7 @@ func cmdPropose(r *request) error {
 	now := r.bot.now()
 	deadline := now.Add(r.com.Decisions.deadline())
 	input := ""
-	if n := len(fields); n >= 2 && isUntilWord(fields[n-2]) {
+	if n := len(fields); n >= 2 && r.bot.catalog.is(kwUntil, fields[n-2]) {
 		input = fields[n-1]
 		d, ok := r.bot.catalog.parseDeadline(input, now, r.com.Location)
 		if !ok {

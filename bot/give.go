@@ -17,22 +17,10 @@ type giveArgs struct {
 	group      string // working group named by "group:garden", or ""
 }
 
-// noteWords start the note: "/give 2h @ana for the garden".
-func isNoteWord(s string) bool {
-	s = strings.ToLower(s)
-	return s == "for" || s == "pour"
-}
-
-// isJoinWord may stand between mentions: "@ana and @bob".
-func isJoinWord(s string) bool {
-	s = strings.ToLower(s)
-	return s == "and" || s == "et" || s == "&" || s == ","
-}
-
 // parseGiveArgs reads the amount, the recipients (mentioned before "for"),
 // an optional note and an optional #category, in a forgiving order:
 // "/give @ana 2h" works as well as "/give 2h @ana".
-func parseGiveArgs(args []string, mentions []Mention, com *Community, lang string) (giveArgs, error) {
+func parseGiveArgs(c *Catalog, args []string, mentions []Mention, com *Community, lang string) (giveArgs, error) {
 	var g giveArgs
 	var amount, note []string
 	inNote := false
@@ -60,7 +48,7 @@ func parseGiveArgs(args []string, mentions []Mention, com *Community, lang strin
 			note = append(note, tok)
 			continue
 		}
-		if isNoteWord(tok) {
+		if c.is(kwFor, tok) {
 			inNote = true
 			continue
 		}
@@ -71,7 +59,7 @@ func parseGiveArgs(args []string, mentions []Mention, com *Community, lang strin
 		if strings.HasPrefix(tok, "@") && len(tok) > 1 {
 			return g, refuse(msgGiveUnknownMember, map[string]any{"Name": strings.TrimRight(tok, ",;:.!?")})
 		}
-		if len(g.recipients) > 0 && isJoinWord(tok) {
+		if len(g.recipients) > 0 && c.is(kwAnd, tok) {
 			continue
 		}
 		if len(g.recipients) > 0 && len(amount) > 0 {
@@ -136,7 +124,7 @@ func give(r *request, fromCommons bool) error {
 	if err := r.memberHint(args); err != nil {
 		return err
 	}
-	g, err := parseGiveArgs(args, r.msg.Mentions, r.com, r.tr.Lang())
+	g, err := parseGiveArgs(r.bot.catalog, args, r.msg.Mentions, r.com, r.tr.Lang())
 	if err != nil {
 		return err
 	}

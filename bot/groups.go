@@ -583,12 +583,6 @@ func groupCardLine(tr Tr, p ledger.Proposal) []string {
 	return []string{tr.N(msgDecisionCardGroup, len(p.Eligible), map[string]any{"Group": p.GroupName})}
 }
 
-// isGroupWord introduces the group of a proposal: "… group garden".
-func isGroupWord(s string) bool {
-	s = strings.ToLower(s)
-	return s == "group" || s == "groupe"
-}
-
 // proposalGroup takes the group off the end of a proposal's text (before
 // its "until …", if any): a word "group:garden", which must name a group,
 // or "group garden" when garden is a group (otherwise the words stay in
@@ -596,7 +590,7 @@ func isGroupWord(s string) bool {
 func (r *request) proposalGroup(text string) (ledger.Group, string, error) {
 	spans := wordSpans(text)
 	end := len(spans)
-	if end >= 2 && isUntilWord(text[spans[end-2][0]:spans[end-2][1]]) {
+	if end >= 2 && r.bot.catalog.is(kwUntil, text[spans[end-2][0]:spans[end-2][1]]) {
 		end -= 2
 	}
 	word := func(i int) string { return text[spans[i][0]:spans[i][1]] }
@@ -619,7 +613,7 @@ func (r *request) proposalGroup(text string) (ledger.Group, string, error) {
 			return g, cut(end - 1), nil
 		}
 	}
-	if end >= 3 && isGroupWord(word(end-2)) {
+	if end >= 3 && r.bot.catalog.is(kwGroup, word(end-2)) {
 		name, ok := ledger.NormalizeGroupName(word(end - 1))
 		if !ok {
 			return ledger.Group{}, text, nil

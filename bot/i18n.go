@@ -25,6 +25,7 @@ func SupportedLanguage(lang string) bool { return lang == "fr" || lang == "en" }
 type Catalog struct {
 	bundle     *i18n.Bundle
 	localizers map[string]*i18n.Localizer
+	keywords   map[string]map[string]bool // keywords.go
 }
 
 // NewCatalog loads the embedded French and English catalogues.
@@ -59,6 +60,7 @@ func NewCatalog() (*Catalog, error) {
 	for _, l := range Languages() {
 		c.localizers[l] = i18n.NewLocalizer(bundle, l)
 	}
+	c.loadKeywords()
 	return c, nil
 }
 

@@ -117,15 +117,15 @@ func TestParseWhen(t *testing.T) {
 func TestGiveAndProposeNameAGroup(t *testing.T) {
 	com := testCommunity("c")
 	mentions := []Mention{{Text: "@ana", User: User{ID: "ana"}}}
-	g, err := parseGiveArgs(strings.Fields("2h @ana for weeding group:Garden #production"), mentions, com, "en")
+	g, err := parseGiveArgs(testCatalog(t), strings.Fields("2h @ana for weeding group:Garden #production"), mentions, com, "en")
 	if err != nil || g.group != "garden" || g.note != "weeding" || g.category != "production" {
 		t.Fatalf("%+v, %v", g, err)
 	}
-	if g, err = parseGiveArgs(strings.Fields("groupe:jardin 2h @ana"), mentions, com, "fr"); err != nil || g.group != "jardin" {
+	if g, err = parseGiveArgs(testCatalog(t), strings.Fields("groupe:jardin 2h @ana"), mentions, com, "fr"); err != nil || g.group != "jardin" {
 		t.Fatalf("%+v, %v", g, err)
 	}
 	var ref *refusal
-	if _, err := parseGiveArgs(strings.Fields("2h @ana group:a group:b"), mentions, com, "en"); !errors.As(err, &ref) || ref.id != msgGiveTwoGroups {
+	if _, err := parseGiveArgs(testCatalog(t), strings.Fields("2h @ana group:a group:b"), mentions, com, "en"); !errors.As(err, &ref) || ref.id != msgGiveTwoGroups {
 		t.Errorf("two groups: %v", err)
 	}
 

@@ -64,22 +64,6 @@ func parseClock(s string) (hour, minute int, ok bool) {
 	return hour, minute, hour < 24 && minute < 60
 }
 
-func isAtWord(s string) bool {
-	switch norm(s) {
-	case "at", "à", "a", "vers":
-		return true
-	}
-	return false
-}
-
-func isAndWord(s string) bool {
-	switch norm(s) {
-	case "and", "et", "&", ",":
-		return true
-	}
-	return false
-}
-
 // weekday reads a day's name in either language, long or short, singular
 // or plural ("monday", "mon", "lundis", "lun.").
 func (c *Catalog) weekday(s string) (time.Weekday, bool) {
@@ -126,7 +110,7 @@ func (c *Catalog) parseWhen(fields []string, now time.Time, loc *time.Location) 
 	}
 	// clock reads "[at] 18:00" from field i.
 	clock := func(i int) (int, int, int, bool) {
-		if isAtWord(at(i)) {
+		if c.is(kwAt, at(i)) {
 			i++
 		}
 		h, m, ok := parseClock(at(i))
@@ -331,7 +315,7 @@ func (c *Catalog) parseDays(fields []string, i int) (string, int, bool) {
 			break
 		}
 		i++
-		if isAndWord(at(i)) {
+		if c.is(kwAnd, at(i)) {
 			if _, ok := c.weekday(at(i + 1)); ok {
 				i++
 			}

@@ -76,7 +76,7 @@ func (r *request) memberHint(args []string) error {
 	named := false
 	for _, tok := range args {
 		switch {
-		case isNoteWord(tok):
+		case r.bot.catalog.is(kwFor, tok):
 			bare = append(bare, "") // nothing after "for" is a recipient
 		case strings.HasPrefix(tok, "@") && len(tok) > 1:
 			if _, ok := mentionFor(tok, r.msg.Mentions); ok {

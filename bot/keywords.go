@@ -1,0 +1,61 @@
+package bot
+
+import "strings"
+
+// Keywords are the small words the parsers understand between a command's
+// arguments ("for", "until", "mediator"…). They come from the catalogues,
+// every language at once, so that members may mix them and a third
+// language is one more file.
+const (
+	kwFor      = "keyword.for"      // starts a gift's note
+	kwAnd      = "keyword.and"      // joins members or weekdays
+	kwUntil    = "keyword.until"    // introduces a deadline
+	kwMediator = "keyword.mediator" // introduces a case's mediators
+	kwAbout    = "keyword.about"    // introduces a case's topic
+	kwRequest  = "keyword.request"  // introduces a request's number
+	kwAll      = "keyword.all"      // every item, closed ones too
+	kwGroup    = "keyword.group"    // introduces a proposal's group
+	kwAt       = "keyword.at"       // introduces a time of day
+)
+
+// keywordIDs are every keyword message, loaded into the catalogue.
+func keywordIDs() []string {
+	return []string{kwFor, kwAnd, kwUntil, kwMediator, kwAbout, kwRequest, kwAll, kwGroup, kwAt}
+}
+
+// keywordForm is how a typed word is compared: lower case, the
+// punctuation of a sentence after it dropped, typographic apostrophes
+// as plain ones.
+func keywordForm(s string) string {
+	if t := strings.TrimRight(s, ",;:"); t != "" {
+		s = t
+	}
+	return strings.ToLower(strings.ReplaceAll(s, "’", "'"))
+}
+
+// loadKeywords reads each keyword's words, space-separated, in every
+// language.
+func (c *Catalog) loadKeywords() {
+	c.keywords = map[string]map[string]bool{}
+	for _, id := range keywordIDs() {
+		set := map[string]bool{}
+		for _, lang := range Languages() {
+			for _, w := range strings.Fields(c.In(lang).S(id, nil)) {
+				set[keywordForm(w)] = true
+			}
+		}
+		c.keywords[id] = set
+	}
+}
+
+// keyword is the word a reply suggests typing, in tr's language: the
+// first of the keyword's words there.
+func keyword(tr Tr, id string) string {
+	if w := strings.Fields(tr.S(id, nil)); len(w) > 0 {
+		return w[0]
+	}
+	return ""
+}
+
+// is reports whether word is one of the keyword's words, in any language.
+func (c *Catalog) is(id, word string) bool { return c.keywords[id][keywordForm(word)] }
