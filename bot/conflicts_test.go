@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entraide/entraide/internal/testutil"
 	"github.com/entraide/entraide/ledger"
 )
 
@@ -89,7 +90,7 @@ type caseEnv struct {
 	ctx   context.Context
 	db    *ledger.DB
 	coms  []*Community
-	clock *testClock
+	clock *testutil.Clock
 	b     *Bot
 	seq   int
 }
@@ -98,7 +99,7 @@ type caseEnv struct {
 // and moderators' room; "mod" moderates both.
 func newCaseEnv(t *testing.T) *caseEnv {
 	t.Helper()
-	clock := &testClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	clock := testutil.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	db, err := ledger.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), ledger.Options{Durability: ledger.DurabilityNormal, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

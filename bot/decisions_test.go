@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entraide/entraide/internal/testutil"
 	"github.com/entraide/entraide/ledger"
 )
 
@@ -85,36 +86,19 @@ func (a *richAdapter) lastEdit() posted {
 	return a.edits[len(a.edits)-1]
 }
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // decisionEnv is a ledger file, a clock and a community the bots share,
 // so a test can restart the bot.
 type decisionEnv struct {
 	t     *testing.T
 	ctx   context.Context
 	db    *ledger.DB
-	clock *testClock
+	clock *testutil.Clock
 	com   *Community
 }
 
 func newDecisionEnv(t *testing.T, members ...string) *decisionEnv {
 	t.Helper()
-	clock := &testClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	clock := testutil.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	db, err := ledger.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"), ledger.Options{Durability: ledger.DurabilityNormal, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -135,7 +135,7 @@ func seedNewsletter(t *testing.T, lang string, conflicts bool) (*groupEnv, *Bot)
 	e.say("ana", "/remind garden on 2026-12-12 10:00 Seed swap at the library")
 	e.clock.Advance(24 * time.Hour)
 	give("emma", "ana", 60, "research", 0)
-	e.clock.t = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) // Monday 09:00 Paris
+	e.clock.Set(time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)) // Monday 09:00 Paris
 	if err := e.b.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,16 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/entraide/entraide/internal/testutil"
 	"github.com/entraide/entraide/ledger"
 )
 
@@ -155,31 +154,14 @@ type groupEnv struct {
 	*decisionEnv
 	b    *Bot
 	a    *richAdapter
-	logs *syncBuffer
+	logs *testutil.Buffer
 	n    int
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newGroupEnv(t *testing.T, start time.Time) *groupEnv {
 	t.Helper()
 	de := newDecisionEnv(t)
-	de.clock.t = start
+	de.clock.Set(start)
 	for _, m := range []string{"bob", "chloe"} {
 		if _, err := de.db.EnsureMember(de.ctx, de.com.LedgerID(), ledger.Identity{Platform: "test", UserID: m, Name: m}); err != nil {
 			t.Fatal(err)
@@ -188,7 +170,7 @@ func newGroupEnv(t *testing.T, start time.Time) *groupEnv {
 	de.com.Location = parisLoc(t)
 	on := true
 	de.com.Groups = GroupSettings{Declared: []DeclaredGroup{{Name: "garden", Room: "test:r", Pings: &on}}}
-	e := &groupEnv{decisionEnv: de, a: &richAdapter{}, logs: &syncBuffer{}}
+	e := &groupEnv{decisionEnv: de, a: &richAdapter{}, logs: &testutil.Buffer{}}
 	e.restart()
 	e.say("ana", "/group join garden")
 	e.say("bob", "/group join garden")

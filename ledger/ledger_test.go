@@ -8,33 +8,15 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/entraide/entraide/internal/testutil"
 )
 
-// fakeClock is the injectable clock: tests move time by hand so that undo
-// windows and timestamps are exact, never timed.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newClock() *testutil.Clock {
+	return testutil.NewClock(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
 }
 
 // testLimits are tight enough that tests reach every bound with small numbers.
@@ -46,7 +28,7 @@ type env struct {
 	ctx       context.Context
 	db        *DB
 	path      string
-	clock     *fakeClock
+	clock     *testutil.Clock
 	community CommunityID
 	limits    Limits
 }

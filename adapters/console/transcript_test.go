@@ -11,11 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/internal/testutil"
 	"github.com/entraide/entraide/ledger"
 )
 
@@ -40,24 +40,6 @@ func TestTranscripts(t *testing.T) {
 	}
 }
 
-// clock is the transcript's time; "#! advance: 20m" moves it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 func runTranscript(t *testing.T, path string) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -72,7 +54,7 @@ func runTranscript(t *testing.T, path string) {
 		Moderators: []string{"console:ana"},
 		Rooms:      []string{"console:*"},
 	}
-	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	clk := testutil.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 
 	// The set-up directives come first, before anything is typed.
 	body := 0
@@ -102,7 +84,7 @@ func runTranscript(t *testing.T, path string) {
 			if err != nil {
 				t.Fatalf("%s:%d: start: %v", path, body+1, err)
 			}
-			clk.now = at
+			clk.Set(at)
 			continue
 		}
 		if err := setUp(com, key, value); err != nil {
@@ -194,7 +176,7 @@ func runTranscript(t *testing.T, path string) {
 				if err != nil {
 					t.Fatalf("%s:%d: %v", path, i+1, err)
 				}
-				clk.advance(d)
+				clk.Advance(d)
 			case key == "unchanged":
 				if after := ledgerExports(t, db, com.LedgerID()); after != before {
 					t.Errorf("%s:%d: the message before changed the ledger:\n%s", path, i+1, diff(before, after))

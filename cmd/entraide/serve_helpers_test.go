@@ -1,36 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/entraide/entraide/internal/testutil"
 )
-
-// lockedBuffer is an output written by serve's goroutines and read by the
-// test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // served is `entraide run --console` running on a config, in this process,
 // with the console typed into by the test.
@@ -38,7 +19,7 @@ type served struct {
 	t         *testing.T
 	ctx       context.Context
 	dir       string
-	out, errs *lockedBuffer
+	out, errs *testutil.Buffer
 	typed     *io.PipeWriter
 }
 
@@ -54,7 +35,7 @@ func serveConfig(t *testing.T, yaml string, with stdio) *served {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	in, typed := io.Pipe()
-	s := &served{t: t, ctx: ctx, dir: dir, out: &lockedBuffer{}, errs: &lockedBuffer{}, typed: typed}
+	s := &served{t: t, ctx: ctx, dir: dir, out: &testutil.Buffer{}, errs: &testutil.Buffer{}, typed: typed}
 	with.in, with.out, with.err = in, s.out, s.errs
 	if with.lookupEnv == nil {
 		with.lookupEnv = func(string) (string, bool) { return "", false }

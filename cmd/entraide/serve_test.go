@@ -6,12 +6,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/entraide/entraide/internal/fakediscord"
 	"github.com/entraide/entraide/internal/fakematrix"
+	"github.com/entraide/entraide/internal/testutil"
 	"github.com/entraide/entraide/ledger"
 )
 
@@ -241,24 +241,6 @@ discord:
 	})
 }
 
-// testClock is a time the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // The real serve wiring with every platform at once on one ledger: the
 // console, Matrix (a fake homeserver) and Discord (a fake gateway). Ana
 // links her Matrix and Discord accounts, gives on Discord and sees the
@@ -267,7 +249,7 @@ func (c *testClock) advance(d time.Duration) {
 // at the same time, is posted in its Matrix room.
 func TestServeEveryPlatform(t *testing.T) {
 	m, d := newMatrixSide(t), newDiscordSide(t)
-	clock := &testClock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	clock := testutil.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	ticks := make(chan time.Time)
 	s := serveConfig(t, `database: %[1]q
 log: {level: warn}
@@ -299,7 +281,7 @@ discord:
 	m.say(s.ctx, "!group join garden", "garden")
 	m.say(s.ctx, "!remind garden on 2026-11-25 09:00 Water the tomatoes", "Water the tomatoes")
 
-	clock.advance(48 * time.Hour)
+	clock.Advance(48 * time.Hour)
 	ticks <- clock.Now()
 	if ev := m.await(s.ctx, "Water the tomatoes"); ev.Room != m.room {
 		t.Errorf("the reminder went to %s, want the garden's Matrix room", ev.Room)
