@@ -45,34 +45,24 @@ func (r *request) replayedDecision(rec *ledger.DecisionReceipt) bool {
 // decisionRefusal turns the ledger's refusals about proposal #n into
 // replies; other errors pass through.
 func (r *request) decisionRefusal(err error, n int) error {
-	var le *ledger.Error
-	if !errors.As(err, &le) {
-		return err
-	}
 	data := map[string]any{"Number": n}
-	switch le.Code {
-	case ledger.ENOTFOUND:
-		return refuse(msgDecisionNotFound, data)
-	case ledger.ECLOSED:
-		return refuse(msgDecisionClosed, data)
-	case ledger.ENOTELIGIBLE:
-		p, perr := r.bot.ledger.Proposal(r.ctx, r.com.id, n)
-		if perr != nil {
-			return perr
-		}
-		data["Date"] = shortDateTime(r.tr, p.OpenedAt, r.com.Location)
-		if p.Group != 0 {
-			data["Group"] = p.GroupName
+	var ne *ledger.NotEligibleError
+	if errors.As(err, &ne) {
+		data["Date"] = shortDateTime(r.tr, ne.OpenedAt, r.com.Location)
+		if ne.Group != "" {
+			data["Group"] = ne.Group
 			return refuse(msgDecisionGroupNotEligible, data)
 		}
 		// A member who arrived after it opened is told since when they
 		// belong: the next proposal includes them.
-		acct, _, err := r.bot.ledger.Member(r.ctx, r.com.id, r.sender())
-		if err != nil {
-			return err
-		}
-		data["Joined"] = shortDateTime(r.tr, acct.CreatedAt, r.com.Location)
-		return refuseN(msgDecisionNotEligible, len(p.Eligible), data)
+		data["Joined"] = shortDateTime(r.tr, ne.JoinedAt, r.com.Location)
+		return refuseN(msgDecisionNotEligible, ne.Eligible, data)
+	}
+	switch ledger.ErrorCode(err) {
+	case ledger.ENOTFOUND:
+		return refuse(msgDecisionNotFound, data)
+	case ledger.ECLOSED:
+		return refuse(msgDecisionClosed, data)
 	}
 	return err
 }
@@ -404,13 +394,10 @@ func cmdClose(r *request) error {
 		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n,
 		Moderator: moderator, Reason: r.textAfter(1),
 	})
-	if ledger.ErrorCode(err) == ledger.EFORBIDDEN {
-		p, perr := r.bot.ledger.Proposal(r.ctx, r.com.id, n)
-		if perr != nil {
-			return perr
-		}
-		return refuse(msgDecisionCloseForbidden, map[string]any{"Number": n, "Proposer": p.Proposer.Name,
-			"Deadline": dayTime(r.tr, p.Deadline, r.com.Location)})
+	var forbidden *ledger.CloseForbiddenError
+	if errors.As(err, &forbidden) {
+		return refuse(msgDecisionCloseForbidden, map[string]any{"Number": n, "Proposer": forbidden.Proposer,
+			"Deadline": dayTime(r.tr, forbidden.Deadline, r.com.Location)})
 	}
 	var early *ledger.EarlyCloseError
 	if errors.As(err, &early) {

@@ -648,7 +648,7 @@ func (db *DB) CloseProposal(ctx context.Context, req CloseRequest) (*DecisionRec
 		}
 		proposer := found && acct == p.Proposer.Account
 		if !req.Moderator && !proposer {
-			return 0, 0, errorf(EFORBIDDEN, "only the proposer or a moderator may close")
+			return 0, 0, &CloseForbiddenError{Number: p.Number, Proposer: p.Proposer.Name, Deadline: p.Deadline}
 		}
 		waiting := len(p.Tally().Waiting)
 		switch {
@@ -980,10 +980,50 @@ func eligibleAccount(ctx context.Context, tx *Tx, p *Proposal, id Identity) (Acc
 		return 0, err
 	}
 	if !found || !p.IsEligible(acct) {
-		return 0, errorf(ENOTELIGIBLE, "%s:%s was not a member when proposal #%d opened", id.Platform, id.UserID, p.Number)
+		e := &NotEligibleError{Number: p.Number, Eligible: len(p.Eligible), OpenedAt: p.OpenedAt, Group: p.GroupName, JoinedAt: tx.now}
+		if found {
+			var joined int64
+			if err := tx.QueryRowContext(ctx, "SELECT created_at FROM accounts WHERE id = ?", acct).Scan(&joined); err != nil {
+				return 0, err
+			}
+			e.JoinedAt = unixUTC(joined)
+		}
+		return 0, e
 	}
 	return acct, nil
 }
+
+// NotEligibleError refuses a response from someone who was not among the
+// proposal's members when it opened (ENOTELIGIBLE), with what the reply
+// tells them: who decides it, since when, and since when they belong.
+type NotEligibleError struct {
+	Number   int
+	Eligible int
+	OpenedAt time.Time
+	Group    string    // the group that decides it, "" for the community
+	JoinedAt time.Time // when the member joined (now, for someone new)
+}
+
+func (e *NotEligibleError) Error() string {
+	return fmt.Sprintf("ledger: not a member when proposal #%d opened (%s)", e.Number, e.OpenedAt)
+}
+
+func (e *NotEligibleError) code() Code { return ENOTELIGIBLE }
+
+// CloseForbiddenError refuses an early close by someone who is neither the
+// proposer nor a moderator (EFORBIDDEN), naming who may and when it
+// closes anyway.
+type CloseForbiddenError struct {
+	Number   int
+	Proposer string
+	Deadline time.Time
+}
+
+func (e *CloseForbiddenError) Error() string {
+	return fmt.Sprintf("ledger: only %s or a moderator may close proposal #%d", e.Proposer, e.Number)
+}
+
+func (e *CloseForbiddenError) code() Code { return EFORBIDDEN }
 
 func proposalByNumber(ctx context.Context, q queryer, community CommunityID, number int) (Proposal, error) {
 	return byNumber(ctx, q, "proposals", "proposal", community, number, loadProposal)

@@ -636,3 +636,24 @@ func TestDecisionsAppendOnly(t *testing.T) {
 	}
 	e.verifyOK()
 }
+
+// Refusals carry what their reply says, so that the edge does not read
+// the proposal again: who decides it and since when, who may close it.
+func TestDecisionRefusalsCarryTheirData(t *testing.T) {
+	e := newEnv(t)
+	e.members(bob)
+	p := e.mustPropose(ana, "x")
+	e.clock.Advance(time.Hour)
+	e.members(cleo) // arrives after it opened
+	_, err := e.respond(cleo, 1, Consent, "")
+	var ne *NotEligibleError
+	if !errors.As(err, &ne) || ErrorCode(err) != ENOTELIGIBLE || ne.Number != 1 || ne.Eligible != 2 ||
+		!ne.OpenedAt.Equal(p.OpenedAt) || !ne.JoinedAt.Equal(p.OpenedAt.Add(time.Hour)) || ne.Group != "" {
+		t.Fatalf("late member: %v (%+v)", err, ne)
+	}
+	_, err = e.db.CloseProposal(e.ctx, CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: bob, Number: 1})
+	var cf *CloseForbiddenError
+	if !errors.As(err, &cf) || ErrorCode(err) != EFORBIDDEN || cf.Proposer != "Ana" || !cf.Deadline.Equal(p.Deadline) {
+		t.Fatalf("close by another member: %v (%+v)", err, cf)
+	}
+}

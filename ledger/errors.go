@@ -60,6 +60,13 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("ledger limit %s: %s balance %d, amount %d, limit %d", e.Kind, e.Account, e.Balance, e.Amount, e.Limit)
 }
 
+// codedError is a refusal that carries the data its reply needs, and the
+// code that classifies it.
+type codedError interface {
+	error
+	code() Code
+}
+
 // ErrorCode returns the code of err: ELIMIT for *LimitError, the code of an
 // *Error, and EINTERNAL for anything else.
 func ErrorCode(err error) Code {
@@ -70,6 +77,10 @@ func ErrorCode(err error) Code {
 	var te *TextError
 	if errors.As(err, &te) {
 		return ETEXT
+	}
+	var ce codedError
+	if errors.As(err, &ce) {
+		return ce.code()
 	}
 	var e *Error
 	if errors.As(err, &e) {
