@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/entraide/entraide/ledger"
@@ -103,18 +104,14 @@ func (r *request) caseRefusal(err error, n int) error {
 	switch ledger.ErrorCode(err) {
 	case ledger.ENOTFOUND:
 		return refuse(msgConflictNotFound, data)
-	case ledger.EFORBIDDEN:
-		c, cerr := r.bot.ledger.Case(r.ctx, r.com.id, n)
-		if cerr != nil {
-			return refuse(msgConflictForbidden, data)
-		}
-		return r.actRefusal(c)
-	case ledger.ECASESTATE:
-		c, cerr := r.bot.ledger.Case(r.ctx, r.com.id, n)
-		if cerr != nil {
-			return cerr
-		}
-		data["State"] = stateName(r.tr, c.State)
+	}
+	var act *ledger.CaseActError
+	if errors.As(err, &act) {
+		return actRefusal(act)
+	}
+	var state *ledger.CaseStateError
+	if errors.As(err, &state) {
+		data["State"] = stateName(r.tr, state.State)
 		data["Command"] = r.cmd.path(r.tr.Lang())
 		return refuse(msgConflictBadState, data)
 	}
@@ -130,30 +127,26 @@ func (r *request) findCase(n int) (ledger.Case, error) {
 	return c, nil
 }
 
-// mayAct is whether the sender may act on c: a moderator or its mediator,
-// who is not one of its parties.
-func (r *request) mayAct(c ledger.Case) (bool, error) {
-	me, found, err := r.bot.ledger.Member(r.ctx, r.com.id, r.sender())
-	if err != nil {
-		return false, err
-	}
-	role := ledger.CaseRole("")
-	if found {
-		role = c.Role(me.ID)
-	}
-	return role != ledger.RoleParty && (r.moderator() || role == ledger.RoleMediator), nil
-}
-
-// actRefusal is why the sender may not act on c.
-func (r *request) actRefusal(c ledger.Case) error {
-	me, found, err := r.bot.ledger.Member(r.ctx, r.com.id, r.sender())
+// mayActOn is nil when the sender may act on c (the ledger's rule,
+// ledger.Case.MayAct), else the refusal that says why.
+func (r *request) mayActOn(c ledger.Case) error {
+	me, _, err := r.bot.ledger.Member(r.ctx, r.com.id, r.sender())
 	if err != nil {
 		return err
 	}
-	if found && c.Role(me.ID) == ledger.RoleParty {
-		return refuse(msgConflictOwnCase, map[string]any{"Number": c.Number})
+	var act *ledger.CaseActError
+	if err := c.MayAct(me.ID, r.moderator()); errors.As(err, &act) {
+		return actRefusal(act)
 	}
-	return refuse(msgConflictForbidden, map[string]any{"Number": c.Number})
+	return nil
+}
+
+// actRefusal is why someone may not act on a case.
+func actRefusal(e *ledger.CaseActError) error {
+	if e.Party {
+		return refuse(msgConflictOwnCase, map[string]any{"Number": e.Number})
+	}
+	return refuse(msgConflictForbidden, map[string]any{"Number": e.Number})
 }
 
 // mayRead is whether the sender may read c's status: a moderator, someone

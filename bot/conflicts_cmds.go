@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -268,11 +269,12 @@ func (r *request) showStatus(c ledger.Case) error {
 		return err
 	}
 	// Notes only for who may act, and never where parties read.
-	mayAct, err := r.mayAct(c)
-	if err != nil {
-		return err
+	refused := r.mayActOn(c)
+	var ref *refusal
+	if refused != nil && !errors.As(refused, &ref) {
+		return refused
 	}
-	lines, err := r.bot.statusLines(r.ctx, r.tr, r.com, c, mayAct && !inSpace)
+	lines, err := r.bot.statusLines(r.ctx, r.tr, r.com, c, refused == nil && !inSpace)
 	if err != nil {
 		return err
 	}
@@ -407,13 +409,11 @@ func changeMember(r *request, add bool) error {
 	if err != nil {
 		return err
 	}
-	if ok, err := r.mayAct(c); err != nil {
+	if err := r.mayActOn(c); err != nil {
 		return err
-	} else if !ok {
-		return r.actRefusal(c)
 	}
 	if !c.State.Active() {
-		return r.caseRefusal(&ledger.Error{Code: ledger.ECASESTATE}, n)
+		return r.caseRefusal(&ledger.CaseStateError{Number: n, State: c.State}, n)
 	}
 	if c.Platform != r.msg.Platform {
 		return refuse(msgConflictOtherPlatform, map[string]any{"Number": n, "Platform": c.Platform})
@@ -568,10 +568,8 @@ func setCaseState(r *request, to ledger.CaseState) error {
 	}
 	if c, err := r.findCase(n); err != nil {
 		return err
-	} else if ok, err := r.mayAct(c); err != nil {
+	} else if err := r.mayActOn(c); err != nil {
 		return err
-	} else if !ok {
-		return r.actRefusal(c)
 	} else if c.State == ledger.CaseRequested && to != ledger.CaseClosedNoAgreement {
 		return refuse(msgConflictStillARequest, map[string]any{"Number": n,
 			"Command": r.cmdPath("conflict") + " " + r.subName("conflict", "open") + " " + keyword(r.tr, kwRequest) + " " + strconv.Itoa(n)})

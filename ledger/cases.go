@@ -266,7 +266,7 @@ func (db *DB) OpenCase(ctx context.Context, req OpenCaseRequest) (*CaseReceipt, 
 				return 0, false, err
 			}
 			if c.State != CaseRequested {
-				return 0, false, errorf(ECASESTATE, "case #%d is %s, not a request", c.Number, c.State)
+				return 0, false, &CaseStateError{Number: c.Number, State: c.State}
 			}
 			id, from = c.ID, CaseRequested
 			if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = 'open', topic = ?, platform = ?, room = ?, next_check_in = ?,
@@ -394,7 +394,7 @@ func (db *DB) AddCaseMember(ctx context.Context, req CaseMemberRequest) (*CaseRe
 			return 0, false, err
 		}
 		if !c.State.Active() {
-			return 0, false, errorf(ECASESTATE, "case #%d is %s", c.Number, c.State)
+			return 0, false, &CaseStateError{Number: c.Number, State: c.State}
 		}
 		if req.Member.Platform != c.Platform {
 			return 0, false, errorf(EINVALID, "%s:%s is not on the case's platform", req.Member.Platform, req.Member.UserID)
@@ -433,7 +433,7 @@ func (db *DB) RemoveCaseMember(ctx context.Context, req CaseMemberRequest) (*Cas
 			return 0, false, err
 		}
 		if !c.State.Active() {
-			return 0, false, errorf(ECASESTATE, "case #%d is %s", c.Number, c.State)
+			return 0, false, &CaseStateError{Number: c.Number, State: c.State}
 		}
 		acct, found, err := lookupAccount(ctx, tx, req.Community, req.Member)
 		if err != nil {
@@ -534,7 +534,7 @@ func (db *DB) SetCaseState(ctx context.Context, a CaseActor, number int, to Case
 			return c.ID, false, nil
 		}
 		if !CanMove(c.State, to) {
-			return 0, false, errorf(ECASESTATE, "case #%d cannot go from %s to %s", c.Number, c.State, to)
+			return 0, false, &CaseStateError{Number: c.Number, State: c.State}
 		}
 		kind := LogState
 		switch {
@@ -841,6 +841,53 @@ func (db *DB) botCaseOp(ctx context.Context, id CaseID, key, kind string, write 
 	return true, tx.Commit()
 }
 
+// CaseStateError refuses what a case's state does not allow
+// (ECASESTATE), with the state it is in.
+type CaseStateError struct {
+	Number int
+	State  CaseState
+}
+
+func (e *CaseStateError) Error() string {
+	return fmt.Sprintf("ledger: case #%d is %s", e.Number, e.State)
+}
+
+func (e *CaseStateError) code() Code { return ECASESTATE }
+
+// CaseActError refuses an action on a case to someone who may not act on
+// it (EFORBIDDEN): one of its parties, or someone neither a moderator nor
+// its mediator.
+type CaseActError struct {
+	Number int
+	Party  bool
+}
+
+func (e *CaseActError) Error() string {
+	if e.Party {
+		return fmt.Sprintf("ledger: a party to case #%d does not act on it", e.Number)
+	}
+	return fmt.Sprintf("ledger: only moderators and its mediators act on case #%d", e.Number)
+}
+
+func (e *CaseActError) code() Code { return EFORBIDDEN }
+
+// MayAct is the rule of who acts on a case, for the ledger and the edge
+// alike: a moderator, or one of its mediators, who is not one of its
+// parties. acct is 0 for someone the ledger does not know.
+func (c Case) MayAct(acct AccountID, moderator bool) error {
+	role := CaseRole("")
+	if acct != 0 {
+		role = c.Role(acct)
+	}
+	switch {
+	case role == RoleParty:
+		return &CaseActError{Number: c.Number, Party: true}
+	case !moderator && role != RoleMediator:
+		return &CaseActError{Number: c.Number}
+	}
+	return nil
+}
+
 // caseForAction is the numbered case if the actor may act on it: a
 // moderator, or a mediator of the case, who is not one of its parties;
 // EFORBIDDEN otherwise.
@@ -853,11 +900,8 @@ func caseForAction(ctx context.Context, tx *Tx, a CaseActor, number int) (Case, 
 	if err != nil {
 		return Case{}, 0, err
 	}
-	if found && c.Role(acct) == RoleParty {
-		return Case{}, 0, errorf(EFORBIDDEN, "%s:%s is a party to case #%d", a.Actor.Platform, a.Actor.UserID, number)
-	}
-	if !a.Moderator && (!found || c.Role(acct) != RoleMediator) {
-		return Case{}, 0, errorf(EFORBIDDEN, "%s:%s is neither a moderator nor a mediator of case #%d", a.Actor.Platform, a.Actor.UserID, number)
+	if err := c.MayAct(acct, a.Moderator); err != nil {
+		return Case{}, 0, err
 	}
 	if !found {
 		m, err := memberAccount(ctx, tx, a.Community, a.Actor)

@@ -450,3 +450,28 @@ func TestCouncilSittingAndStepAside(t *testing.T) {
 		t.Fatalf("the seed drew nobody of the case: pick another (drawn %v)", voterIDs(d.Drawn))
 	}
 }
+
+// Who acts on a case is one rule, used by the ledger and the edge: a
+// moderator or one of its mediators, never one of its parties.
+func TestCaseMayAct(t *testing.T) {
+	c := Case{Number: 4, Members: []CaseMember{{Account: 1, Role: RoleParty}, {Account: 2, Role: RoleMediator}}}
+	for _, tc := range []struct {
+		name      string
+		acct      AccountID
+		moderator bool
+		want      *CaseActError // nil: may act
+	}{
+		{"its mediator", 2, false, nil},
+		{"a moderator outside it", 3, true, nil},
+		{"a moderator unknown to the ledger", 0, true, nil},
+		{"a party, even a moderator", 1, true, &CaseActError{Number: 4, Party: true}},
+		{"a member outside it", 3, false, &CaseActError{Number: 4}},
+		{"someone unknown", 0, false, &CaseActError{Number: 4}},
+	} {
+		err := c.MayAct(tc.acct, tc.moderator)
+		var got *CaseActError
+		if tc.want == nil && err != nil || tc.want != nil && (!errors.As(err, &got) || *got != *tc.want || ErrorCode(err) != EFORBIDDEN) {
+			t.Errorf("%s: %v, want %+v", tc.name, err, tc.want)
+		}
+	}
+}
