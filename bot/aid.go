@@ -191,9 +191,6 @@ func postAid(r *request, discreet bool) error {
 	if err != nil {
 		return err
 	}
-	if n := len([]rune(text)); n > ledger.MaxPostLength {
-		return refuse(msgDecisionTooLong, map[string]any{"Length": n, "Max": ledger.MaxPostLength})
-	}
 	now := r.bot.now()
 	var expires time.Time
 	if kind == ledger.Need {

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/entraide/entraide/ledger"
 )
@@ -90,9 +89,6 @@ func cmdPropose(r *request) error {
 		if text == "" {
 			return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsagePropose, nil)})
 		}
-	}
-	if n := utf8.RuneCountInString(text); n > ledger.MaxProposalLength {
-		return refuse(msgDecisionTooLong, map[string]any{"Length": n, "Max": ledger.MaxProposalLength})
 	}
 	if group.ID == 0 {
 		// The rooms' members belong, even those who never typed a command.
@@ -204,8 +200,6 @@ func respond(r *request, kind ledger.ResponseKind) error {
 			return refuse(msgDecisionObjectionNoReason, data)
 		case text == "":
 			return refuse(msgDecisionConcernNoText, data)
-		case utf8.RuneCountInString(text) > ledger.MaxResponseLength:
-			return refuse(msgDecisionTooLong, map[string]any{"Length": utf8.RuneCountInString(text), "Max": ledger.MaxResponseLength})
 		}
 	}
 	rec, err := r.bot.ledger.Respond(r.ctx, ledger.RespondRequest{
@@ -256,9 +250,6 @@ func cmdAmend(r *request) error {
 	text := r.textAfter(1)
 	if text == "" {
 		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsageAmend, nil)})
-	}
-	if l := utf8.RuneCountInString(text); l > ledger.MaxProposalLength {
-		return refuse(msgDecisionTooLong, map[string]any{"Length": l, "Max": ledger.MaxProposalLength})
 	}
 	rec, err := r.bot.ledger.Amend(r.ctx, ledger.AmendRequest{
 		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n, Text: text,
@@ -348,9 +339,6 @@ func cmdResolve(r *request) error {
 	reason := r.textAfter(3)
 	if reason == "" {
 		return refuse(msgDecisionResolveNoReason, map[string]any{"Number": n, "Usage": usage["Usage"]})
-	}
-	if l := utf8.RuneCountInString(reason); l > ledger.MaxResponseLength {
-		return refuse(msgDecisionTooLong, map[string]any{"Length": l, "Max": ledger.MaxResponseLength})
 	}
 	member := ledger.Identity{Platform: r.msg.Platform, UserID: m.User.ID, Name: m.User.Name}
 	rec, err := r.bot.ledger.Resolve(r.ctx, ledger.ResolveRequest{

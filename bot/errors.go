@@ -35,6 +35,11 @@ func (b *Bot) explain(r *request, err error) string {
 		}
 		return tr.S(ref.id, ref.data)
 	}
+	var tl *ledger.TooLongError
+	if errors.As(err, &tl) {
+		// The ledger holds the limits: the core does not count first.
+		return tr.S(msgDecisionTooLong, map[string]any{"Length": tl.Length, "Max": tl.Max})
+	}
 	var de *DurationError
 	if errors.As(err, &de) {
 		id := map[DurationErrorCode]string{

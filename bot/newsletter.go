@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/entraide/entraide/ledger"
 	"github.com/entraide/entraide/schedules"
@@ -405,9 +404,6 @@ func cmdNewsSubmit(r *request) error {
 	text := r.rest()
 	if text == "" {
 		return r.usage()
-	}
-	if l := utf8.RuneCountInString(text); l > ledger.MaxNewsLength {
-		return refuse(msgDecisionTooLong, map[string]any{"Length": l, "Max": ledger.MaxNewsLength})
 	}
 	rec, err := r.bot.ledger.SubmitNews(r.ctx, ledger.NewsRequest{Community: r.com.id, Key: r.key(), Source: r.msg.Platform,
 		Actor: r.sender(), Text: text})

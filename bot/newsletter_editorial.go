@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"unicode/utf8"
 
 	"github.com/entraide/entraide/ledger"
 )
@@ -20,9 +19,6 @@ func cmdNewsletterEditorial(r *request) error {
 	text := r.textAfter(1)
 	if text == "" {
 		return r.usage()
-	}
-	if l := utf8.RuneCountInString(text); l > ledger.MaxEditorialLength {
-		return refuse(msgDecisionTooLong, map[string]any{"Length": l, "Max": ledger.MaxEditorialLength})
 	}
 	rec, err := r.bot.ledger.WriteEditorial(r.ctx, ledger.NewsRequest{Community: r.com.id, Key: r.key(), Source: r.msg.Platform,
 		Actor: r.sender(), Text: text})

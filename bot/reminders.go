@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/entraide/entraide/ledger"
 	"github.com/entraide/entraide/schedules"
@@ -64,9 +63,6 @@ func cmdRemindAdd(r *request) error {
 	text := r.restAfter(skip + n)
 	if text == "" {
 		return refuse(msgRemindNoText, map[string]any{"Usage": r.tr.S(msgUsageRemind, nil)})
-	}
-	if l := utf8.RuneCountInString(text); l > ledger.MaxReminderLength {
-		return refuse(msgDecisionTooLong, map[string]any{"Length": l, "Max": ledger.MaxReminderLength})
 	}
 	next := w.at
 	if w.kind == ledger.ReminderCron {

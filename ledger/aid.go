@@ -122,7 +122,7 @@ func checkPostText(text string) (string, error) {
 	case text == "":
 		return "", errorf(EINVALID, "a post needs a text")
 	case utf8.RuneCountInString(text) > MaxPostLength:
-		return "", errorf(EINVALID, "post longer than %d characters", MaxPostLength)
+		return "", tooLong("post", text, MaxPostLength)
 	}
 	return text, nil
 }
@@ -268,7 +268,7 @@ func (db *DB) CloseAid(ctx context.Context, a AidAction, hide bool) (*AidReceipt
 		case reason == "":
 			return nil, errorf(EINVALID, "hiding a post needs a reason")
 		case utf8.RuneCountInString(reason) > MaxNoteLength:
-			return nil, errorf(EINVALID, "reason longer than %d characters", MaxNoteLength)
+			return nil, tooLong("reason", reason, MaxNoteLength)
 		}
 	}
 	fp := fingerprint(kind, a.Community, a.Actor, a.Ref, reason)
@@ -294,7 +294,7 @@ func (db *DB) ContactAid(ctx context.Context, a AidAction) (*AidReceipt, error) 
 		return nil, err
 	}
 	if utf8.RuneCountInString(message) > MaxNoteLength {
-		return nil, errorf(EINVALID, "message longer than %d characters", MaxNoteLength)
+		return nil, tooLong("message", message, MaxNoteLength)
 	}
 	fp := fingerprint(opAidContact, a.Community, a.Actor, a.Ref, message)
 	return db.actOnPost(ctx, a, fp, opAidContact, func(tx *Tx, p Post, actor AccountID, op func() (int64, error)) (*AidContact, error) {

@@ -185,7 +185,7 @@ func (db *DB) RequestCase(ctx context.Context, a CaseActor, text string) (*CaseR
 	case text == "":
 		return nil, errorf(EINVALID, "a request needs a text")
 	case utf8.RuneCountInString(text) > MaxCaseText:
-		return nil, errorf(EINVALID, "request longer than %d characters", MaxCaseText)
+		return nil, tooLong("request", text, MaxCaseText)
 	}
 	fp := fingerprint(opCaseRequest, a.Community, a.Actor, text)
 	return db.caseCommand(ctx, a, fp, opCaseRequest, func(tx *Tx, op func(CaseID) (int64, error)) (CaseID, bool, error) {
@@ -248,7 +248,7 @@ func (db *DB) OpenCase(ctx context.Context, req OpenCaseRequest) (*CaseReceipt, 
 	case req.Platform == "" || req.Room == "":
 		return nil, errorf(EINVALID, "a case needs its private space")
 	case utf8.RuneCountInString(topic) > MaxCaseTopic:
-		return nil, errorf(EINVALID, "topic longer than %d characters", MaxCaseTopic)
+		return nil, tooLong("topic", topic, MaxCaseTopic)
 	case req.CheckIn <= 0:
 		return nil, errorf(EINVALID, "check-in interval must be positive")
 	}
@@ -467,7 +467,7 @@ func (db *DB) NoteCase(ctx context.Context, a CaseActor, number int, text string
 	case text == "":
 		return nil, errorf(EINVALID, "a note needs a text")
 	case utf8.RuneCountInString(text) > MaxCaseText:
-		return nil, errorf(EINVALID, "note longer than %d characters", MaxCaseText)
+		return nil, tooLong("note", text, MaxCaseText)
 	}
 	fp := fingerprint(opCaseNote, a.Community, a.Actor, number, text)
 	return db.caseCommand(ctx, a, fp, opCaseNote, func(tx *Tx, op func(CaseID) (int64, error)) (CaseID, bool, error) {
@@ -519,7 +519,7 @@ func (db *DB) SetCaseState(ctx context.Context, a CaseActor, number int, to Case
 		}
 	}
 	if utf8.RuneCountInString(text) > limit {
-		return nil, errorf(EINVALID, "text longer than %d characters", limit)
+		return nil, tooLong("text", text, limit)
 	}
 	if to != CaseInMediation && to != CaseEscalated && !to.Closed() {
 		return nil, errorf(EINVALID, "a command cannot move a case to %q", to)

@@ -140,7 +140,7 @@ func (db *DB) DecideCommonsPayment(ctx context.Context, req PaymentDecision) (*C
 	}
 	reason := strings.TrimSpace(req.Reason)
 	if utf8.RuneCountInString(reason) > MaxNoteLength {
-		return nil, errorf(EINVALID, "reason longer than %d characters", MaxNoteLength)
+		return nil, tooLong("reason", reason, MaxNoteLength)
 	}
 	kind := opCommonsReject
 	if req.Approve {

@@ -165,7 +165,7 @@ func (db *DB) RecordCouncilDraw(ctx context.Context, req CouncilDrawRequest) (*C
 	case req.Seats <= 0:
 		return nil, errorf(EINVALID, "no seats to draw")
 	case utf8.RuneCountInString(req.Reason) > MaxCaseText:
-		return nil, errorf(EINVALID, "reason longer than %d characters", MaxCaseText)
+		return nil, tooLong("reason", req.Reason, MaxCaseText)
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	// The seed and the time are the bot's, not the request's: a

@@ -347,7 +347,7 @@ func (db *DB) Propose(ctx context.Context, req ProposeRequest) (*DecisionReceipt
 	case text == "":
 		return nil, errorf(EINVALID, "a proposal needs a text")
 	case utf8.RuneCountInString(text) > MaxProposalLength:
-		return nil, errorf(EINVALID, "proposal longer than %d characters", MaxProposalLength)
+		return nil, tooLong("proposal", text, MaxProposalLength)
 	case req.Room == "" || req.Source == "":
 		return nil, errorf(EINVALID, "a proposal needs a platform and a room")
 	case req.QuorumCount < 0 || req.QuorumPercent < 0 || req.QuorumPercent > 100:
@@ -446,7 +446,7 @@ func (db *DB) Respond(ctx context.Context, req RespondRequest) (*DecisionReceipt
 	case (req.Kind == Objection || req.Kind == Concern) && text == "":
 		return nil, errorf(ENOREASON, "%s needs a reason", req.Kind)
 	case utf8.RuneCountInString(text) > MaxResponseLength:
-		return nil, errorf(EINVALID, "response longer than %d characters", MaxResponseLength)
+		return nil, tooLong("response", text, MaxResponseLength)
 	}
 	fp := fingerprint(OpRespond, req.Community, req.Actor, req.Number, req.Kind, text)
 	return db.decide(ctx, req.Key, fp, OpRespond, func(tx *Tx, rec *DecisionReceipt) (int64, ProposalID, error) {
@@ -501,7 +501,7 @@ func (db *DB) Amend(ctx context.Context, req AmendRequest) (*DecisionReceipt, er
 	case text == "":
 		return nil, errorf(EINVALID, "an amendment needs a text")
 	case utf8.RuneCountInString(text) > MaxProposalLength:
-		return nil, errorf(EINVALID, "proposal longer than %d characters", MaxProposalLength)
+		return nil, tooLong("proposal", text, MaxProposalLength)
 	}
 	fp := fingerprint(OpAmend, req.Community, req.Actor, req.Number, text)
 	return db.decide(ctx, req.Key, fp, OpAmend, func(tx *Tx, rec *DecisionReceipt) (int64, ProposalID, error) {
@@ -554,7 +554,7 @@ func (db *DB) Resolve(ctx context.Context, req ResolveRequest) (*DecisionReceipt
 	case reason == "":
 		return nil, errorf(ENOREASON, "a resolution needs a reason")
 	case utf8.RuneCountInString(reason) > MaxResponseLength:
-		return nil, errorf(EINVALID, "reason longer than %d characters", MaxResponseLength)
+		return nil, tooLong("reason", reason, MaxResponseLength)
 	}
 	fp := fingerprint(OpResolve, req.Community, req.Actor, req.Number, req.Member, req.Kind, reason)
 	return db.decide(ctx, req.Key, fp, OpResolve, func(tx *Tx, rec *DecisionReceipt) (int64, ProposalID, error) {
@@ -628,7 +628,7 @@ func (db *DB) CloseProposal(ctx context.Context, req CloseRequest) (*DecisionRec
 	}
 	reason := strings.TrimSpace(req.Reason)
 	if utf8.RuneCountInString(reason) > MaxNoteLength {
-		return nil, errorf(EINVALID, "reason longer than %d characters", MaxNoteLength)
+		return nil, tooLong("reason", reason, MaxNoteLength)
 	}
 	fp := fingerprint(OpClose, req.Community, req.Actor, req.Number)
 	if reason != "" {

@@ -42,7 +42,7 @@ func (db *DB) WriteEditorial(ctx context.Context, req NewsRequest) (*EditorialRe
 	case text == "":
 		return nil, errorf(EINVALID, "an editorial needs a text")
 	case utf8.RuneCountInString(text) > MaxEditorialLength:
-		return nil, errorf(EINVALID, "editorial longer than %d characters", MaxEditorialLength)
+		return nil, tooLong("editorial", text, MaxEditorialLength)
 	}
 	fp := fingerprint(opEditorial, req.Community, req.Actor, text)
 	target, replayed, _, err := db.groupOp(ctx, req.Community, req.Key, fp, opEditorial, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {

@@ -3,6 +3,7 @@ package ledger
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Code classifies an error for the edge that turns it into a reply. Store
@@ -87,4 +88,22 @@ func ErrorCode(err error) Code {
 		return e.Code
 	}
 	return EINTERNAL
+}
+
+// TooLongError refuses a text longer than the ledger keeps (EINVALID),
+// with its length and the most allowed, in characters.
+type TooLongError struct {
+	Field       string // note, reason, proposal, news…
+	Length, Max int
+}
+
+func (e *TooLongError) Error() string {
+	return fmt.Sprintf("ledger: %s of %d characters, longer than %d", e.Field, e.Length, e.Max)
+}
+
+func (e *TooLongError) code() Code { return EINVALID }
+
+// tooLong is the refusal of field's text s, longer than max characters.
+func tooLong(field, s string, max int) error {
+	return &TooLongError{Field: field, Length: utf8.RuneCountInString(s), Max: max}
 }

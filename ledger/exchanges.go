@@ -74,7 +74,7 @@ func validateGive(req GiveRequest) error {
 	case req.Minutes <= 0:
 		return errorf(EINVALID, "amount must be positive, got %d", req.Minutes)
 	case utf8.RuneCountInString(req.Note) > MaxNoteLength:
-		return errorf(EINVALID, "note longer than %d characters", MaxNoteLength)
+		return tooLong("note", req.Note, MaxNoteLength)
 	}
 	return checkTexts(line("note", strings.TrimSpace(req.Note)), line("category", strings.TrimSpace(req.Category)))
 }
@@ -123,7 +123,7 @@ func (db *DB) Reverse(ctx context.Context, req ReverseRequest) (*Receipt, error)
 	case reason == "":
 		return nil, errorf(EINVALID, "a reversal needs a reason")
 	case utf8.RuneCountInString(reason) > MaxNoteLength:
-		return nil, errorf(EINVALID, "reason longer than %d characters", MaxNoteLength)
+		return nil, tooLong("reason", reason, MaxNoteLength)
 	}
 	fp := fingerprint(OpReverse, req.Community, req.Actor, req.Exchange, reason)
 	return db.record(ctx, req.Key, fp, OpReverse, func(tx *Tx) (*Receipt, error) { return reverseTx(ctx, tx, fp, req, reason) })

@@ -669,7 +669,7 @@ func (db *DB) SubmitNews(ctx context.Context, req NewsRequest) (*NewsReceipt, er
 	case text == "":
 		return nil, errorf(EINVALID, "news needs a text")
 	case utf8.RuneCountInString(text) > MaxNewsLength:
-		return nil, errorf(EINVALID, "news longer than %d characters", MaxNewsLength)
+		return nil, tooLong("news", text, MaxNewsLength)
 	}
 	fp := fingerprint(opNewsSubmit, req.Community, req.Actor, text)
 	target, replayed, _, err := db.groupOp(ctx, req.Community, req.Key, fp, opNewsSubmit, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {

@@ -105,7 +105,7 @@ func (db *DB) AddReminder(ctx context.Context, req ReminderRequest) (*ReminderRe
 	case text == "":
 		return nil, errorf(EINVALID, "a reminder needs a text")
 	case utf8.RuneCountInString(text) > MaxReminderLength:
-		return nil, errorf(EINVALID, "reminder longer than %d characters", MaxReminderLength)
+		return nil, tooLong("reminder", text, MaxReminderLength)
 	case req.Kind != ReminderCron && req.Kind != ReminderOnce:
 		return nil, errorf(EINVALID, "reminder kind %q", req.Kind)
 	case req.Kind == ReminderCron && req.Spec == "":
