@@ -473,27 +473,9 @@ func (db *DB) SetAidSpace(ctx context.Context, contact int64, room string) error
 	return db.exec(ctx, "UPDATE aid_contacts SET room = ? WHERE id = ? AND room = ''", room, contact)
 }
 
-// exec runs one statement as one write transaction.
-func (db *DB) exec(ctx context.Context, query string, args ...any) error {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
 // AidPost is post Ref.
 func (db *DB) AidPost(ctx context.Context, community CommunityID, ref PostRef) (Post, error) {
-	tx, err := db.read(ctx)
-	if err != nil {
-		return Post{}, err
-	}
-	defer tx.Rollback()
-	return postByRef(ctx, tx, community, ref)
+	return readOne(ctx, db, func(q queryer) (Post, error) { return postByRef(ctx, q, community, ref) })
 }
 
 // AidFilter selects posts for a list.
@@ -601,20 +583,6 @@ func (db *DB) ExpiringNeeds(ctx context.Context, community CommunityID, asOf tim
 // MarkNeedReminded records that a need's author was told it expires soon.
 func (db *DB) MarkNeedReminded(ctx context.Context, id PostID) error {
 	return db.execNow(ctx, "UPDATE aid_posts SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL", id)
-}
-
-// execNow runs one statement whose first argument is the transaction's
-// time.
-func (db *DB) execNow(ctx context.Context, query string, args ...any) error {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, query, append([]any{tx.now.Unix()}, args...)...); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // ExpireNeeds ends the community's open needs whose expiry is at or

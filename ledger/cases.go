@@ -562,12 +562,7 @@ func (db *DB) SetCaseState(ctx context.Context, a CaseActor, number int, to Case
 // Case returns a community's case by number, with its members. It returns
 // *Error with ENOTFOUND.
 func (db *DB) Case(ctx context.Context, community CommunityID, number int) (Case, error) {
-	tx, err := db.read(ctx)
-	if err != nil {
-		return Case{}, err
-	}
-	defer tx.Rollback()
-	return caseByNumber(ctx, tx, community, number)
+	return readOne(ctx, db, func(q queryer) (Case, error) { return caseByNumber(ctx, q, community, number) })
 }
 
 // CaseInRoom is the case whose private space is room on platform.

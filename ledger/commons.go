@@ -243,12 +243,9 @@ func (db *DB) replayPayment(ctx context.Context, community CommunityID) func(tx 
 
 // CommonsPayment is held payment #number.
 func (db *DB) CommonsPayment(ctx context.Context, community CommunityID, number int) (CommonsPayment, error) {
-	tx, err := db.read(ctx)
-	if err != nil {
-		return CommonsPayment{}, err
-	}
-	defer tx.Rollback()
-	return byNumber(ctx, tx, "commons_payments", "commons payment", community, number, loadPayment)
+	return readOne(ctx, db, func(q queryer) (CommonsPayment, error) {
+		return byNumber(ctx, q, "commons_payments", "commons payment", community, number, loadPayment)
+	})
 }
 
 // CommonsPayments lists a community's held payments, oldest first: those

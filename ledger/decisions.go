@@ -746,15 +746,10 @@ func (db *DB) MarkReminded(ctx context.Context, id ProposalID) error {
 }
 
 func (db *DB) mark(ctx context.Context, query string, id ProposalID) error {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, query, tx.now.Unix(), id); err != nil {
+	if err := db.execNow(ctx, query, id); err != nil {
 		return fmt.Errorf("ledger: mark proposal %d: %w", id, err)
 	}
-	return tx.Commit()
+	return nil
 }
 
 // SetCard records where a proposal's card was posted and its discussion
@@ -775,12 +770,7 @@ func (db *DB) SetCard(ctx context.Context, id ProposalID, card, thread string) e
 
 // Proposal returns proposal #number of a community with its history.
 func (db *DB) Proposal(ctx context.Context, community CommunityID, number int) (Proposal, error) {
-	tx, err := db.read(ctx)
-	if err != nil {
-		return Proposal{}, err
-	}
-	defer tx.Rollback()
-	return proposalByNumber(ctx, tx, community, number)
+	return readOne(ctx, db, func(q queryer) (Proposal, error) { return proposalByNumber(ctx, q, community, number) })
 }
 
 // ProposalFilter chooses which proposals Proposals lists.

@@ -119,3 +119,41 @@ func byNumber[ID ~int64, T any](ctx context.Context, q queryer, table, what stri
 	}
 	return load(ctx, q, id)
 }
+
+// readOne loads one record from one read snapshot.
+func readOne[T any](ctx context.Context, db *DB, load func(queryer) (T, error)) (T, error) {
+	tx, err := db.read(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer tx.Rollback()
+	return load(tx)
+}
+
+// exec runs one statement as one write transaction.
+func (db *DB) exec(ctx context.Context, query string, args ...any) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// execNow is exec for a statement whose first argument is the
+// transaction's time (a mark set once).
+func (db *DB) execNow(ctx context.Context, query string, args ...any) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, query, append([]any{tx.now.Unix()}, args...)...); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
