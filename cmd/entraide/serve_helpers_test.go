@@ -23,14 +23,22 @@ type served struct {
 	typed     *io.PipeWriter
 }
 
-// serveConfig writes yaml (with %[1]q standing for the ledger's path) to a
-// config file and runs the bot on it until the test ends; with's in, out
-// and err are the test's.
-func serveConfig(t *testing.T, yaml string, with stdio) *served {
+// serveConfig writes a config with one English community, coop, where
+// ana moderates and chats on the console with bob, completed by the
+// community's settings (one per line, such as rooms: …) and the
+// platforms' sections, and runs the bot on it until the test ends; with's
+// in, out and err are the test's.
+func serveConfig(t *testing.T, community []string, platforms string, with stdio) *served {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(yaml, filepath.Join(dir, "ledger.db"))), 0o600); err != nil {
+	yaml := fmt.Sprintf("database: %q\nlog: {level: warn}\ncommunities:\n  - id: coop\n    language: en\n    moderators: [\"console:ana\"]\n",
+		filepath.Join(dir, "ledger.db"))
+	for _, line := range community {
+		yaml += "    " + line + "\n"
+	}
+	yaml += "console:\n  as: ana\n  members: [ana, bob]\n" + platforms
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -103,6 +103,14 @@ func newDiscordSide(t *testing.T) *discordSide {
 	return d
 }
 
+// community is a community's discord setting for the guild.
+func (d *discordSide) community() string {
+	return `discord: [{guild: "` + d.guild + `", mediation_channel: "` + d.med + `"}]`
+}
+
+// config is config.yaml's discord section.
+func (d *discordSide) config() string { return "discord:\n  token: ${DISCORD_TOKEN}\n" }
+
 // env gives the bot the fake's token.
 func (d *discordSide) env(k string) (string, bool) {
 	if k == "DISCORD_TOKEN" {
@@ -180,17 +188,7 @@ func awaitCard(ctx context.Context, t *testing.T, dir string, n int, card string
 // from Matrix, and sees the balance on the console.
 func TestServeConsoleAndMatrix(t *testing.T) {
 	m := newMatrixSide(t)
-	s := serveConfig(t, `database: %[1]q
-log: {level: warn}
-communities:
-  - id: coop
-    language: en
-    moderators: ["console:ana"]
-    rooms: ["console:*", "matrix:`+m.room+`"]
-console:
-  as: ana
-  members: [ana, bob]
-`+m.config(), stdio{})
+	s := serveConfig(t, []string{`rooms: ["console:*", "matrix:` + m.room + `"]`}, m.config(), stdio{})
 	m.awaitSynced(s)
 	code := s.console("/link", regexp.MustCompile(`link code: (\S+)\.`))[1]
 	m.say(s.ctx, "!link "+code, "Linked")
@@ -205,20 +203,7 @@ console:
 // and its outcome is posted there.
 func TestServeConsoleAndDiscord(t *testing.T) {
 	d := newDiscordSide(t)
-	s := serveConfig(t, `database: %[1]q
-log: {level: warn}
-communities:
-  - id: coop
-    language: en
-    moderators: ["console:ana"]
-    rooms: ["console:*"]
-    discord: [{guild: "`+d.guild+`", mediation_channel: "`+d.med+`"}]
-console:
-  as: ana
-  members: [ana, bob]
-discord:
-  token: ${DISCORD_TOKEN}
-`, stdio{lookupEnv: d.env, discord: d.f.Client()})
+	s := serveConfig(t, []string{`rooms: ["console:*"]`, d.community()}, d.config(), stdio{lookupEnv: d.env, discord: d.f.Client()})
 	d.f.Wait("the commands registered", func() bool { return d.f.Online() && d.f.CommandPuts[d.guild] > 0 })
 
 	code := s.console("/link", regexp.MustCompile(`link code: (\S+)\.`))[1]
@@ -251,22 +236,8 @@ func TestServeEveryPlatform(t *testing.T) {
 	m, d := newMatrixSide(t), newDiscordSide(t)
 	clock := testutil.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	ticks := make(chan time.Time)
-	s := serveConfig(t, `database: %[1]q
-log: {level: warn}
-communities:
-  - id: coop
-    language: en
-    timezone: UTC
-    moderators: ["console:ana"]
-    rooms: ["console:*", "matrix:`+m.room+`"]
-    discord: [{guild: "`+d.guild+`", mediation_channel: "`+d.med+`"}]
-    groups: [{name: garden, room: "matrix:`+m.room+`"}]
-console:
-  as: ana
-  members: [ana, bob]
-discord:
-  token: ${DISCORD_TOKEN}
-`+m.config(), stdio{lookupEnv: d.env, discord: d.f.Client(), clock: clock.Now, ticks: ticks})
+	s := serveConfig(t, []string{"timezone: UTC", `rooms: ["console:*", "matrix:` + m.room + `"]`, d.community(),
+		`groups: [{name: garden, room: "matrix:` + m.room + `"}]`}, d.config()+m.config(), stdio{lookupEnv: d.env, discord: d.f.Client(), clock: clock.Now, ticks: ticks})
 	d.f.Wait("the commands registered", func() bool { return d.f.Online() && d.f.CommandPuts[d.guild] > 0 })
 	m.awaitSynced(s)
 
