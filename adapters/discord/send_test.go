@@ -158,24 +158,40 @@ func TestTransientErrorsAreRetriedWithoutDuplicates(t *testing.T) {
 }
 
 // A 429 on a channel message, per route or global, is waited out by
-// discordgo's rate limiter and the message arrives once.
+// discordgo's rate limiter; one whose body is not JSON (Discord's edge
+// blocking for a while) is waited out and tried again. Either way the
+// message arrives once.
 func TestRateLimitedMessageArrives(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{})
-	e.f.RateLimit("POST", `^/channels/`+e.general+`/messages$`, 1, 0.1, false)
-	e.f.RateLimit("POST", `^/channels/`+e.general+`/messages$`, 1, 0.1, true)
-	if _, err := e.a.Send(e.ctx, bot.Target{Room: e.general}, bot.Reply{Text: "Hello"}); err != nil {
-		t.Fatal(err)
-	}
-	if m := e.f.Next(); m.Content != "Hello" {
-		t.Errorf("message %q", m.Content)
-	}
-	var statuses []int
-	for _, c := range e.f.CallsTo("POST", `^/channels/`+e.general+`/messages$`) {
-		statuses = append(statuses, c.Status)
-	}
-	if !slices.Equal(statuses, []int{429, 429, 200}) {
-		t.Errorf("statuses %v", statuses)
+	for _, c := range []struct {
+		name  string
+		limit func(f *fakeDiscord, route string)
+	}{
+		{"JSON per route then global", func(f *fakeDiscord, route string) {
+			f.RateLimit("POST", route, 1, 0.1, false)
+			f.RateLimit("POST", route, 1, 0.1, true)
+		}},
+		{"not JSON", func(f *fakeDiscord, route string) { f.RateLimitHTML("POST", route, 2, 0.05) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOptions{})
+			route := `^/channels/` + e.general + `/messages$`
+			c.limit(e.f, route)
+			if _, err := e.a.Send(e.ctx, bot.Target{Room: e.general}, bot.Reply{Text: "Hello"}); err != nil {
+				t.Fatal(err)
+			}
+			if m := e.f.Next(); m.Content != "Hello" {
+				t.Errorf("message %q", m.Content)
+			}
+			var statuses []int
+			for _, c := range e.f.CallsTo("POST", route) {
+				statuses = append(statuses, c.Status)
+			}
+			if !slices.Equal(statuses, []int{429, 429, 200}) {
+				t.Errorf("statuses %v", statuses)
+			}
+		})
 	}
 }
 
@@ -288,26 +304,5 @@ func TestInviteURL(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), want) || !strings.Contains(string(readme), "397284592640") {
 		t.Error("the README's invite URL is not the one the code computes")
-	}
-}
-
-// A 429 whose body is not JSON (Discord's edge blocking for a while) is
-// waited out and tried again; the message arrives once.
-func TestRateLimitWithoutJSONIsRetried(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, envOptions{})
-	e.f.RateLimitHTML("POST", `^/channels/`+e.general+`/messages$`, 2, 0.05)
-	if _, err := e.a.Send(e.ctx, bot.Target{Room: e.general}, bot.Reply{Text: "Hello"}); err != nil {
-		t.Fatal(err)
-	}
-	if m := e.f.Next(); m.Content != "Hello" {
-		t.Errorf("message %q", m.Content)
-	}
-	var statuses []int
-	for _, c := range e.f.CallsTo("POST", `^/channels/`+e.general+`/messages$`) {
-		statuses = append(statuses, c.Status)
-	}
-	if !slices.Equal(statuses, []int{429, 429, 200}) {
-		t.Errorf("statuses %v", statuses)
 	}
 }
