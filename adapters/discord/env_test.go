@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -156,6 +157,22 @@ func (e *env) slash(u *fakeUser, command string, opts ...option) string {
 		e.t.Fatal(err)
 	}
 	return id
+}
+
+// privateThreadStarted checks that exactly one thread was started in the
+// mediation channel, a private thread (12) closed to invitations, named
+// name when name is not empty.
+func (e *env) privateThreadStarted(name string) {
+	e.t.Helper()
+	starts := e.f.CallsTo("POST", `^/channels/`+e.private+`/threads$`)
+	if len(starts) != 1 {
+		e.t.Fatalf("%d thread creations, want 1", len(starts))
+	}
+	var body map[string]any
+	json.Unmarshal(starts[0].Body, &body)
+	if body["type"] != float64(12) || body["invitable"] != false || name != "" && body["name"] != name {
+		e.t.Errorf("thread created with %v, want a private thread (12), not invitable, named %q", body, name)
+	}
 }
 
 // entries is the number of journal entries, after checking the ledger.
