@@ -1,15 +1,12 @@
 package discord
 
 import (
-	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/entraide/entraide/bot"
-	"github.com/entraide/entraide/ledger"
 )
 
 // Two guilds, each with its community and its mediation channel, and the
@@ -17,30 +14,17 @@ import (
 // thread in the second guild's channel, never in the first's.
 func TestTwoGuildsEachWithItsMediationChannel(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	ctx := testContext(t)
 	f := newFakeDiscord(t)
 	ana, bob, carol := f.AddUser("ana", "Ana"), f.AddUser("bob", "Bob"), f.AddUser("carol", "Carol")
 	g1, general1 := f.AddGuild("Coop", ana, bob, carol)
 	g2, general2 := f.AddGuild("Réseau", ana, bob, carol)
 	med1, med2 := f.AddChannel(g1.ID, "médiation"), f.AddChannel(g2.ID, "mediation")
-	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "e.db"), ledger.Options{Durability: ledger.DurabilityNormal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openLedger(t, ctx)
 	a, _ := newAdapter(t, f, Config{Guilds: []string{g1.ID, g2.ID}, Components: db,
 		Channels: []GuildChannels{{Guild: g1.ID, Mediation: med1}, {Guild: g2.ID, Mediation: med2}}})
-	com := func(slug, guild string) *bot.Community {
-		return &bot.Community{Slug: slug, Name: slug, Language: "en", Location: time.UTC, Limits: bot.DefaultLimits(),
-			Categories: bot.DefaultCategories(), Rooms: []string{Platform + ":" + guild}, Moderators: []string{Platform + ":" + ana.ID}}
-	}
-	coop, reseau := com("coop", g1.ID), com("reseau", g2.ID)
-	b, err := bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{coop, reseau}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run(t, ctx, a, b)
+	coop, reseau := guildCommunity("coop", "en", g1.ID, ana), guildCommunity("reseau", "en", g2.ID, ana)
+	run(t, ctx, a, newCore(t, ctx, db, coop, reseau))
 	f.Wait("both guilds registered", func() bool { return f.CommandPuts[g1.ID] == 1 && f.CommandPuts[g2.ID] == 1 })
 
 	for _, c := range []struct {

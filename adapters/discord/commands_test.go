@@ -3,15 +3,12 @@ package discord
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/entraide/entraide/bot"
-	"github.com/entraide/entraide/ledger"
 )
 
 // The commands of each configured guild are registered once, by bulk
@@ -19,8 +16,7 @@ import (
 // unconfigured guild is left, after the core's explanation.
 func TestCommandsRegisteredOncePerGuild(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	ctx := testContext(t)
 	f := newFakeDiscord(t)
 	f.ResumeURLOnly = false // this test is about what a resume does
 	ana := f.AddUser("ana", "Ana")
@@ -28,20 +24,8 @@ func TestCommandsRegisteredOncePerGuild(t *testing.T) {
 	g2, _ := f.AddGuild("Réseau", ana)
 	stranger, strangerGeneral := f.AddGuild("Elsewhere", ana)
 	a, _ := newAdapter(t, f, Config{Guilds: []string{g1.ID, g2.ID}})
-	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "e.db"), ledger.Options{Durability: ledger.DurabilityNormal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	com := func(slug, lang, guild string) *bot.Community {
-		return &bot.Community{Slug: slug, Name: slug, Language: lang, Location: time.UTC, Limits: bot.DefaultLimits(),
-			Categories: bot.DefaultCategories(), Rooms: []string{Platform + ":" + guild}}
-	}
-	b, err := bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{com("coop", "fr", g1.ID), com("reseau", "en", g2.ID)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run(t, ctx, a, b)
+	db := openLedger(t, ctx)
+	run(t, ctx, a, newCore(t, ctx, db, guildCommunity("coop", "fr", g1.ID), guildCommunity("reseau", "en", g2.ID)))
 	f.Wait("both guilds registered and the stranger left", func() bool {
 		return f.CommandPuts[g1.ID] == 1 && f.CommandPuts[g2.ID] == 1 && f.Left[stranger.ID]
 	})
@@ -244,19 +228,10 @@ func TestCategoryBeyondDiscordLimitsStopsRun(t *testing.T) {
 	f := newFakeDiscord(t)
 	g, _ := f.AddGuild("Coop")
 	a, _ := newAdapter(t, f, Config{Guilds: []string{g.ID}})
-	db, err := ledger.Open(t.Context(), filepath.Join(t.TempDir(), "e.db"), ledger.Options{Durability: ledger.DurabilityNormal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	long := strings.Repeat("très long nom ", 8)
-	b, err := bot.New(t.Context(), bot.Options{Ledger: db, Communities: []*bot.Community{{Slug: "coop", Name: "Coop", Language: "fr",
-		Location: time.UTC, Limits: bot.DefaultLimits(), Rooms: []string{Platform + ":" + g.ID},
-		Categories: []bot.Category{{ID: "jardin", Names: map[string]string{"fr": long, "en": "garden"}}}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = a.Run(t.Context(), b)
+	coop := guildCommunity("coop", "fr", g.ID)
+	coop.Name, coop.Categories = "Coop", []bot.Category{{ID: "jardin", Names: map[string]string{"fr": long, "en": "garden"}}}
+	err := a.Run(t.Context(), newCore(t, t.Context(), openLedger(t, t.Context()), coop))
 	if err == nil || !strings.Contains(err.Error(), `"jardin"`) || !strings.Contains(err.Error(), "100 characters") {
 		t.Errorf("Run = %v", err)
 	}

@@ -79,8 +79,7 @@ type envOptions struct {
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
+	ctx := testContext(t)
 	f := newFakeDiscord(t)
 	e := &env{t: t, ctx: ctx, f: f}
 	e.ana = f.AddUser("ana", "Ana")
@@ -90,11 +89,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.guild, e.general = g.ID, general
 	e.private = f.AddChannel(g.ID, "mediation")
 
-	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openLedger(t, ctx)
 	e.db = db
 	cfg := Config{Guilds: []string{g.ID}, MessageContent: o.messageContent,
 		Channels: []GuildChannels{{Guild: g.ID, Mediation: e.private}}, Components: db}
@@ -103,16 +98,9 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	e.a, _ = newAdapter(t, f, cfg)
 	e.cfg = cfg
-	e.com = &bot.Community{
-		Slug: "coop", Name: "Coop", Language: "en", Location: time.UTC,
-		Limits: bot.DefaultLimits(), UndoWindow: time.Minute, Categories: bot.DefaultCategories(),
-		Moderators: []string{Platform + ":" + e.ana.ID},
-		Rooms:      []string{Platform + ":" + g.ID},
-	}
-	e.b, err = bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{e.com}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.com = guildCommunity("coop", "en", g.ID, e.ana)
+	e.com.Name, e.com.UndoWindow = "Coop", time.Minute
+	e.b = newCore(t, ctx, db, e.com)
 	var inbox bot.Inbox = e.b
 	if o.inbox != nil {
 		inbox = o.inbox(e.b)
@@ -123,6 +111,47 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.stop = run(t, ctx, e.a, inbox)
 	f.Wait("the commands to be registered", func() bool { return f.Online() && f.CommandPuts[e.guild] > 0 })
 	return e
+}
+
+// testContext is the context of one test, ended with it or after a
+// minute.
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// openLedger opens a new ledger in the test's directory, closed at the end
+// of the test.
+func openLedger(t *testing.T, ctx context.Context) *ledger.DB {
+	t.Helper()
+	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// guildCommunity is a community in language lang served in one guild,
+// with the default limits and categories and the given moderators.
+func guildCommunity(slug, lang, guild string, moderators ...*fakeUser) *bot.Community {
+	c := &bot.Community{Slug: slug, Name: slug, Language: lang, Location: time.UTC, Limits: bot.DefaultLimits(),
+		Categories: bot.DefaultCategories(), Rooms: []string{Platform + ":" + guild}}
+	for _, m := range moderators {
+		c.Moderators = append(c.Moderators, Platform+":"+m.ID)
+	}
+	return c
+}
+
+// newCore is a core serving communities on db.
+func newCore(t *testing.T, ctx context.Context, db *ledger.DB, communities ...*bot.Community) *bot.Bot {
+	t.Helper()
+	b, err := bot.New(ctx, bot.Options{Ledger: db, Communities: communities})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // run runs the adapter until the test ends (or stop is called), and
