@@ -75,6 +75,9 @@ type envOptions struct {
 	before func(*env)
 	// config adjusts the adapter's configuration.
 	config func(*env, *Config)
+	// membersIntent grants the bot the Server Members intent in the
+	// fake and asks for it in the configuration.
+	membersIntent bool
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -93,6 +96,10 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.db = db
 	cfg := Config{Guilds: []string{g.ID}, MessageContent: o.messageContent,
 		Channels: []GuildChannels{{Guild: g.ID, Mediation: e.private}}, Components: db}
+	if o.membersIntent {
+		f.Locked(func() { f.GuildMembersIntent = true })
+		cfg.MembersIntent = true
+	}
 	if o.config != nil {
 		o.config(e, &cfg)
 	}
@@ -289,6 +296,19 @@ func (g *gated) failure() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.err
+}
+
+// newGatedEnv is an env whose core holds each message until the test
+// sends on g.gate (then gives extra as one more reply, if not empty), and
+// whose adapter defers an interaction after deferAfter.
+func newGatedEnv(t *testing.T, extra string, deferAfter time.Duration) (*env, *gated) {
+	t.Helper()
+	g := &gated{gate: make(chan struct{}), extra: extra}
+	e := newEnv(t, envOptions{
+		inbox:  func(b *bot.Bot) bot.Inbox { g.Bot = b; return g },
+		before: func(e *env) { e.a.deferAfter = deferAfter },
+	})
+	return e, g
 }
 
 // idle is an inbox that ignores everything, for tests where the adapter

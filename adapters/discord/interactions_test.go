@@ -201,11 +201,7 @@ func TestInvalidSessionIdentifiesAgain(t *testing.T) {
 // every reply arrives.
 func TestSlowCoreDefersAndRateLimitsAreWaitedOut(t *testing.T) {
 	t.Parallel()
-	g := &gated{gate: make(chan struct{}), extra: "And one more thing."}
-	e := newEnv(t, envOptions{
-		inbox:  func(b *bot.Bot) bot.Inbox { g.Bot = b; return g },
-		before: func(e *env) { e.a.deferAfter = 0 },
-	})
+	e, g := newGatedEnv(t, "And one more thing.", 0)
 	e.f.RateLimit("PATCH", `^/webhooks/[0-9]+/[^/]+/messages/@original$`, 1, 0.2, false)
 	e.f.RateLimit("POST", `^/webhooks/[0-9]+/[^/]+$`, 1, 0.1, true)
 
@@ -250,11 +246,7 @@ func TestSlowCoreDefersAndRateLimitsAreWaitedOut(t *testing.T) {
 // answer fills it in.
 func TestSlowPrivateCommandDefersEphemerally(t *testing.T) {
 	t.Parallel()
-	g := &gated{gate: make(chan struct{})}
-	e := newEnv(t, envOptions{
-		inbox:  func(b *bot.Bot) bot.Inbox { g.Bot = b; return g },
-		before: func(e *env) { e.a.deferAfter = 0 },
-	})
+	e, g := newGatedEnv(t, "", 0)
 	id := e.slash(e.ana, "balance")
 	e.f.Wait("the deferral", func() bool { return e.f.Interactions[id].Response == 5 })
 	g.gate <- struct{}{}
@@ -373,11 +365,7 @@ func TestForgottenButton(t *testing.T) {
 // gets its replies: in the channel, and privately by direct message.
 func TestExpiredInteractionRepliesInTheChannel(t *testing.T) {
 	t.Parallel()
-	g := &gated{gate: make(chan struct{})}
-	e := newEnv(t, envOptions{
-		inbox:  func(b *bot.Bot) bot.Inbox { g.Bot = b; return g },
-		before: func(e *env) { e.a.deferAfter = time.Hour },
-	})
+	e, g := newGatedEnv(t, "", time.Hour)
 	// Discord's three seconds pass at once here.
 	e.f.Locked(func() { e.f.ResponseWindow = 0 })
 	e.slash(e.ana, "give", opt("amount", "1h"), opt("members", "<@"+e.bob.ID+">"))
@@ -464,11 +452,7 @@ func TestLinkFlowsThrough(t *testing.T) {
 // would show everyone a message that then vanishes.
 func TestSlowButtonPressDefersPrivately(t *testing.T) {
 	t.Parallel()
-	g := &gated{gate: make(chan struct{})}
-	e := newEnv(t, envOptions{
-		inbox:  func(b *bot.Bot) bot.Inbox { g.Bot = b; return g },
-		before: func(e *env) { e.a.deferAfter = 0 },
-	})
+	e, g := newGatedEnv(t, "", 0)
 	if _, err := e.a.SendButtons(e.ctx, bot.Target{Room: e.general}, bot.Reply{Text: "Card",
 		Buttons: []bot.Button{{Label: "My balance", Payload: "/balance", Emoji: "💰"}}}); err != nil {
 		t.Fatal(err)

@@ -13,12 +13,7 @@ import (
 // Pages of a thousand are followed, and bots are left out.
 func TestGuildMembersCountWithTheMembersIntent(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{
-		before: func(e *env) {
-			e.f.Locked(func() { e.f.GuildMembersIntent = true })
-		},
-		config: func(e *env, c *Config) { c.MembersIntent = true },
-	})
+	e := newEnv(t, envOptions{membersIntent: true})
 	if got := e.f.Identifies[0]; got&int(discordgo.IntentGuildMembers) == 0 {
 		t.Fatalf("identified with intents %b, want the Server Members intent", got)
 	}
@@ -72,12 +67,7 @@ func TestGuildMembersWithoutTheIntent(t *testing.T) {
 // bots are left out.
 func TestGuildMembersArePaged(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{
-		before: func(e *env) {
-			e.f.Locked(func() { e.f.GuildMembersIntent = true })
-		},
-		config: func(e *env, c *Config) { c.MembersIntent = true },
-	})
+	e := newEnv(t, envOptions{membersIntent: true})
 	var more []*fakeUser
 	for i := 0; i < 1200; i++ {
 		more = append(more, e.f.AddUser(fmt.Sprintf("m%04d", i), ""))
