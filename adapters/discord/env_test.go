@@ -230,6 +230,18 @@ func (e *env) balance(u *fakeUser) int64 {
 	return acct.Balance
 }
 
+// wantEntries checks the number of journal entries and u's balance, in
+// minutes.
+func (e *env) wantEntries(entries int, u *fakeUser, balance int64) {
+	e.t.Helper()
+	if n := e.entries(); n != entries {
+		e.t.Errorf("%d entries, want %d", n, entries)
+	}
+	if b := e.balance(u); b != balance {
+		e.t.Errorf("%s's balance = %d, want %d", u.Username, b, balance)
+	}
+}
+
 // eventually waits for cond, polling, and fails the test after a while
 // instead of hanging.
 func eventually(t *testing.T, what string, cond func() bool) {

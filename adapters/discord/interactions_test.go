@@ -50,12 +50,7 @@ func TestGiveBySlashCommand(t *testing.T) {
 	if got := m.Pinged(); !slices.Equal(got, []string{e.bob.ID}) {
 		t.Errorf("pinged %v, want only Bob", got)
 	}
-	if n := e.entries(); n != 1 {
-		t.Errorf("%d entries, want 1", n)
-	}
-	if b := e.balance(e.bob); b != 120 {
-		t.Errorf("Bob's balance = %d, want 120", b)
-	}
+	e.wantEntries(1, e.bob, 120)
 }
 
 // A USER option arrives as an ID with its user resolved; the core reads
@@ -157,12 +152,7 @@ func TestResumeLosesNothingAndDoublesNothing(t *testing.T) {
 			t.Error("the replayed interaction was not answered with a follow-up")
 		}
 	})
-	if n := e.entries(); n != 2 {
-		t.Errorf("%d entries, want 2", n)
-	}
-	if b := e.balance(e.bob); b != 90 {
-		t.Errorf("Bob's balance = %d, want 90", b)
-	}
+	e.wantEntries(2, e.bob, 90)
 	if commands := len(e.f.CallsTo("PUT", `/commands$`)); commands != 1 {
 		t.Errorf("commands registered %d times, want once", commands)
 	}

@@ -54,12 +54,7 @@ func TestDroppedConnectionLosesNoAcknowledgedCommand(t *testing.T) {
 			t.Errorf("the bot answered %d gifts, want 2: %q", len(gifts), gifts)
 		}
 	})
-	if n := e.entries(); n != 2 {
-		t.Errorf("%d entries, want 2", n)
-	}
-	if b := e.balance(e.bob); b != 90 {
-		t.Errorf("Bob's balance %d, want 90", b)
-	}
+	e.wantEntries(2, e.bob, 90)
 }
 
 // Discord asks for a reconnection (op 7), times the session out (4009),
