@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"iter"
 	"strconv"
 	"strings"
 	"sync"
@@ -173,18 +174,30 @@ func labelOf(m *discordgo.Message, customID string) string {
 	if m == nil {
 		return ""
 	}
-	for _, c := range m.Components {
-		row, ok := c.(*discordgo.ActionsRow)
-		if !ok {
-			continue
-		}
-		for _, c := range row.Components {
-			if b, ok := c.(*discordgo.Button); ok && b.CustomID == customID {
-				return b.Label
-			}
+	for c := range inRows(m.Components) {
+		if b, ok := c.(*discordgo.Button); ok && b.CustomID == customID {
+			return b.Label
 		}
 	}
 	return ""
+}
+
+// inRows yields the components inside a message's or a modal's action
+// rows.
+func inRows(components []discordgo.MessageComponent) iter.Seq[discordgo.MessageComponent] {
+	return func(yield func(discordgo.MessageComponent) bool) {
+		for _, c := range components {
+			row, ok := c.(*discordgo.ActionsRow)
+			if !ok {
+				continue
+			}
+			for _, c := range row.Components {
+				if !yield(c) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // modal asks b.Ask in one paragraph; its custom_id is the button's, so
@@ -215,15 +228,9 @@ func modal(customID, title string, b bot.Button) *discordgo.InteractionResponse 
 
 // answerOf is what the member typed in the modal.
 func answerOf(d discordgo.ModalSubmitInteractionData) string {
-	for _, c := range d.Components {
-		row, ok := c.(*discordgo.ActionsRow)
-		if !ok {
-			continue
-		}
-		for _, c := range row.Components {
-			if in, ok := c.(*discordgo.TextInput); ok && in.CustomID == answerInput {
-				return strings.TrimSpace(in.Value)
-			}
+	for c := range inRows(d.Components) {
+		if in, ok := c.(*discordgo.TextInput); ok && in.CustomID == answerInput {
+			return strings.TrimSpace(in.Value)
 		}
 	}
 	return ""
