@@ -41,13 +41,8 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 		a.answer(ctx, inbox, i, log, text, private)
 	case discordgo.InteractionMessageComponent:
 		d := i.MessageComponentData()
-		b, ok, err := a.buttons.decode(ctx, d.CustomID)
-		if err != nil {
-			log.Error("could not read what a button does", "err", err)
-		}
+		b, ok := a.pressed(ctx, inbox, i, log, d.CustomID, "the button pressed")
 		if !ok {
-			log.Warn("a button the adapter does not know was pressed")
-			a.buttonExpired(ctx, inbox, i, log)
 			return
 		}
 		if b.Ask != "" {
@@ -69,13 +64,8 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 		a.answer(ctx, inbox, i, log, b.Payload, true)
 	case discordgo.InteractionModalSubmit:
 		d := i.ModalSubmitData()
-		b, ok, err := a.buttons.decode(ctx, d.CustomID)
-		if err != nil {
-			log.Error("could not read what a question answers", "err", err)
-		}
+		b, ok := a.pressed(ctx, inbox, i, log, d.CustomID, "the question answered")
 		if !ok {
-			log.Warn("an answer to a question the adapter no longer remembers")
-			a.buttonExpired(ctx, inbox, i, log)
 			return
 		}
 		log.Info("question answered", "payload", b.Payload)
@@ -91,6 +81,22 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 			log.Warn("could not offer completions", "err", err)
 		}
 	}
+}
+
+// pressed is the button a custom_id stands for (what names it in the
+// logs: the button pressed, the question answered). When the adapter no
+// longer knows it, the presser is told the button has expired and ok is
+// false.
+func (a *Adapter) pressed(ctx context.Context, inbox bot.Inbox, i *discordgo.Interaction, log *slog.Logger, customID, what string) (b bot.Button, ok bool) {
+	b, ok, err := a.buttons.decode(ctx, customID)
+	if err != nil {
+		log.Error("could not read "+what, "err", err)
+	}
+	if !ok {
+		log.Warn("the adapter does not know (or no longer remembers) " + what)
+		a.buttonExpired(ctx, inbox, i, log)
+	}
+	return b, ok
 }
 
 // pressDeferAfter is when a button press or a modal's answer is deferred:
