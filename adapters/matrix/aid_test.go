@@ -34,24 +34,15 @@ func TestNeedCardReactionIntroducesPrivately(t *testing.T) {
 
 	e.hs.Send(e.bob, e.room, "m.reaction", map[string]any{"m.relates_to": map[string]any{
 		"rel_type": "m.annotation", "event_id": card.ID, "key": "🤝"}})
-	intro := e.next("")
+	intro := e.nextInNewRoom("introduction")
 	room := intro.Room
-	if room == e.room || e.isDirectChat(room) {
-		t.Fatalf("the introduction went to %s, want a room of its own", room)
-	}
 	if !strings.Contains(body(intro), "can help with") || !strings.Contains(body(intro), "“Repair my bike”") {
 		t.Errorf("introduction = %q", body(intro))
 	}
-	if users, _ := fakematrix.Pinged(intro.Content); !slices.Equal(slices.Sorted(slices.Values(users)), slices.Sorted(slices.Values([]string{e.ana, e.bob}))) {
+	if users, _ := fakematrix.Pinged(intro.Content); !sameSet(users, []string{e.ana, e.bob}) {
 		t.Errorf("the introduction pings %v, want Ana and Bob", users)
 	}
-	members := e.hs.Members(room)
-	slices.Sort(members)
-	want := []string{e.ana, e.bob, e.botID}
-	slices.Sort(want)
-	if !slices.Equal(members, want) {
-		t.Errorf("the private room holds %v, want exactly %v", members, want)
-	}
+	e.checkPrivateRoom(room, "Mutual aid — need #1", e.ana, e.bob)
 	if reply := e.nextPrivate(e.bob); !strings.Contains(body(reply), "You are introduced to @Ana about need #1") {
 		t.Errorf("Bob's answer = %q", body(reply))
 	}

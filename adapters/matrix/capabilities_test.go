@@ -138,37 +138,7 @@ func TestPrivateSpace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	members := e.hs.Members(room)
-	slices.Sort(members)
-	want := []string{e.ana, e.bob, e.botID}
-	slices.Sort(want)
-	if !slices.Equal(members, want) {
-		t.Errorf("members = %v, want %v", members, want)
-	}
-	for _, u := range []string{e.ana, e.bob} {
-		if m := e.hs.Membership(room, u); m != "invite" {
-			t.Errorf("%s is %q, want invited", u, m)
-		}
-	}
-	check := func(typ, field, want string) {
-		if got := e.hs.StateContent(room, typ, "")[field]; got != want {
-			t.Errorf("%s %s = %v, want %s", typ, field, got, want)
-		}
-	}
-	check("m.room.join_rules", "join_rule", "invite")
-	check("m.room.history_visibility", "history_visibility", "invited")
-	check("m.room.encryption", "algorithm", "m.megolm.v1.aes-sha2")
-	check("m.room.name", "name", "Mediation 1")
-	pl := e.hs.StateContent(room, "m.room.power_levels", "")
-	users, _ := pl["users"].(map[string]any)
-	if users[e.botID] != 100.0 || pl["invite"] != 100.0 || pl["kick"] != 100.0 || pl["users_default"] != 0.0 {
-		t.Errorf("power levels = %v, want the bot at 100, invite and kick at 100, members at 0", pl)
-	}
-	for _, u := range []string{e.ana, e.bob} {
-		if _, listed := users[u]; listed {
-			t.Errorf("%s has a power level of their own: %v", u, users[u])
-		}
-	}
+	e.checkPrivateRoom(room, "Mediation 1", e.ana, e.bob)
 	// So Ana, once joined, cannot bring anyone in.
 	carol := e.hs.AddUser("carol", "Carol", "")
 	e.hs.Join(e.ana, room)

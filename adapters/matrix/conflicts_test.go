@@ -2,7 +2,6 @@ package matrix
 
 import (
 	"log/slog"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,55 +35,19 @@ func TestConflictOpenMakesAPrivateRoom(t *testing.T) {
 	e.start(e.config())
 
 	e.sayPills(e.ana, e.room, "!conflict open "+e.bob+" "+carol+" mediator "+dave+" about the shed keys", nil)
-	welcome := e.next("")
+	welcome := e.nextInNewRoom("welcome")
 	room := welcome.Room
-	if room == e.room || e.isDirectChat(room) {
-		t.Fatalf("the welcome went to %s, want the case's own room", room)
-	}
 	if !strings.Contains(body(welcome), "Mediation #1 — the shed keys") || !strings.Contains(body(welcome), "Confidentiality") {
 		t.Errorf("welcome = %q", body(welcome))
 	}
-	if users, _ := fakematrix.Pinged(welcome.Content); !slices.Equal(slices.Sorted(slices.Values(users)), slices.Sorted(slices.Values([]string{e.bob, carol, dave}))) {
+	if users, _ := fakematrix.Pinged(welcome.Content); !sameSet(users, []string{e.bob, carol, dave}) {
 		t.Errorf("the welcome pings %v, want the parties and the mediator", users)
 	}
 	if reply := e.nextPrivate(e.ana); !strings.Contains(body(reply), "Mediation #1 is open") {
 		t.Errorf("the moderator's answer = %q, want it in her direct chat", body(reply))
 	}
 
-	members := e.hs.Members(room)
-	slices.Sort(members)
-	want := []string{e.bob, carol, dave, e.botID}
-	slices.Sort(want)
-	if !slices.Equal(members, want) {
-		t.Errorf("members = %v, want exactly the parties, the mediator and the bot %v", members, want)
-	}
-	for _, u := range []string{e.bob, carol, dave} {
-		if m := e.hs.Membership(room, u); m != "invite" {
-			t.Errorf("%s is %q, want invited", u, m)
-		}
-	}
-	check := func(typ, field, want string) {
-		t.Helper()
-		if got := e.hs.StateContent(room, typ, "")[field]; got != want {
-			t.Errorf("%s %s = %v, want %s", typ, field, got, want)
-		}
-	}
-	check("m.room.join_rules", "join_rule", "invite")
-	check("m.room.history_visibility", "history_visibility", "invited")
-	check("m.room.encryption", "algorithm", "m.megolm.v1.aes-sha2")
-	check("m.room.guest_access", "guest_access", "forbidden")
-	check("m.room.name", "name", "Mediation #1")
-	pl := e.hs.StateContent(room, "m.room.power_levels", "")
-	users, _ := pl["users"].(map[string]any)
-	if num(users[e.botID]) != 100 || num(pl["invite"]) != 100 || num(pl["kick"]) != 100 ||
-		num(pl["ban"]) != 100 || num(pl["state_default"]) != 100 || num(pl["users_default"]) != 0 {
-		t.Errorf("power levels = %v, want only the bot able to invite, kick and change the room", pl)
-	}
-	for _, u := range []string{e.bob, carol, dave} {
-		if _, listed := users[u]; listed {
-			t.Errorf("%s has a power level of their own: %v", u, users[u])
-		}
-	}
+	e.checkPrivateRoom(room, "Mediation #1", e.bob, carol, dave)
 	c, err := e.db.Case(e.ctx, e.com.LedgerID(), 1)
 	if err != nil {
 		t.Fatal(err)

@@ -231,13 +231,65 @@ func (e *env) isDirectChat(room string) bool {
 		if !slices.Contains(rooms, room) {
 			continue
 		}
-		members := e.hs.Members(room)
-		slices.Sort(members)
-		want := []string{user, e.botID}
-		slices.Sort(want)
-		return slices.Equal(members, want)
+		return sameSet(e.hs.Members(room), []string{user, e.botID})
 	}
 	return false
+}
+
+// sameSet tells whether a and b hold the same IDs, in any order.
+func sameSet(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
+}
+
+// nextInNewRoom is the bot's next message, which must be in a room of its
+// own: neither the community's room nor a direct chat. what names the
+// message in a failure.
+func (e *env) nextInNewRoom(what string) *fakematrix.Event {
+	e.t.Helper()
+	ev := e.next("")
+	if ev.Room == e.room || e.isDirectChat(ev.Room) {
+		e.t.Fatalf("the %s went to %s, want a room of its own", what, ev.Room)
+	}
+	return ev
+}
+
+// checkPrivateRoom checks a room made as a private space: exactly the
+// invited users and the bot in it, each of them invited; invite-only,
+// encrypted, history from one's invite, no guests, named name; and power
+// levels under which only the bot may invite, kick, ban or change the
+// room, with no level of the members' own.
+func (e *env) checkPrivateRoom(room, name string, invited ...string) {
+	e.t.Helper()
+	if members := e.hs.Members(room); !sameSet(members, append([]string{e.botID}, invited...)) {
+		e.t.Errorf("the private room holds %v, want exactly %v and the bot", members, invited)
+	}
+	for _, u := range invited {
+		if m := e.hs.Membership(room, u); m != "invite" {
+			e.t.Errorf("%s is %q, want invited", u, m)
+		}
+	}
+	check := func(typ, field, want string) {
+		e.t.Helper()
+		if got := e.hs.StateContent(room, typ, "")[field]; got != want {
+			e.t.Errorf("%s %s = %v, want %s", typ, field, got, want)
+		}
+	}
+	check("m.room.join_rules", "join_rule", "invite")
+	check("m.room.history_visibility", "history_visibility", "invited")
+	check("m.room.encryption", "algorithm", "m.megolm.v1.aes-sha2")
+	check("m.room.guest_access", "guest_access", "forbidden")
+	check("m.room.name", "name", name)
+	pl := e.hs.StateContent(room, "m.room.power_levels", "")
+	users, _ := pl["users"].(map[string]any)
+	if num(users[e.botID]) != 100 || num(pl["invite"]) != 100 || num(pl["kick"]) != 100 ||
+		num(pl["ban"]) != 100 || num(pl["state_default"]) != 100 || num(pl["users_default"]) != 0 {
+		e.t.Errorf("power levels = %v, want only the bot able to invite, kick and change the room", pl)
+	}
+	for _, u := range invited {
+		if _, listed := users[u]; listed {
+			e.t.Errorf("%s has a power level of their own: %v", u, users[u])
+		}
+	}
 }
 
 // directChat is the room the bot's m.direct lists as its direct chat with
