@@ -86,20 +86,7 @@ func newRealServer(t *testing.T) *realServer {
 		members, err := s.anaC.client.JoinedMembers(ctx, resp.RoomID)
 		return err == nil && members.Joined[id.UserID(s.bob)].DisplayName != "" && members.Joined[id.UserID(s.carol)].DisplayName != ""
 	})
-	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s.db = db
-	s.com = &bot.Community{
-		Slug: "coop", Name: "Coop", Language: "en", Location: time.UTC,
-		Limits: bot.DefaultLimits(), UndoWindow: time.Minute, Categories: bot.DefaultCategories(),
-		Moderators: []string{Platform + ":" + s.ana}, Rooms: []string{Platform + ":" + s.room},
-	}
-	if s.core, err = bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{s.com}, Logger: slog.New(s.logs)}); err != nil {
-		t.Fatal(err)
-	}
+	s.db, s.com, s.core = newCore(t, ctx, s.logs, s.room, s.ana)
 	s.cfg = Config{Homeserver: url, UserID: s.botID, Password: "entraide-password", DeviceName: "Entraide",
 		Rooms: []string{s.room}, Encryption: true, CryptoDB: filepath.Join(t.TempDir(), "crypto.db"), PickleKey: "a long pickle key"}
 	return s

@@ -49,25 +49,31 @@ func newEnv(t *testing.T) *env {
 	e.displayNames = map[string]string{e.ana: "Ana", e.bob: "Bob", e.botID: "Entraide"}
 	e.room = hs.CreateRoom(e.ana, "Garden", e.bob, e.botID)
 	e.botToken = hs.Token(e.botID)
+	e.db, e.com, e.core = newCore(t, ctx, e.logs, e.room, e.ana)
+	return e
+}
+
+// newCore opens a ledger in the test's directory and a core serving one
+// community, Coop, in room, with moderator as its moderator.
+func newCore(t *testing.T, ctx context.Context, logs *logBuffer, room, moderator string) (*ledger.DB, *bot.Community, *bot.Bot) {
+	t.Helper()
 	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e.db = db
-	e.com = &bot.Community{
+	com := &bot.Community{
 		Slug: "coop", Name: "Coop", Language: "en", Location: time.UTC,
 		Limits: bot.DefaultLimits(), UndoWindow: time.Minute,
 		Categories: bot.DefaultCategories(),
-		Moderators: []string{Platform + ":" + e.ana},
-		Rooms:      []string{Platform + ":" + e.room},
+		Moderators: []string{Platform + ":" + moderator},
+		Rooms:      []string{Platform + ":" + room},
 	}
-	core, err := bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{e.com}, Logger: slog.New(e.logs)})
+	core, err := bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{com}, Logger: slog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.core = core
-	return e
+	return db, com, core
 }
 
 // config is the bot's configuration against the fake.
