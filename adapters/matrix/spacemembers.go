@@ -22,35 +22,33 @@ func (a *Adapter) HidesEarlierHistory() bool { return true }
 // member to a private room it made (it alone may, by the room's power
 // levels).
 func (a *Adapter) AddToPrivateSpace(ctx context.Context, room string, u bot.User) error {
-	if err := a.waitReady(ctx); err != nil {
-		return err
-	}
 	// A repeated invite fails once the first has landed: only refusals
 	// and failures to connect are retried.
-	err := a.retry(ctx, opOnce, "invite", []any{"room", room}, func(ctx context.Context) error {
+	return a.changeMembership(ctx, room, "invite", func(ctx context.Context) error {
 		_, err := a.client.InviteUser(ctx, id.RoomID(room), &mautrix.ReqInviteUser{UserID: id.UserID(u.ID)})
 		return err
-	})
-	if err != nil {
-		return fmt.Errorf("matrix: invite %s to %s: %w", u.ID, room, err)
-	}
-	a.log.Info("member invited to a private room", "room", room)
-	return nil
+	}, "invite "+u.ID+" to "+room, "member invited to a private room")
 }
 
 // RemoveFromPrivateSpace implements bot.PrivateSpaceEditor: the bot takes
 // the member out of the room (a kick, which also withdraws an invite).
 func (a *Adapter) RemoveFromPrivateSpace(ctx context.Context, room string, u bot.User) error {
+	return a.changeMembership(ctx, room, "kick", func(ctx context.Context) error {
+		_, err := a.client.KickUser(ctx, id.RoomID(room), &mautrix.ReqKickUser{UserID: id.UserID(u.ID)})
+		return err
+	}, "remove "+u.ID+" from "+room, "member removed from a private room")
+}
+
+// changeMembership makes one membership change in room once the adapter is
+// ready, retrying only what cannot have landed (op names it in the retry's
+// logs); what says it in an error, done in the log.
+func (a *Adapter) changeMembership(ctx context.Context, room, op string, change func(context.Context) error, what, done string) error {
 	if err := a.waitReady(ctx); err != nil {
 		return err
 	}
-	err := a.retry(ctx, opOnce, "kick", []any{"room", room}, func(ctx context.Context) error {
-		_, err := a.client.KickUser(ctx, id.RoomID(room), &mautrix.ReqKickUser{UserID: id.UserID(u.ID)})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("matrix: remove %s from %s: %w", u.ID, room, err)
+	if err := a.retry(ctx, opOnce, op, []any{"room", room}, change); err != nil {
+		return fmt.Errorf("matrix: %s: %w", what, err)
 	}
-	a.log.Info("member removed from a private room", "room", room)
+	a.log.Info(done, "room", room)
 	return nil
 }
