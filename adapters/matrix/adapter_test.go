@@ -87,12 +87,9 @@ func TestRestartHandlesMissedCommandsOnce(t *testing.T) {
 	second.stop()
 
 	e.start(e.config())
-	e.say(e.ana, e.room, "!balance")
 	// The balance is private: the first message the bot writes anywhere
 	// must be it, in Ana's direct chat, and no second answer to a gift.
-	if reply := e.nextPrivate(e.ana); !strings.Contains(body(reply), "Your balance: -3h") {
-		t.Errorf("after a second restart the first reply is %q, want Ana's balance", body(reply))
-	}
+	e.balanceNext("Your balance: -3h")
 	if n := e.entries(); n != 3 {
 		t.Errorf("%d exchanges after the second restart, want 3", n)
 	}
@@ -216,10 +213,7 @@ func TestIgnoredMessages(t *testing.T) {
 	if ev := e.next(e.room); ev.ID != own {
 		t.Fatalf("the bot's first message is %q, want the one sent in its name", body(ev))
 	}
-	e.say(e.ana, e.room, "!balance")
-	if reply := e.nextPrivate(e.ana); !strings.Contains(body(reply), "Your balance") {
-		t.Errorf("first reply %q, want the balance", body(reply))
-	}
+	e.balanceNext("Your balance")
 	if n := e.entries(); n != 0 {
 		t.Errorf("%d exchanges, want none", n)
 	}

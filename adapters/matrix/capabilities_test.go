@@ -269,10 +269,7 @@ func TestPasswordLoginKeepsItsDevice(t *testing.T) {
 		t.Fatalf("stored session %q, %v, %v", raw, ok, err)
 	}
 	e.start(cfg)
-	e.say(e.ana, e.room, "!balance")
-	if reply := e.nextPrivate(e.ana); !strings.Contains(body(reply), "Your balance") {
-		t.Errorf("reply %q, want Ana's balance", body(reply))
-	}
+	e.balanceNext("Your balance")
 	if n := e.hs.LoginCount(); n != 1 {
 		t.Errorf("%d logins, want 1", n)
 	}

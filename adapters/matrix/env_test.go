@@ -242,6 +242,16 @@ func (e *env) isDirectChat(room string) bool {
 	return false
 }
 
+// balanceNext has Ana ask her balance and checks that the bot's very next
+// message, anywhere, is the answer (holding want) in her direct chat.
+func (e *env) balanceNext(want string) {
+	e.t.Helper()
+	e.say(e.ana, e.room, "!balance")
+	if reply := e.nextPrivate(e.ana); !strings.Contains(body(reply), want) {
+		e.t.Errorf("the bot's next message is %q, want Ana's balance (%q)", body(reply), want)
+	}
+}
+
 // sameSet tells whether a and b hold the same IDs, in any order.
 func sameSet(a, b []string) bool {
 	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
