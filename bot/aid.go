@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/ledger"
+	"github.com/entraide/entraide/schedules"
 )
 
 // Offers and needs: members say what they need and what they can give,
@@ -196,7 +197,7 @@ func postAid(r *request, discreet bool) error {
 	if kind == ledger.Need {
 		expires = now.Add(r.com.Aid.needExpiry())
 		if until != "" {
-			d, ok := r.bot.catalog.parseDeadline(until, now, r.com.Location)
+			d, ok := schedules.ParseDeadline(until, r.bot.catalog.words, now, r.com.Location)
 			if !ok {
 				return refuse(msgDecisionBadDeadline, map[string]any{"Input": until})
 			}

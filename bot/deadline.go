@@ -2,7 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -79,90 +78,6 @@ func ParseQuorum(s string) (Quorum, error) {
 		return Quorum{}, fmt.Errorf("%q is not a number of members (like 3) or a percentage (like 50%%)", s)
 	}
 	return Quorum{Count: n}, nil
-}
-
-// durationDeadline is "3d", "3j", "36h", "2w", "2sem" (and their long forms).
-var durationDeadline = regexp.MustCompile(`^(\d{1,4})\s*(d|days?|j|jours?|h|hours?|heures?|w|weeks?|sem|semaines?)$`)
-
-// ParseDeadlineDuration reads a duration as /propose and config.yaml take
-// it: a whole number of days, hours or weeks ("7d", "3j", "36h", "2w").
-func ParseDeadlineDuration(s string) (time.Duration, bool) {
-	m := durationDeadline.FindStringSubmatch(strings.ToLower(strings.TrimSpace(s)))
-	if m == nil {
-		return 0, false
-	}
-	n, _ := strconv.Atoi(m[1])
-	unit := 24 * time.Hour
-	switch m[2][0] {
-	case 'h':
-		unit = time.Hour
-	case 'w', 's':
-		unit = 7 * 24 * time.Hour
-	}
-	return time.Duration(n) * unit, true
-}
-
-var (
-	isoDate   = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
-	shortDate = regexp.MustCompile(`^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?$`)
-)
-
-// parseDeadline reads when a proposal closes: a date (2026-12-05, 05/12 or
-// 05/12/2026, day first), a weekday or "tomorrow" in either language (that
-// day at 23:59; a weekday means next week when it is today), or a duration
-// from now (3d, 3j, 36h). Dates and days are in loc.
-func (c *Catalog) parseDeadline(s string, now time.Time, loc *time.Location) (time.Time, bool) {
-	s = strings.ToLower(strings.TrimRight(strings.TrimSpace(s), ",;!?"))
-	if d, ok := ParseDeadlineDuration(s); ok {
-		return now.Add(d), d > 0
-	}
-	today := now.In(loc)
-	endOf := func(y int, m time.Month, d int) (time.Time, bool) {
-		t := time.Date(y, m, d, 23, 59, 0, 0, loc)
-		return t, t.Year() == y && t.Month() == m && t.Day() == d
-	}
-	if m := isoDate.FindStringSubmatch(s); m != nil {
-		y, _ := strconv.Atoi(m[1])
-		mo, _ := strconv.Atoi(m[2])
-		d, _ := strconv.Atoi(m[3])
-		return endOf(y, time.Month(mo), d)
-	}
-	if m := shortDate.FindStringSubmatch(s); m != nil {
-		d, _ := strconv.Atoi(m[1])
-		mo, _ := strconv.Atoi(m[2])
-		if m[3] != "" {
-			y, _ := strconv.Atoi(m[3])
-			if y < 100 {
-				y += 2000
-			}
-			return endOf(y, time.Month(mo), d)
-		}
-		t, ok := endOf(today.Year(), time.Month(mo), d)
-		if ok && t.Before(now) {
-			t, ok = endOf(today.Year()+1, time.Month(mo), d)
-		}
-		return t, ok
-	}
-	s = strings.TrimSuffix(s, ".")
-	for _, lang := range Languages() {
-		tr := c.In(lang)
-		if s == strings.ToLower(tr.S(msgDateTomorrow, nil)) {
-			return endOf(today.Year(), today.Month(), today.Day()+1)
-		}
-		for _, list := range []string{msgDateWeekdays, msgDateWeekdaysShort} {
-			for i, name := range strings.Fields(tr.S(list, nil)) {
-				if s != strings.ToLower(strings.TrimSuffix(name, ".")) {
-					continue
-				}
-				ahead := (i - int(today.Weekday()) + 7) % 7
-				if ahead == 0 {
-					ahead = 7
-				}
-				return endOf(today.Year(), today.Month(), today.Day()+ahead)
-			}
-		}
-	}
-	return time.Time{}, false
 }
 
 // dayTime shows a moment as "Mon 30 Nov 23:59" ("lun. 30 nov. à 23:59").

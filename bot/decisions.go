@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/ledger"
+	"github.com/entraide/entraide/schedules"
 )
 
 // DecisionLedger is what decisions by consent need from the ledger; each
@@ -80,7 +81,7 @@ func cmdPropose(r *request) error {
 	input := ""
 	if n := len(fields); n >= 2 && r.bot.catalog.is(kwUntil, fields[n-2]) {
 		input = fields[n-1]
-		d, ok := r.bot.catalog.parseDeadline(input, now, r.com.Location)
+		d, ok := schedules.ParseDeadline(input, r.bot.catalog.words, now, r.com.Location)
 		if !ok {
 			return refuse(msgDecisionBadDeadline, map[string]any{"Input": input})
 		}

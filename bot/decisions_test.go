@@ -335,52 +335,6 @@ func TestCloseWhenThePlatformFailsIsAnnouncedByTheNextTick(t *testing.T) {
 	}
 }
 
-func TestParseDeadline(t *testing.T) {
-	c, err := NewCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	paris, _ := time.LoadLocation("Europe/Paris")
-	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) // Monday 10:00 in Paris
-	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 23, 59, 0, 0, paris) }
-	for _, tc := range []struct {
-		in   string
-		want time.Time
-	}{
-		{"friday", day(2026, 11, 27)},
-		{"Vendredi", day(2026, 11, 27)},
-		{"ven.", day(2026, 11, 27)},
-		{"Fri", day(2026, 11, 27)},
-		{"monday", day(2026, 11, 30)}, // today: next week
-		{"lundi", day(2026, 11, 30)},
-		{"sunday", day(2026, 11, 29)},
-		{"tomorrow", day(2026, 11, 24)},
-		{"demain", day(2026, 11, 24)},
-		{"2026-12-05", day(2026, 12, 5)},
-		{"05/12", day(2026, 12, 5)},
-		{"5/12/2026", day(2026, 12, 5)},
-		{"05.12.26", day(2026, 12, 5)},
-		{"01/01", day(2027, 1, 1)}, // passed this year: next year's
-		{"23/11", day(2026, 11, 23)},
-		{"3d", now.Add(72 * time.Hour)},
-		{"3j", now.Add(72 * time.Hour)},
-		{"3 jours", now.Add(72 * time.Hour)},
-		{"36h", now.Add(36 * time.Hour)},
-		{"2w", now.Add(14 * 24 * time.Hour)},
-		{"2sem", now.Add(14 * 24 * time.Hour)},
-	} {
-		got, ok := c.parseDeadline(tc.in, now, paris)
-		if !ok || !got.Equal(tc.want) {
-			t.Errorf("parseDeadline(%q) = %v, %v; want %v", tc.in, got, ok, tc.want)
-		}
-	}
-	for _, in := range []string{"", "soon", "0d", "31/02", "2026-02-30", "13/13", "next friday", "3x"} {
-		if got, ok := c.parseDeadline(in, now, paris); ok {
-			t.Errorf("parseDeadline(%q) = %v, want a refusal", in, got)
-		}
-	}
-}
-
 func TestProposeDeadlines(t *testing.T) {
 	e := newDecisionEnv(t)
 	e.com.Decisions.Deadline = 3 * 24 * time.Hour

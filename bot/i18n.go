@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/entraide/entraide/schedules"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
@@ -26,6 +27,7 @@ type Catalog struct {
 	bundle     *i18n.Bundle
 	localizers map[string]*i18n.Localizer
 	keywords   map[string]map[string]bool // keywords.go
+	words      *schedules.Words           // keywords.go
 }
 
 // NewCatalog loads the embedded French and English catalogues.

@@ -158,7 +158,6 @@ const (
 	msgDateDayMonth                   = "date.day_month"
 	msgDateFirstDay                   = "date.first_day"
 	msgDateMonthsShort                = "date.months_short"
-	msgDateTomorrow                   = "date.tomorrow"
 	msgDateWeekdays                   = "date.weekdays"
 	msgDateWeekdaysShort              = "date.weekdays_short"
 	msgDecisionAmendNotProposer       = "decision.amend_not_proposer"

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entraide/entraide/internal/testutil"
 	"github.com/entraide/entraide/ledger"
 )
 
@@ -310,14 +311,7 @@ func TestNewsletterScheduleSendsOnce(t *testing.T) {
 
 // An issue's period is named as people say it.
 func TestPeriodName(t *testing.T) {
-	c, err := NewCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, paris := testCatalog(t), testutil.Paris(t)
 	at := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, paris) }
 	for _, tc := range []struct {
 		from, to time.Time

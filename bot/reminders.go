@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -26,9 +27,6 @@ import (
 // posted again. A post the platform refused (an error, not a crash) is
 // retried every tick within the grace period, then abandoned and logged.
 
-// maxReminderAhead is how far ahead a one-time reminder may be.
-const maxReminderAhead = 366 * 24 * time.Hour
-
 func cmdRemindAdd(r *request) error {
 	fields := strings.Fields(r.rest())
 	if len(fields) < 2 {
@@ -43,7 +41,7 @@ func cmdRemindAdd(r *request) error {
 		if rerr != nil {
 			return rerr
 		}
-		if _, _, werr := r.bot.catalog.parseWhen(fields, now, r.bot.zone(r.com, rg.Timezone)); !ok || werr != nil {
+		if _, werr := schedules.ParseWhen(fields, r.bot.catalog.words, now, r.bot.zone(r.com, rg.Timezone)); !ok || werr != nil {
 			return refuse(msgGroupNotFound, map[string]any{"Name": fields[0], "List": r.groupNames()})
 		}
 		g, skip, err = rg, 0, nil
@@ -56,23 +54,24 @@ func cmdRemindAdd(r *request) error {
 			"Command": r.cmdPath("group") + " " + r.subName("group", "create") + " " + g.Name})
 	}
 	loc := r.bot.zone(r.com, g.Timezone)
-	w, n, err := r.bot.catalog.parseWhen(fields[skip:], now, loc)
+	w, err := schedules.ParseWhen(fields[skip:], r.bot.catalog.words, now, loc)
 	if err != nil {
-		return err
+		return whenRefusal(err)
 	}
-	text := r.restAfter(skip + n)
+	text := r.restAfter(skip + w.Words)
 	if text == "" {
 		return refuse(msgRemindNoText, map[string]any{"Usage": r.tr.S(msgUsageRemind, nil)})
 	}
-	next := w.at
-	if w.kind == ledger.ReminderCron {
-		if next, err = schedules.Next(w.spec, now, loc); err != nil {
-			return refuse(msgRemindBadWhen, map[string]any{"Input": w.input})
+	kind, next := ledger.ReminderOnce, w.At
+	if w.Spec != "" {
+		kind = ledger.ReminderCron
+		if next, err = schedules.Next(w.Spec, now, loc); err != nil {
+			return refuse(msgRemindBadWhen, map[string]any{"Input": w.Input})
 		}
 	}
 	rec, err := r.bot.ledger.AddReminder(r.ctx, ledger.ReminderRequest{
 		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Moderator: r.moderator(),
-		Group: g.ID, Kind: w.kind, Spec: w.spec, Input: w.input, Text: text, NextDue: next,
+		Group: g.ID, Kind: kind, Spec: w.Spec, Input: w.Input, Text: text, NextDue: next,
 	})
 	switch ledger.ErrorCode(err) {
 	case ledger.EFORBIDDEN:
@@ -95,19 +94,28 @@ func cmdRemindAdd(r *request) error {
 		id = msgRemindAddedOnce
 	}
 	reply := r.tr.S(id, data)
-	if first := fields[skip]; rm.Kind == ledger.ReminderOnce {
+	if rm.Kind == ledger.ReminderOnce && w.StartsWithDay {
 		// "lundi 18h" is the next Monday only: say how to make it weekly.
-		if day, isDay := r.bot.catalog.weekday(first); isDay {
-			every := r.tr.S(msgRemindEveryWord, nil) + " " + w.input
-			if skip == 1 {
-				every = g.Name + " " + every
-			}
-			reply += "\n" + r.tr.S(msgRemindWeeklyHint, map[string]any{"Day": weekdayName(r.tr, day),
-				"Command": r.cmd.path(r.tr.Lang()) + " " + every + " " + text})
+		every := r.tr.S(msgRemindEveryWord, nil) + " " + w.Input
+		if skip == 1 {
+			every = g.Name + " " + every
 		}
+		reply += "\n" + r.tr.S(msgRemindWeeklyHint, map[string]any{"Day": weekdayName(r.tr, w.Weekday),
+			"Command": r.cmd.path(r.tr.Lang()) + " " + every + " " + text})
 	}
 	r.reply(Reply{Text: reply})
 	return nil
+}
+
+// whenRefusal words a schedule that schedules.ParseWhen refused.
+func whenRefusal(err error) error {
+	var we *schedules.WhenError
+	if !errors.As(err, &we) {
+		return err
+	}
+	id := map[schedules.WhenErrorCode]string{schedules.WhenUnreadable: msgRemindBadWhen, schedules.WhenBadCron: msgRemindBadCron,
+		schedules.WhenPast: msgRemindPast, schedules.WhenTooFar: msgRemindTooFar}[we.Code]
+	return refuse(id, map[string]any{"Input": we.Input})
 }
 
 // reminderData is what reminder messages show: its ID, group, text,

@@ -14,105 +14,6 @@ import (
 	"github.com/entraide/entraide/ledger"
 )
 
-func parisLoc(t testing.TB) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
-func TestParseWhen(t *testing.T) {
-	c, err := NewCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	loc := parisLoc(t)
-	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) // Monday 10:00 in Paris
-	at := func(s string) time.Time {
-		v, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.UTC()
-	}
-	for _, tc := range []struct {
-		in       string
-		spec     string    // recurring
-		once     time.Time // one time
-		consumed int
-		refusal  string
-	}{
-		{in: "every monday 18:00 Garden meeting", spec: "0 18 * * 1", consumed: 3},
-		{in: "every Monday at 6pm x", spec: "0 18 * * 1", consumed: 4},
-		{in: "every monday and thursday 18h30 x", spec: "30 18 * * 1,4", consumed: 5},
-		{in: "every mon,thu 7:05am x", spec: "5 7 * * 1,4", consumed: 3},
-		{in: "every day 9:00 x", spec: "0 9 * * *", consumed: 3},
-		{in: "every weekday 8h x", spec: "0 8 * * 1-5", consumed: 3},
-		{in: "daily at noon x", spec: "0 12 * * *", consumed: 3},
-		{in: "chaque lundi 18h Réunion", spec: "0 18 * * 1", consumed: 3},
-		{in: "tous les jours à 9h x", spec: "0 9 * * *", consumed: 5},
-		{in: "tous les lundis et jeudis 12h x", spec: "0 12 * * 1,4", consumed: 6},
-		{in: "chaque jour ouvré à 8h30 x", spec: "30 8 * * 1-5", consumed: 5},
-		{in: "toutes les semaines 9h x", refusal: msgRemindBadWhen},
-		{in: `cron "0 18 * * MON" x`, spec: "0 18 * * MON", consumed: 6},
-		{in: `cron « 0 18 * * 1-5 » x`, spec: "0 18 * * 1-5", consumed: 8},
-		{in: `cron “@weekly” x`, spec: "@weekly", consumed: 2},
-		{in: `cron "0 18 * *" x`, refusal: msgRemindBadCron},
-		{in: `cron 0 18 * * MON x`, refusal: msgRemindBadCron},
-		{in: "on 2026-12-05 09:30 Seed swap", once: at("2026-12-05 09:30"), consumed: 3},
-		{in: "2026-12-05T09:30 x", once: at("2026-12-05 09:30"), consumed: 1},
-		{in: "le 05/12 9h30 Troc", once: at("2026-12-05 09:30"), consumed: 3},
-		{in: "le 05/12/2026 à 9h30 Troc", once: at("2026-12-05 09:30"), consumed: 4},
-		{in: "le 15/01 9h x", once: at("2027-01-15 09:00"), consumed: 3}, // past this year: next year's
-		{in: "tomorrow 9:00 x", once: at("2026-11-24 09:00"), consumed: 2},
-		{in: "demain à 9h x", once: at("2026-11-24 09:00"), consumed: 3},
-		{in: "today 17:00 x", once: at("2026-11-23 17:00"), consumed: 2},
-		{in: "friday 18:00 x", once: at("2026-11-27 18:00"), consumed: 2},
-		{in: "lundi 18h x", once: at("2026-11-23 18:00"), consumed: 2}, // later today
-		{in: "lundi 9h x", once: at("2026-11-30 09:00"), consumed: 2},  // passed today: next week
-		{in: "le 5 décembre 9h Troc", once: at("2026-12-05 09:00"), consumed: 4},
-		{in: "le 1er décembre à 9h x", once: at("2026-12-01 09:00"), consumed: 5},
-		{in: "on December 5 9:00 x", once: at("2026-12-05 09:00"), consumed: 4},
-		{in: "5 Dec 9:00 x", once: at("2026-12-05 09:00"), consumed: 3},
-		{in: "le 31 février 9h x", refusal: msgRemindBadWhen},
-		{in: "dans 2h Réunion", once: at("2026-11-23 12:00"), consumed: 2},
-		{in: "in 2 hours x", once: at("2026-11-23 12:00"), consumed: 3},
-		{in: "dans 45 min x", once: at("2026-11-23 10:45"), consumed: 3},
-		{in: "in soon x", refusal: msgRemindBadWhen},
-		{in: "today 9:00 x", refusal: msgRemindPast},
-		{in: "on 2020-01-01 10:00 x", refusal: msgRemindPast},
-		{in: "on 2030-01-01 10:00 x", refusal: msgRemindTooFar},
-		{in: "le 31/02 9h x", refusal: msgRemindBadWhen},
-		{in: "every monday x", refusal: msgRemindBadWhen},
-		{in: "every monday 25:00 x", refusal: msgRemindBadWhen},
-		{in: "every monday 18 x", refusal: msgRemindBadWhen}, // a bare number is not a time
-		{in: "soon x", refusal: msgRemindBadWhen},
-	} {
-		w, n, err := c.parseWhen(strings.Fields(tc.in), now, loc)
-		if tc.refusal != "" {
-			var ref *refusal
-			if !errors.As(err, &ref) || ref.id != tc.refusal {
-				t.Errorf("%q: err %v, want %s", tc.in, err, tc.refusal)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%q: %v", tc.in, err)
-			continue
-		}
-		switch {
-		case tc.spec != "" && (w.kind != ledger.ReminderCron || w.spec != tc.spec):
-			t.Errorf("%q: %s %q, want cron %q", tc.in, w.kind, w.spec, tc.spec)
-		case !tc.once.IsZero() && (w.kind != ledger.ReminderOnce || !w.at.Equal(tc.once)):
-			t.Errorf("%q: %s %v, want once %v", tc.in, w.kind, w.at, tc.once)
-		case n != tc.consumed:
-			t.Errorf("%q: took %d words, want %d", tc.in, n, tc.consumed)
-		}
-	}
-}
-
 func TestGiveAndProposeNameAGroup(t *testing.T) {
 	com := testCommunity("c")
 	mentions := []Mention{{Text: "@ana", User: User{ID: "ana"}}}
@@ -167,7 +68,7 @@ func newGroupEnv(t *testing.T, start time.Time) *groupEnv {
 			t.Fatal(err)
 		}
 	}
-	de.com.Location = parisLoc(t)
+	de.com.Location = testutil.Paris(t)
 	on := true
 	de.com.Groups = GroupSettings{Declared: []DeclaredGroup{{Name: "garden", Room: "test:r", Pings: &on}}}
 	e := &groupEnv{decisionEnv: de, a: &richAdapter{}, logs: &testutil.Buffer{}}

@@ -59,7 +59,7 @@ func next(s cron.Schedule, after time.Time, loc *time.Location) (time.Time, erro
 		if n.IsZero() {
 			return time.Time{}, ErrNever
 		}
-		if !repeated(n.In(loc)) {
+		if _, again := earlier(n.In(loc)); !again {
 			return n.UTC(), nil
 		}
 		t = n
@@ -67,16 +67,20 @@ func next(s cron.Schedule, after time.Time, loc *time.Location) (time.Time, erro
 	return time.Time{}, ErrNever
 }
 
-// repeated is true when t's wall-clock time already happened earlier the
-// same day, before the clocks went back.
-func repeated(t time.Time) bool {
+// earlier is the first time t's wall-clock time was shown the same day,
+// when the autumn change shows it twice and t is the second: 02:30 CET on
+// the last Sunday of October in Paris was 02:30 CEST an hour before.
+func earlier(t time.Time) (time.Time, bool) {
 	_, now := t.Zone()
 	_, before := t.Add(-3 * time.Hour).Zone()
 	if before <= now {
-		return false
+		return t, false
 	}
-	earlier := t.Add(-time.Duration(before-now) * time.Second)
-	return earlier.Format("2006-01-02 15:04") == t.Format("2006-01-02 15:04")
+	first := t.Add(-time.Duration(before-now) * time.Second)
+	if first.Format("2006-01-02 15:04") != t.Format("2006-01-02 15:04") {
+		return t, false
+	}
+	return first, true
 }
 
 // Occurrences lists the occurrences of spec in (after, until], oldest

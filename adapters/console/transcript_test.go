@@ -17,6 +17,7 @@ import (
 	"github.com/entraide/entraide/bot"
 	"github.com/entraide/entraide/internal/testutil"
 	"github.com/entraide/entraide/ledger"
+	"github.com/entraide/entraide/schedules"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata transcripts with the replies the bot gives now")
@@ -304,7 +305,7 @@ func setUp(com *bot.Community, key, value string) error {
 		}
 		com.Decisions.Quorum = q
 	case "deadline":
-		d, ok := bot.ParseDeadlineDuration(value)
+		d, ok := schedules.ParseDeadlineDuration(value)
 		if !ok {
 			return fmt.Errorf("deadline: %q is not a duration like 7d", value)
 		}
@@ -346,7 +347,7 @@ func setUp(com *bot.Community, key, value string) error {
 	case "moderators_room": // "#! moderators_room: moderateurs", a console room
 		com.Conflicts.ModeratorsRoom = Platform + ":" + value
 	case "check_in", "inactive_after":
-		d, ok := bot.ParseDeadlineDuration(value)
+		d, ok := schedules.ParseDeadlineDuration(value)
 		if !ok {
 			return fmt.Errorf("%s: %q is not a duration like 7d", key, value)
 		}
@@ -366,7 +367,7 @@ func setUp(com *bot.Community, key, value string) error {
 		}
 		com.Conflicts.Council.Drawn = n
 	case "council_eligible": // "#! council_eligible: active 30d"
-		d, ok := bot.ParseDeadlineDuration(strings.TrimPrefix(value, "active "))
+		d, ok := schedules.ParseDeadlineDuration(strings.TrimPrefix(value, "active "))
 		if !ok {
 			return fmt.Errorf("council_eligible: want active 30d, got %q", value)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/schedules"
 )
 
 // durationExamples is what every duration error shows: the forms members
@@ -16,7 +17,7 @@ const durationExamples = "15min, 1h30, 36h, 7d or 2 heures"
 // parseConfigDuration reads a duration of config.yaml in the grammar
 // members use in chat: an amount of time (bot.ParseDuration: "15min",
 // "1h30", "2 heures") or a whole number of days or weeks
-// (bot.ParseDeadlineDuration: "7d", "3j", "2w"). Zero ("0", "0min") is
+// (schedules.ParseDeadlineDuration: "7d", "3j", "2w"). Zero ("0", "0min") is
 // zero: the settings that need more say so. A period
 // of hours or days is checked against the days grammar first, so that
 // "2000h" is a long period rather than an amount above the chat's cap.
@@ -25,7 +26,7 @@ func parseConfigDuration(s string) (time.Duration, error) {
 	if t == "0" {
 		return 0, nil
 	}
-	if d, ok := bot.ParseDeadlineDuration(t); ok {
+	if d, ok := schedules.ParseDeadlineDuration(t); ok {
 		return d, nil
 	}
 	m, err := parseMinutes(t)
