@@ -5,21 +5,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-func paris(t *testing.T) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
+	"github.com/entraide/entraide/internal/testutil"
+)
 
 // 18:00 stays 18:00 in Paris across both daylight-saving changes of 2026
 // (last Sundays of March and October): 17:00 UTC in winter, 16:00 in summer.
 func TestNextKeepsLocalTimeAcrossDST(t *testing.T) {
-	loc := paris(t)
+	loc := testutil.Paris(t)
 	for _, c := range []struct {
 		after time.Time
 		want  []string // successive occurrences, UTC
@@ -45,7 +38,7 @@ func TestNextKeepsLocalTimeAcrossDST(t *testing.T) {
 }
 
 func TestOccurrencesAndLatest(t *testing.T) {
-	loc := paris(t)
+	loc := testutil.Paris(t)
 	after := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) // Monday
 	until := after.Add(7 * 24 * time.Hour)
 	got, more, err := Occurrences("0 9 * * 1-5", after, until, loc, 100)
@@ -81,7 +74,7 @@ func TestOccurrencesAndLatest(t *testing.T) {
 // When the clocks go back, 02:30 happens twice: a reminder posts once.
 // When they go forward, 02:30 does not exist that day.
 func TestNextAroundTheChangedHour(t *testing.T) {
-	loc := paris(t)
+	loc := testutil.Paris(t)
 	var got []string
 	at := time.Date(2026, 10, 23, 12, 0, 0, 0, time.UTC)
 	for i := 0; i < 3; i++ {
