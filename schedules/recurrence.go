@@ -59,10 +59,15 @@ func next(s cron.Schedule, after time.Time, loc *time.Location) (time.Time, erro
 		if n.IsZero() {
 			return time.Time{}, ErrNever
 		}
-		if _, again := earlier(n.In(loc)); !again {
+		n = n.In(loc)
+		first, again := earlier(n)
+		if !again {
 			return n.UTC(), nil
 		}
-		t = n
+		// Every time of the repeated hour is a second showing: go past
+		// them all at once (a spec every minute has sixty of them).
+		start, _ := n.ZoneBounds()
+		t = start.Add(n.Sub(first) - time.Second)
 	}
 	return time.Time{}, ErrNever
 }

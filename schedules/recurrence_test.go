@@ -92,6 +92,20 @@ func TestNextAroundTheChangedHour(t *testing.T) {
 	if n.Format(time.RFC3339) != "2026-03-30T00:30:00Z" {
 		t.Errorf("spring: %v", n)
 	}
+	// A spec with many times in the repeated hour skips them all, and
+	// goes on after it: every quarter hour, 02:00 to 02:45 summer time,
+	// then 03:00 winter time.
+	got = got[:0]
+	times, more, err := Occurrences("*/15 * * * *", time.Date(2026, 10, 24, 23, 50, 0, 0, time.UTC), time.Date(2026, 10, 25, 2, 15, 0, 0, time.UTC), loc, 100)
+	for _, n := range times {
+		got = append(got, n.In(loc).Format("15:04-07"))
+	}
+	if want := "02:00+02 02:15+02 02:30+02 02:45+02 03:00+01 03:15+01"; err != nil || more || strings.Join(got, " ") != want {
+		t.Errorf("every quarter hour across the autumn change: %v %v %v, want %s", got, more, err, want)
+	}
+	if n, err := Next("* * * * *", time.Date(2026, 10, 25, 0, 59, 0, 0, time.UTC), loc); err != nil || n.Format(time.RFC3339) != "2026-10-25T02:00:00Z" {
+		t.Errorf("every minute, after 02:59 summer time: %v %v", n, err)
+	}
 	// 18:00 and the hour the clocks go back are not affected.
 	if n, _ := Next("0 2 * * *", time.Date(2026, 10, 24, 12, 0, 0, 0, time.UTC), loc); n.Format(time.RFC3339) != "2026-10-25T00:00:00Z" {
 		t.Errorf("02:00 on the autumn Sunday: %v", n)
