@@ -17,10 +17,6 @@ import (
 // run every minute, so a minute late is on time.
 const lateAfter = 2 * time.Minute
 
-// maxCatchUp bounds the missed occurrences counted one by one after a
-// long downtime (a reminder every minute, down for a week).
-const maxCatchUp = 10000
-
 // tickGroups does the timed work of groups on the bot's clock: reminders
 // that fell due (those that fell due while the bot was down too), posts
 // to retry, and the scheduled newsletter. Its ticks never overlap.
@@ -87,9 +83,10 @@ type pendingPost struct {
 	due      time.Time
 }
 
-// remindDue claims what fell due of each reminder, then posts: first one
-// summary per group of the occurrences missed beyond the grace period,
-// then each occurrence within it, late or on time.
+// remindDue claims what fell due of each reminder, as schedules.PlanCatchUp
+// lays it out, then posts: first one summary per group of the occurrences
+// missed beyond the grace period, then each occurrence within it, late or
+// on time.
 func (b *Bot) remindDue(ctx context.Context, com *Community, now time.Time) error {
 	due, err := b.ledger.RemindersDue(ctx, com.id, now)
 	if err != nil {
@@ -104,40 +101,17 @@ func (b *Bot) remindDue(ctx context.Context, com *Community, now time.Time) erro
 		if b.groupAdapter(ctx, rm.Platform) == nil {
 			continue
 		}
-		loc := b.zone(com, rm.Timezone)
-		occ := []time.Time{rm.NextDue}
-		var next time.Time
-		more := false
+		spec := ""
 		if rm.Kind == ledger.ReminderCron {
-			later, m, err := schedules.Occurrences(rm.Spec, rm.NextDue, now, loc, maxCatchUp)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("reminder %d: %w", rm.ID, err))
-				continue
-			}
-			occ, more = append(occ, later...), m
-			if next, err = schedules.Next(rm.Spec, now, loc); err != nil && !errors.Is(err, schedules.ErrNever) {
-				errs = append(errs, fmt.Errorf("reminder %d: %w", rm.ID, err))
-				continue
-			}
+			spec = rm.Spec
 		}
-		claim := ledger.ReminderClaim{Reminder: rm.ID, Due: rm.NextDue, Next: next}
-		latest := occ[len(occ)-1]
-		if more {
-			// Past the occurrences counted one by one: the latest one
-			// within the grace period, if any, is still posted.
-			if t, ok, _ := schedules.Latest(rm.Spec, now.Add(-grace), now, loc, maxCatchUp); ok {
-				latest = t
-				occ = append(occ, t)
-			}
+		plan, err := schedules.PlanCatchUp(spec, rm.NextDue, now, b.zone(com, rm.Timezone), grace)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reminder %d: %w", rm.ID, err))
+			continue
 		}
-		missedOcc := occ
-		if now.Sub(latest) < grace {
-			claim.Post = latest
-			missedOcc = occ[:len(occ)-1]
-		}
-		if len(missedOcc) > 0 {
-			claim.MissedFirst, claim.MissedLast, claim.MissedCount = missedOcc[0], missedOcc[len(missedOcc)-1], len(missedOcc)
-		}
+		claim := ledger.ReminderClaim{Reminder: rm.ID, Due: rm.NextDue, Next: plan.Next, Post: plan.Post,
+			MissedFirst: plan.MissedFirst, MissedLast: plan.MissedLast, MissedCount: plan.Missed}
 		res, err := b.ledger.ClaimReminder(ctx, claim)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reminder %d: claim: %w", rm.ID, err))
@@ -151,7 +125,7 @@ func (b *Bot) remindDue(ctx context.Context, com *Community, now time.Time) erro
 				order = append(order, rm.Group)
 			}
 			summaries[rm.Group] = append(summaries[rm.Group], missed{delivery: res.Missed, reminder: rm,
-				first: claim.MissedFirst, last: claim.MissedLast, count: claim.MissedCount, more: more})
+				first: claim.MissedFirst, last: claim.MissedLast, count: claim.MissedCount, more: plan.More})
 		}
 		if res.Post != 0 {
 			posts = append(posts, pendingPost{delivery: res.Post, reminder: rm, due: claim.Post})
