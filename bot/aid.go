@@ -93,12 +93,6 @@ func (r *request) aidRef() (ledger.PostRef, error) {
 	return ledger.PostRef{Kind: r.aidKind(), Number: n}, err
 }
 
-// aidHeader is the command header of a mutual-aid request.
-func (r *request) aidHeader() ledger.CaseActor {
-	return ledger.CaseActor{Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(),
-		Moderator: r.com.isModerator(r.msg.Platform, r.msg.Sender.ID)}
-}
-
 // postAnswered takes the post a gift names ("need:1") out of its words.
 func (r *request) postAnswered(args []string) ([]string, *ledger.PostRef, error) {
 	var rest []string
@@ -215,7 +209,7 @@ func postAid(r *request, discreet bool) error {
 		}
 		platform, room = p, rm
 	}
-	rec, err := r.bot.ledger.PostAid(r.ctx, ledger.PostRequest{CaseActor: r.aidHeader(), Kind: kind, Text: text, Category: category,
+	rec, err := r.bot.ledger.PostAid(r.ctx, ledger.PostRequest{CaseActor: r.caseActor(), Kind: kind, Text: text, Category: category,
 		Discreet: discreet, ExpiresAt: expires, ExpiresInput: until, Room: room})
 	if ledger.ErrorCode(err) == ledger.EDEADLINE {
 		return refuse(msgDecisionDeadlinePast, map[string]any{"Input": until, "Deadline": dayTime(r.tr, expires, r.com.Location)})
@@ -276,7 +270,7 @@ func actOnAid(r *request, verb aidVerb) error {
 	if err != nil {
 		return err
 	}
-	a := ledger.AidAction{CaseActor: r.aidHeader(), Ref: ref}
+	a := ledger.AidAction{CaseActor: r.caseActor(), Ref: ref}
 	var rec *ledger.AidReceipt
 	switch verb {
 	case aidEdit:
@@ -322,7 +316,7 @@ func contactAid(r *request) error {
 	if err != nil {
 		return err
 	}
-	rec, err := r.bot.ledger.ContactAid(r.ctx, ledger.AidAction{CaseActor: r.aidHeader(), Ref: ref, Message: r.textAfter(2)})
+	rec, err := r.bot.ledger.ContactAid(r.ctx, ledger.AidAction{CaseActor: r.caseActor(), Ref: ref, Message: r.textAfter(2)})
 	if err != nil {
 		return r.aidRefusal(err, ref)
 	}

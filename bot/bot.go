@@ -361,6 +361,18 @@ func (r *request) sender() ledger.Identity {
 	return ledger.Identity{Platform: r.msg.Platform, UserID: r.msg.Sender.ID, Name: r.msg.Sender.Name}
 }
 
+// header is the command header of what this message writes: every
+// request to the ledger is built on it.
+func (r *request) header() ledger.Header {
+	return ledger.Header{Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender()}
+}
+
+// caseActor is the header of a command on a case or a mutual-aid post,
+// with whether the sender moderates the community (who may act on any).
+func (r *request) caseActor() ledger.CaseActor {
+	return ledger.CaseActor{Header: r.header(), Moderator: r.moderator()}
+}
+
 // key is the idempotency key of what this message writes. A platform that
 // gives no event ID gets a random one: such a message can't be redelivered.
 func (r *request) key() string {

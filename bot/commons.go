@@ -135,8 +135,8 @@ func decidePayment(r *request, approve bool) error {
 		return r.usage()
 	}
 	rec, err := r.bot.ledger.DecideCommonsPayment(r.ctx, ledger.PaymentDecision{
-		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n,
-		Approve: approve, Moderator: r.com.isModerator(r.msg.Platform, r.msg.Sender.ID),
+		Header: r.header(), Number: n,
+		Approve: approve, Moderator: r.moderator(),
 		Reason: r.textAfter(2), Limits: r.com.Limits,
 	})
 	if err != nil {

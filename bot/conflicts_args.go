@@ -69,11 +69,6 @@ func (r *request) parseOpen() (openArgs, error) {
 // caseNumber reads the case number, the first argument.
 func (r *request) caseNumber() (int, error) { return r.numberArg(msgConflictBadNumber) }
 
-// caseActor is the sender acting on cases.
-func (r *request) caseActor() ledger.CaseActor {
-	return ledger.CaseActor{Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Moderator: r.moderator()}
-}
-
 // inModeratorsRoom is true when the message is in the moderators' room.
 func (r *request) inModeratorsRoom() bool {
 	p, room, ok := splitRoom(r.com.Conflicts.ModeratorsRoom)

@@ -14,12 +14,9 @@ func cmdUndo(r *request) error {
 		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsageUndo, nil)})
 	}
 	receipt, err := r.bot.ledger.Undo(r.ctx, ledger.UndoRequest{
-		Community: r.com.id,
-		Key:       r.key(),
-		Source:    r.msg.Platform,
-		Actor:     r.sender(),
-		Window:    r.com.UndoWindow,
-		Limits:    r.com.Limits,
+		Header: r.header(),
+		Window: r.com.UndoWindow,
+		Limits: r.com.Limits,
 	})
 	window := map[string]any{"Window": r.tr.Minutes(int64(r.com.UndoWindow.Minutes()))}
 	var le *ledger.Error
@@ -73,12 +70,9 @@ func cmdReverse(r *request) error {
 		return refuse(msgReverseReasonTooLong, map[string]any{"Max": ledger.MaxNoteLength})
 	}
 	receipt, err := r.bot.ledger.Reverse(r.ctx, ledger.ReverseRequest{
-		Community: r.com.id,
-		Key:       r.key(),
-		Source:    r.msg.Platform,
-		Actor:     r.sender(),
-		Exchange:  ledger.ExchangeID(entry),
-		Reason:    reason,
+		Header:   r.header(),
+		Exchange: ledger.ExchangeID(entry),
+		Reason:   reason,
 	})
 	var le *ledger.Error
 	if errors.As(err, &le) {

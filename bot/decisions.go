@@ -96,7 +96,7 @@ func cmdPropose(r *request) error {
 		r.bot.enrollRooms(r.ctx, r.com)
 	}
 	rec, err := r.bot.ledger.Propose(r.ctx, ledger.ProposeRequest{
-		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Room: r.msg.Room,
+		Header: r.header(), Room: r.msg.Room,
 		Text: text, Deadline: deadline, DeadlineInput: input,
 		QuorumCount: r.com.Decisions.Quorum.Count, QuorumPercent: r.com.Decisions.Quorum.Percent, Group: group.ID,
 	})
@@ -204,7 +204,7 @@ func respond(r *request, kind ledger.ResponseKind) error {
 		}
 	}
 	rec, err := r.bot.ledger.Respond(r.ctx, ledger.RespondRequest{
-		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n, Kind: kind, Text: text,
+		Header: r.header(), Number: n, Kind: kind, Text: text,
 	})
 	if ledger.ErrorCode(err) == ledger.ENOTHING {
 		return refuse(msgDecisionNothingToWithdraw, map[string]any{"Number": n})
@@ -253,7 +253,7 @@ func cmdAmend(r *request) error {
 		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsageAmend, nil)})
 	}
 	rec, err := r.bot.ledger.Amend(r.ctx, ledger.AmendRequest{
-		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n, Text: text,
+		Header: r.header(), Number: n, Text: text,
 	})
 	switch ledger.ErrorCode(err) {
 	case ledger.EFORBIDDEN:
@@ -343,7 +343,7 @@ func cmdResolve(r *request) error {
 	}
 	member := ledger.Identity{Platform: r.msg.Platform, UserID: m.User.ID, Name: m.User.Name}
 	rec, err := r.bot.ledger.Resolve(r.ctx, ledger.ResolveRequest{
-		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n,
+		Header: r.header(), Number: n,
 		Member: member, Kind: kind, Reason: reason,
 	})
 	if ledger.ErrorCode(err) == ledger.ENOTHING {
@@ -378,9 +378,9 @@ func cmdClose(r *request) error {
 	if err != nil {
 		return err
 	}
-	moderator := r.com.isModerator(r.msg.Platform, r.msg.Sender.ID)
+	moderator := r.moderator()
 	rec, err := r.bot.ledger.CloseProposal(r.ctx, ledger.CloseRequest{
-		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Number: n,
+		Header: r.header(), Number: n,
 		Moderator: moderator, Reason: r.textAfter(1),
 	})
 	var forbidden *ledger.CloseForbiddenError

@@ -150,10 +150,7 @@ func give(r *request, fromCommons bool) error {
 		return err
 	}
 	req := ledger.GiveRequest{
-		Community:   r.com.id,
-		Key:         r.key(),
-		Source:      r.msg.Platform,
-		Actor:       r.sender(),
+		Header:      r.header(),
 		FromCommons: fromCommons,
 		Recipients:  recipients,
 		Minutes:     g.minutes,

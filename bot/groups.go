@@ -47,7 +47,7 @@ type GroupLedger interface {
 	DecideNews(ctx context.Context, req ledger.NewsRequest) (*ledger.NewsReceipt, error)
 	PendingNews(ctx context.Context, c ledger.CommunityID) ([]ledger.News, error)
 	UnpublishedNews(ctx context.Context, c ledger.CommunityID) ([]ledger.News, error)
-	SetNewsletterOptOut(ctx context.Context, c ledger.CommunityID, key, source string, actor ledger.Identity, out bool) (changed, replayed bool, err error)
+	SetNewsletterOptOut(ctx context.Context, h ledger.Header, out bool) (changed, replayed bool, err error)
 }
 
 // DefaultReminderGrace is how late a reminder may still be posted after the
@@ -206,8 +206,7 @@ func reservedGroupName(name string) bool {
 }
 
 func (r *request) groupRequest(name string) ledger.GroupRequest {
-	return ledger.GroupRequest{Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(),
-		Moderator: r.moderator(), Name: name, Room: r.msg.Room}
+	return ledger.GroupRequest{Header: r.header(), Moderator: r.moderator(), Name: name, Room: r.msg.Room}
 }
 
 // groupNames lists a community's groups for a refusal: "garden, kitchen".

@@ -28,7 +28,7 @@ func cmdLink(r *request) error {
 		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsageLink, nil)})
 	}
 	code := strings.ReplaceAll(strings.ReplaceAll(r.args[0], "-", ""), " ", "")
-	res, err := r.bot.ledger.Link(r.ctx, ledger.LinkRequest{Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Code: code})
+	res, err := r.bot.ledger.Link(r.ctx, ledger.LinkRequest{Header: r.header(), Code: code})
 	data := map[string]any{"Code": r.args[0], "Platform": r.msg.Platform}
 	var le *ledger.Error
 	if errors.As(err, &le) {
@@ -55,7 +55,7 @@ func cmdUnlink(r *request) error {
 	if len(r.args) > 0 {
 		return refuse(msgUsage, map[string]any{"Usage": r.tr.S(msgUsageUnlink, nil)})
 	}
-	res, err := r.bot.ledger.Unlink(r.ctx, ledger.UnlinkRequest{Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender()})
+	res, err := r.bot.ledger.Unlink(r.ctx, ledger.UnlinkRequest{Header: r.header()})
 	if ledger.ErrorCode(err) == ledger.ENOTLINKED {
 		return refuse(msgUnlinkNotLinked, nil)
 	}

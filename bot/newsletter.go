@@ -237,7 +237,8 @@ func chartWeekStarts(now time.Time, loc *time.Location) []time.Time {
 // room. The issue is recorded (with the news it publishes) before it is
 // posted: at most once, like reminders. replayed is true when key had
 // already sent its issue.
-func (b *Bot) sendNewsletter(ctx context.Context, com *Community, a Adapter, platform, room, key string, actor ledger.Identity, scheduled time.Time) (*ledger.Issue, bool, error) {
+func (b *Bot) sendNewsletter(ctx context.Context, com *Community, a Adapter, h ledger.Header, room string, scheduled time.Time) (*ledger.Issue, bool, error) {
+	platform := h.Source // where the issue is posted
 	var n *Newsletter
 	var rec *ledger.IssueReceipt
 	var err error
@@ -250,7 +251,7 @@ func (b *Bot) sendNewsletter(ctx context.Context, com *Community, a Adapter, pla
 			ids[i] = x.ID
 		}
 		req := ledger.IssueRequest{
-			Community: com.id, Key: key, Source: platform, Actor: actor, From: n.From, To: n.To,
+			Header: h, From: n.From, To: n.To,
 			AfterEntry: n.Stats.AfterEntry, LastEntry: n.Stats.LastEntry,
 			ScheduledFor: scheduled, Platform: platform, Room: room, Text: n.Markdown, News: ids,
 		}
@@ -311,7 +312,9 @@ func (b *Bot) tickNewsletter(ctx context.Context, com *Community, now time.Time)
 		return err
 	}
 	key := fmt.Sprintf("newsletter:%s:%d", com.Slug, occ.Unix())
-	_, _, err = b.sendNewsletter(ctx, com, a, platform, room, key, ledger.Identity{}, occ)
+	// The scheduler sends it: the header has no actor.
+	h := ledger.Header{Community: com.id, Key: key, Source: platform}
+	_, _, err = b.sendNewsletter(ctx, com, a, h, room, occ)
 	if ledger.ErrorCode(err) == ledger.EEXISTS {
 		return nil
 	}
@@ -356,8 +359,10 @@ func cmdNewsletterSend(r *request) error {
 		return refuse(msgNewsletterTooSoon, map[string]any{"Number": last.Number,
 			"Date": dayTime(r.tr, last.To, r.com.Location), "Next": dayTime(r.tr, last.To.Add(minIssueGap), r.com.Location)})
 	}
+	h := r.header()
+	h.Source = platform    // recorded as coming from the room it is posted in
 	r.bot.groups.mu.Lock() // not while a tick sends the scheduled issue
-	is, replayed, err := r.bot.sendNewsletter(r.ctx, r.com, a, platform, room, r.key(), r.sender(), time.Time{})
+	is, replayed, err := r.bot.sendNewsletter(r.ctx, r.com, a, h, room, time.Time{})
 	r.bot.groups.mu.Unlock()
 	if err != nil && is == nil {
 		return err
@@ -382,7 +387,7 @@ func newsletterOptOut(r *request, out bool) error {
 	if len(r.args) > 0 {
 		return r.usage()
 	}
-	changed, _, err := r.bot.ledger.SetNewsletterOptOut(r.ctx, r.com.id, r.key(), r.msg.Platform, r.sender(), out)
+	changed, _, err := r.bot.ledger.SetNewsletterOptOut(r.ctx, r.header(), out)
 	if err != nil {
 		return err
 	}
@@ -405,8 +410,7 @@ func cmdNewsSubmit(r *request) error {
 	if text == "" {
 		return r.usage()
 	}
-	rec, err := r.bot.ledger.SubmitNews(r.ctx, ledger.NewsRequest{Community: r.com.id, Key: r.key(), Source: r.msg.Platform,
-		Actor: r.sender(), Text: text})
+	rec, err := r.bot.ledger.SubmitNews(r.ctx, ledger.NewsRequest{Header: r.header(), Text: text})
 	if err != nil {
 		return err
 	}
@@ -454,8 +458,7 @@ func decideNews(r *request, status ledger.NewsStatus) error {
 	if _, err := fmt.Sscan(strings.TrimPrefix(r.args[0], "#"), &id); err != nil || id < 1 {
 		return refuse(msgNewsBadID, map[string]any{"Input": r.args[0], "Usage": r.tr.S(r.cmd.Usage, nil)})
 	}
-	rec, err := r.bot.ledger.DecideNews(r.ctx, ledger.NewsRequest{Community: r.com.id, Key: r.key(), Source: r.msg.Platform,
-		Actor: r.sender(), ID: ledger.NewsID(id), Status: status})
+	rec, err := r.bot.ledger.DecideNews(r.ctx, ledger.NewsRequest{Header: r.header(), ID: ledger.NewsID(id), Status: status})
 	switch ledger.ErrorCode(err) {
 	case ledger.ENOTFOUND:
 		return refuse(msgNewsNotFound, map[string]any{"ID": id, "Command": r.cmdPath("news") + " " + r.subName("news", "list")})

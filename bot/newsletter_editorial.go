@@ -20,8 +20,7 @@ func cmdNewsletterEditorial(r *request) error {
 	if text == "" {
 		return r.usage()
 	}
-	rec, err := r.bot.ledger.WriteEditorial(r.ctx, ledger.NewsRequest{Community: r.com.id, Key: r.key(), Source: r.msg.Platform,
-		Actor: r.sender(), Text: text})
+	rec, err := r.bot.ledger.WriteEditorial(r.ctx, ledger.NewsRequest{Header: r.header(), Text: text})
 	if err != nil {
 		return err
 	}

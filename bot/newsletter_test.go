@@ -89,8 +89,7 @@ func seedNewsletter(t *testing.T, lang string, conflicts bool) (*groupEnv, *Bot)
 	}
 	give := func(from, to string, minutes int64, cat string, group ledger.GroupID) {
 		t.Helper()
-		if _, err := e.db.Give(ctx, ledger.GiveRequest{Community: e.com.LedgerID(), Key: "seed-" + itoa(e.n) + "-" + from + to + cat,
-			Source: "test", Actor: id(from), Recipients: []ledger.Identity{id(to)}, Minutes: minutes, Category: cat, Group: group,
+		if _, err := e.db.Give(ctx, ledger.GiveRequest{Header: ledger.Header{Community: e.com.LedgerID(), Key: "seed-" + itoa(e.n) + "-" + from + to + cat, Source: "test", Actor: id(from)}, Recipients: []ledger.Identity{id(to)}, Minutes: minutes, Category: cat, Group: group,
 			Limits: ledger.NoLimits()}); err != nil {
 			t.Fatal(err)
 		}

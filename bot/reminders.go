@@ -70,7 +70,7 @@ func cmdRemindAdd(r *request) error {
 		}
 	}
 	rec, err := r.bot.ledger.AddReminder(r.ctx, ledger.ReminderRequest{
-		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Moderator: r.moderator(),
+		Header: r.header(), Moderator: r.moderator(),
 		Group: g.ID, Kind: kind, Spec: w.Spec, Input: w.Input, Text: text, NextDue: next,
 	})
 	switch ledger.ErrorCode(err) {
@@ -234,7 +234,7 @@ func remindAction(r *request, action ledger.ReminderAction) error {
 		return err
 	}
 	rec, err := r.bot.ledger.ActOnReminder(r.ctx, ledger.ReminderActionRequest{
-		Community: r.com.id, Key: r.key(), Source: r.msg.Platform, Actor: r.sender(), Moderator: r.moderator(),
+		Header: r.header(), Moderator: r.moderator(),
 		ID: id, Action: action, Next: r.bot.nextFunc(r.com),
 	})
 	data := map[string]any{"ID": id, "Command": r.cmdPath("remind") + " " + r.subName("remind", "cancel") + " " + strconv.FormatInt(int64(id), 10)}

@@ -6,13 +6,9 @@ import (
 	"time"
 )
 
-func (e *env) aidActor(actor Identity, moderator bool) CaseActor {
-	return CaseActor{Community: e.community, Key: nextKey(), Source: "console", Actor: actor, Moderator: moderator}
-}
-
 func (e *env) post(actor Identity, kind PostKind, text string) Post {
 	e.t.Helper()
-	r, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(actor, false), Kind: kind, Text: text, Room: "room"})
+	r, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(actor, false), Kind: kind, Text: text, Room: "room"})
 	if err != nil {
 		e.t.Fatalf("post %q: %v", text, err)
 	}
@@ -53,7 +49,7 @@ func TestPostsAreNumberedPerKindAndFoundWithoutAccents(t *testing.T) {
 		}
 	}
 	// An edit is a new version, and the search sees the text now.
-	if _, err := e.db.EditAid(e.ctx, AidAction{CaseActor: e.aidActor(cleo, false), Ref: PostRef{Need, 2}, Text: "Cours de pâtisserie"}); err != nil {
+	if _, err := e.db.EditAid(e.ctx, AidAction{CaseActor: e.caseActor(cleo, false), Ref: PostRef{Need, 2}, Text: "Cours de pâtisserie"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.find("cuisine"); got != "" {
@@ -81,7 +77,7 @@ func TestAidRefusals(t *testing.T) {
 	e.post(ana, Need, "Réparer mon vélo")
 	before := e.aidCounts()
 	act := func(actor Identity, moderator bool, ref PostRef) AidAction {
-		return AidAction{CaseActor: e.aidActor(actor, moderator), Ref: ref, Text: "autre", Reason: "spam"}
+		return AidAction{CaseActor: e.caseActor(actor, moderator), Ref: ref, Text: "autre", Reason: "spam"}
 	}
 	need1, need9 := PostRef{Need, 1}, PostRef{Need, 9}
 	for _, tc := range []struct {
@@ -107,15 +103,15 @@ func TestAidRefusals(t *testing.T) {
 			return err
 		}, ENOTHING},
 		{"empty post", func() error {
-			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Need, Text: "  ", Room: "room"})
+			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Need, Text: "  ", Room: "room"})
 			return err
 		}, EINVALID},
 		{"too long", func() error {
-			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Offer, Text: strings.Repeat("é", MaxPostLength+1), Room: "room"})
+			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Offer, Text: strings.Repeat("é", MaxPostLength+1), Room: "room"})
 			return err
 		}, EINVALID},
 		{"bidi override", func() error {
-			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Need, Text: "vélo \u202eolév", Room: "room"})
+			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Need, Text: "vélo \u202eolév", Room: "room"})
 			return err
 		}, ETEXT},
 		{"escape in a message", func() error {
@@ -125,7 +121,7 @@ func TestAidRefusals(t *testing.T) {
 			return err
 		}, ETEXT},
 		{"discreet offer", func() error {
-			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Offer, Text: "x", Discreet: true, Room: "room"})
+			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Offer, Text: "x", Discreet: true, Room: "room"})
 			return err
 		}, EINVALID},
 		{"gift for an unknown need", func() error {
@@ -158,7 +154,7 @@ func TestGiftFromTheAuthorMeetsTheNeed(t *testing.T) {
 	e := newEnv(t)
 	e.post(ana, Need, "Réparer mon vélo")
 	e.post(bob, Offer, "Je répare les vélos")
-	c, err := e.db.ContactAid(e.ctx, AidAction{CaseActor: e.aidActor(bob, false), Ref: PostRef{Need, 1}, Message: "je passe demain"})
+	c, err := e.db.ContactAid(e.ctx, AidAction{CaseActor: e.caseActor(bob, false), Ref: PostRef{Need, 1}, Message: "je passe demain"})
 	if err != nil || c.Contact == nil || c.Contact.Member.Name != "Bob" || c.Contact.AuthorOn != ana.UserID || c.Post.Contacts != 1 {
 		t.Fatalf("contact: %+v, %v", c, err)
 	}
@@ -205,7 +201,7 @@ func TestGiftFromTheAuthorMeetsTheNeed(t *testing.T) {
 func TestDiscreetNeedsAndHiding(t *testing.T) {
 	e := newEnv(t)
 	e.members(bob, mod)
-	r, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Need, Text: "De l'aide pour mes courses", Discreet: true, Room: "room"})
+	r, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Need, Text: "De l'aide pour mes courses", Discreet: true, Room: "room"})
 	if err != nil || !r.Post.Discreet {
 		t.Fatalf("discreet: %+v, %v", r, err)
 	}
@@ -213,21 +209,21 @@ func TestDiscreetNeedsAndHiding(t *testing.T) {
 		t.Errorf("a discreet need was found: %q", got)
 	}
 	// Members do not learn it exists; moderators may answer it.
-	_, err = e.db.ContactAid(e.ctx, AidAction{CaseActor: e.aidActor(bob, false), Ref: PostRef{Need, 1}})
+	_, err = e.db.ContactAid(e.ctx, AidAction{CaseActor: e.caseActor(bob, false), Ref: PostRef{Need, 1}})
 	wantCode(t, err, ENOTFOUND)
-	if _, err := e.db.ContactAid(e.ctx, AidAction{CaseActor: e.aidActor(mod, true), Ref: PostRef{Need, 1}}); err != nil {
+	if _, err := e.db.ContactAid(e.ctx, AidAction{CaseActor: e.caseActor(mod, true), Ref: PostRef{Need, 1}}); err != nil {
 		t.Fatal(err)
 	}
 
 	e.post(bob, Offer, "Vente de bijoux")
-	h, err := e.db.CloseAid(e.ctx, AidAction{CaseActor: e.aidActor(mod, true), Ref: PostRef{Offer, 1}, Reason: "commercial, not mutual aid"}, true)
+	h, err := e.db.CloseAid(e.ctx, AidAction{CaseActor: e.caseActor(mod, true), Ref: PostRef{Offer, 1}, Reason: "commercial, not mutual aid"}, true)
 	if err != nil || h.Post.End != PostHidden || h.Post.EndReason != "commercial, not mutual aid" || h.Post.EndedBy.Name != "Mod" {
 		t.Fatalf("hide: %+v, %v", h, err)
 	}
 	if got := e.find("bijoux"); got != "" {
 		t.Errorf("a hidden offer was found: %q", got)
 	}
-	_, err = e.db.CloseAid(e.ctx, AidAction{CaseActor: e.aidActor(bob, false), Ref: PostRef{Offer, 1}}, false)
+	_, err = e.db.CloseAid(e.ctx, AidAction{CaseActor: e.caseActor(bob, false), Ref: PostRef{Offer, 1}}, false)
 	wantCode(t, err, ECLOSED)
 }
 
@@ -235,12 +231,12 @@ func TestDiscreetNeedsAndHiding(t *testing.T) {
 func TestNeedsExpire(t *testing.T) {
 	e := newEnv(t)
 	now := e.clock.Now()
-	r, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Need, Text: "Un coup de main samedi",
+	r, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Need, Text: "Un coup de main samedi",
 		ExpiresAt: now.Add(3 * 24 * time.Hour), ExpiresInput: "3d", Room: "room"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Need, Text: "x", ExpiresAt: now, Room: "room"}); ErrorCode(err) != EDEADLINE {
+	if _, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Need, Text: "x", ExpiresAt: now, Room: "room"}); ErrorCode(err) != EDEADLINE {
 		t.Fatalf("an expiry now: %v", err)
 	}
 	soon, err := e.db.ExpiringNeeds(e.ctx, e.community, now, 24*time.Hour)
@@ -305,7 +301,7 @@ func TestAidCountsIn(t *testing.T) {
 	e.post(bob, Offer, "Je répare les vélos")
 	e.post(cleo, Need, "Réparer mon vélo")
 	e.post(ana, Offer, "Cours de cuisine")
-	if _, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.aidActor(ana, false), Kind: Need, Text: "Courses", Discreet: true, Room: "room"}); err != nil {
+	if _, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Need, Text: "Courses", Discreet: true, Room: "room"}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Hour)

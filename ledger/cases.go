@@ -153,10 +153,7 @@ type CaseReceipt struct {
 // CaseActor is who acts on a case: their identity, and whether they are a
 // moderator of the community (who may act on any case).
 type CaseActor struct {
-	Community CommunityID
-	Key       string // idempotency key: the platform event ID
-	Source    string // the platform the command came from
-	Actor     Identity
+	Header
 	Moderator bool
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 func (e *env) caseActor(actor Identity, moderator bool) CaseActor {
-	return CaseActor{Community: e.community, Key: nextKey(), Source: "console", Actor: actor, Moderator: moderator}
+	return CaseActor{Header: e.header(actor), Moderator: moderator}
 }
 
 func (e *env) openReq(actor Identity, parties, mediators []Identity, topic string) OpenCaseRequest {

@@ -116,12 +116,9 @@ func (db *DB) RequestCommonsPayment(ctx context.Context, req GiveRequest) (*Comm
 
 // PaymentDecision approves or rejects held payment #Number.
 type PaymentDecision struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
-	Number    int
-	Approve   bool
+	Header
+	Number  int
+	Approve bool
 	// Moderator says the actor is a moderator: only moderators approve,
 	// and moderators or the requester reject.
 	Moderator bool
@@ -208,8 +205,15 @@ func payTx(ctx context.Context, tx *Tx, fp string, req PaymentDecision, approver
 			return nil, fmt.Errorf("ledger: commons payment recipient: %w", err)
 		}
 	}
-	gift := GiveRequest{Community: req.Community, Key: req.Key, Source: req.Source, FromCommons: true,
-		Minutes: p.Minutes, Category: p.Category, Note: p.Note, Limits: req.Limits, Group: p.Group}
+	gift := GiveRequest{
+		Header:      req.Header, // the approval's: its actor is the approver
+		FromCommons: true,
+		Minutes:     p.Minutes,
+		Category:    p.Category,
+		Note:        p.Note,
+		Limits:      req.Limits,
+		Group:       p.Group,
+	}
 	return moveTx(ctx, tx, fp, gift, approver, from, to)
 }
 

@@ -16,8 +16,7 @@ func (e *env) payReq(actor Identity, minutes int64, to ...Identity) GiveRequest 
 }
 
 func (e *env) decide(actor Identity, number int, approve, moderator bool, reason string) (*CommonsPaymentReceipt, error) {
-	return e.db.DecideCommonsPayment(e.ctx, PaymentDecision{Community: e.community, Key: nextKey(), Source: "console",
-		Actor: actor, Number: number, Approve: approve, Moderator: moderator, Reason: reason, Limits: e.limits})
+	return e.db.DecideCommonsPayment(e.ctx, PaymentDecision{Header: e.header(actor), Number: number, Approve: approve, Moderator: moderator, Reason: reason, Limits: e.limits})
 }
 
 // A moderator paying themselves from the commons is held: Give refuses it,
@@ -70,7 +69,7 @@ func TestCommonsPaymentToSelfWaitsForAnotherModerator(t *testing.T) {
 
 	commons := e.commons()
 	key := nextKey()
-	approve := PaymentDecision{Community: e.community, Key: key, Source: "console", Actor: mod2, Number: 1, Approve: true,
+	approve := PaymentDecision{Header: Header{Community: e.community, Key: key, Source: "console", Actor: mod2}, Number: 1, Approve: true,
 		Moderator: true, Limits: e.limits}
 	fresh, err := e.db.DecideCommonsPayment(e.ctx, approve)
 	if err != nil || fresh.Payment.State != PaymentApproved || fresh.Payment.Decider == nil || fresh.Payment.Decider.Name != "Mod2" ||

@@ -217,7 +217,7 @@ func TestReverseRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := e.ensure("other")
-	elsewhere, err := e.db.Give(e.ctx, GiveRequest{Community: other, Key: nextKey(), Source: "console", Actor: ana, Recipients: []Identity{bob}, Minutes: 5, Limits: testLimits})
+	elsewhere, err := e.db.Give(e.ctx, GiveRequest{Header: Header{Community: other, Key: nextKey(), Source: "console", Actor: ana}, Recipients: []Identity{bob}, Minutes: 5, Limits: testLimits})
 	if err != nil {
 		t.Fatal(err)
 	}

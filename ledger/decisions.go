@@ -315,13 +315,10 @@ type DecisionReceipt struct {
 
 // ProposeRequest opens a proposal. The card goes to Room on Source.
 type ProposeRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
-	Room      string
-	Text      string
-	Deadline  time.Time
+	Header
+	Room     string
+	Text     string
+	Deadline time.Time
 	// DeadlineInput is the deadline as typed ("" for the default): with
 	// the text it identifies the request, since the deadline itself
 	// depends on when the command is read.
@@ -421,13 +418,10 @@ const (
 
 // RespondRequest records a member's response to proposal #Number.
 type RespondRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
-	Number    int
-	Kind      ResponseKind
-	Text      string // the concern or the objection's reason
+	Header
+	Number int
+	Kind   ResponseKind
+	Text   string // the concern or the objection's reason
 }
 
 // Respond records a response, appending to the history: a member's
@@ -481,12 +475,9 @@ func (db *DB) Respond(ctx context.Context, req RespondRequest) (*DecisionReceipt
 
 // AmendRequest replaces the text of proposal #Number with a new version.
 type AmendRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
-	Number    int
-	Text      string
+	Header
+	Number int
+	Text   string
 }
 
 // Amend adds a version: a new round starts, in which every member responds
@@ -530,14 +521,11 @@ func (db *DB) Amend(ctx context.Context, req AmendRequest) (*DecisionReceipt, er
 // ResolveRequest records a facilitator's decision on Member's standing
 // objection to proposal #Number. The caller checks the actor may.
 type ResolveRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
-	Number    int
-	Member    Identity
-	Kind      ResolutionKind
-	Reason    string
+	Header
+	Number int
+	Member Identity
+	Kind   ResolutionKind
+	Reason string
 }
 
 // Resolve marks an objection integrated or not paramount, with its reason;
@@ -588,11 +576,8 @@ func (db *DB) Resolve(ctx context.Context, req ResolveRequest) (*DecisionReceipt
 
 // CloseRequest closes proposal #Number before its deadline.
 type CloseRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
-	Number    int
+	Header
+	Number int
 	// Moderator says the actor is a moderator.
 	Moderator bool
 	// Reason is why a moderator closes it while members have not all

@@ -21,7 +21,7 @@ func (e *env) members(ids ...Identity) {
 
 func (e *env) proposeReq(actor Identity, text string) ProposeRequest {
 	return ProposeRequest{
-		Community: e.community, Key: nextKey(), Source: "console", Actor: actor, Room: "room",
+		Header: e.header(actor), Room: "room",
 		Text: text, Deadline: e.clock.Now().Add(7 * 24 * time.Hour),
 	}
 }
@@ -36,7 +36,7 @@ func (e *env) mustPropose(actor Identity, text string) Proposal {
 }
 
 func (e *env) respond(actor Identity, number int, kind ResponseKind, text string) (*DecisionReceipt, error) {
-	return e.db.Respond(e.ctx, RespondRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: actor, Number: number, Kind: kind, Text: text})
+	return e.db.Respond(e.ctx, RespondRequest{Header: e.header(actor), Number: number, Kind: kind, Text: text})
 }
 
 func (e *env) mustRespond(actor Identity, number int, kind ResponseKind, text string) *DecisionReceipt {
@@ -107,7 +107,7 @@ func TestProposeNumbersAndSnapshotsEligibility(t *testing.T) {
 
 	// Numbers are per community.
 	other := e.ensure("other")
-	r, err := e.db.Propose(e.ctx, ProposeRequest{Community: other, Key: nextKey(), Source: "console", Actor: ana, Room: "r",
+	r, err := e.db.Propose(e.ctx, ProposeRequest{Header: Header{Community: other, Key: nextKey(), Source: "console", Actor: ana}, Room: "r",
 		Text: "x", Deadline: e.clock.Now().Add(time.Hour)})
 	if err != nil || r.Proposal.Number != 1 || names(r.Proposal.Eligible) != "Ana" {
 		t.Fatalf("other community: %+v, %v", r, err)
@@ -227,19 +227,19 @@ func TestObjectionLifecycle(t *testing.T) {
 	e.mustRespond(bob, 1, Withdrawn, "")
 
 	// A facilitator resolves dan's.
-	res, err := e.db.Resolve(e.ctx, ResolveRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: mod,
+	res, err := e.db.Resolve(e.ctx, ResolveRequest{Header: e.header(mod),
 		Number: 1, Member: dan, Kind: NotParamount, Reason: "the model can change later"})
 	if err != nil || res.Response == nil || res.Response.Voter.Name != "Dan" || res.Response.Resolution.Kind != NotParamount ||
 		res.Response.Resolution.Actor.Name != "Mod" {
 		t.Fatalf("resolve: %+v, %v", res, err)
 	}
-	_, err = e.db.Resolve(e.ctx, ResolveRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: mod,
+	_, err = e.db.Resolve(e.ctx, ResolveRequest{Header: e.header(mod),
 		Number: 1, Member: dan, Kind: Integrated, Reason: "again"})
 	wantDecisionCode(t, "resolve twice", err, ENOTHING)
-	_, err = e.db.Resolve(e.ctx, ResolveRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: mod,
+	_, err = e.db.Resolve(e.ctx, ResolveRequest{Header: e.header(mod),
 		Number: 1, Member: ana, Kind: Integrated, Reason: "x"})
 	wantDecisionCode(t, "resolve a non-objection", err, ENOTHING)
-	_, err = e.db.Resolve(e.ctx, ResolveRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: mod,
+	_, err = e.db.Resolve(e.ctx, ResolveRequest{Header: e.header(mod),
 		Number: 1, Member: dan, Kind: Integrated, Reason: " "})
 	wantDecisionCode(t, "resolve without reason", err, ENOREASON)
 
@@ -270,7 +270,7 @@ func TestAmendStartsANewRound(t *testing.T) {
 	e.mustRespond(cleo, 1, Consent, "")
 
 	amend := func(actor Identity, text string) (*DecisionReceipt, error) {
-		return e.db.Amend(e.ctx, AmendRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: actor, Number: 1, Text: text})
+		return e.db.Amend(e.ctx, AmendRequest{Header: e.header(actor), Number: 1, Text: text})
 	}
 	_, err := amend(bob, "Buy a trailer and a shed")
 	wantDecisionCode(t, "amend by another", err, EFORBIDDEN)
@@ -306,7 +306,7 @@ func TestCloseProposal(t *testing.T) {
 	e.mustPropose(ana, "x")
 	e.mustRespond(bob, 1, Concern, "cost")
 	closeReq := func(actor Identity, moderator bool, reason string) CloseRequest {
-		return CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: actor, Number: 1,
+		return CloseRequest{Header: e.header(actor), Number: 1,
 			Moderator: moderator, Reason: reason}
 	}
 	deadline := e.proposal(1).Deadline
@@ -347,9 +347,9 @@ func TestCloseProposal(t *testing.T) {
 	wantDecisionCode(t, "close twice", err, ECLOSED)
 	_, err = e.respond(cleo, 1, Consent, "")
 	wantDecisionCode(t, "respond after close", err, ECLOSED)
-	_, err = e.db.Amend(e.ctx, AmendRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: ana, Number: 1, Text: "y"})
+	_, err = e.db.Amend(e.ctx, AmendRequest{Header: e.header(ana), Number: 1, Text: "y"})
 	wantDecisionCode(t, "amend after close", err, ECLOSED)
-	if _, err := e.db.CloseProposal(e.ctx, CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: ana, Number: 2}); ErrorCode(err) != ENOTFOUND {
+	if _, err := e.db.CloseProposal(e.ctx, CloseRequest{Header: e.header(ana), Number: 2}); ErrorCode(err) != ENOTFOUND {
 		t.Fatalf("close #2: %v", err)
 	}
 	if _, err := e.db.writer.ExecContext(e.ctx, "UPDATE proposals SET close_reason = 'other' WHERE number = 1"); err == nil || !strings.Contains(err.Error(), "close reason") {
@@ -361,7 +361,7 @@ func TestCloseProposal(t *testing.T) {
 	for _, m := range []Identity{ana, bob, cleo, mod} {
 		e.mustRespond(m, 2, Consent, "")
 	}
-	r, err = e.db.CloseProposal(e.ctx, CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: ana, Number: 2})
+	r, err = e.db.CloseProposal(e.ctx, CloseRequest{Header: e.header(ana), Number: 2})
 	if err != nil || r.Proposal.Open() || r.Proposal.CloseReason != "" || r.Proposal.ClosedBy.Name != "Ana" {
 		t.Fatalf("close when everyone responded: %+v, %v", r, err)
 	}
@@ -388,7 +388,7 @@ func TestDecisionIdempotency(t *testing.T) {
 	_, err = e.db.Propose(e.ctx, other)
 	wantDecisionCode(t, "propose key reused", err, ECONFLICT)
 
-	rr := RespondRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: bob, Number: 1, Kind: Objection, Text: "no storage"}
+	rr := RespondRequest{Header: e.header(bob), Number: 1, Kind: Objection, Text: "no storage"}
 	if _, err := e.db.Respond(e.ctx, rr); err != nil {
 		t.Fatal(err)
 	}
@@ -405,12 +405,12 @@ func TestDecisionIdempotency(t *testing.T) {
 	_, err = e.db.Respond(e.ctx, rr)
 	wantDecisionCode(t, "respond key reused", err, ECONFLICT)
 	// A key of one kind of command cannot be replayed as another.
-	_, err = e.db.Amend(e.ctx, AmendRequest{Community: e.community, Key: rr.Key, Source: "console", Actor: ana, Number: 1, Text: "y"})
+	_, err = e.db.Amend(e.ctx, AmendRequest{Header: Header{Community: e.community, Key: rr.Key, Source: "console", Actor: ana}, Number: 1, Text: "y"})
 	wantDecisionCode(t, "key reused by another command", err, ECONFLICT)
 
 	// A replay after the close still gets its receipt, not a refusal.
 	e.mustRespond(ana, 1, Consent, "")
-	cr := CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: ana, Number: 1}
+	cr := CloseRequest{Header: e.header(ana), Number: 1}
 	if _, err := e.db.CloseProposal(e.ctx, cr); err != nil {
 		t.Fatal(err)
 	}
@@ -572,12 +572,12 @@ func TestDecisionsAppendOnly(t *testing.T) {
 	e.members(bob)
 	e.mustPropose(ana, "x")
 	e.mustRespond(bob, 1, Objection, "no")
-	if _, err := e.db.Resolve(e.ctx, ResolveRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: mod,
+	if _, err := e.db.Resolve(e.ctx, ResolveRequest{Header: e.header(mod),
 		Number: 1, Member: bob, Kind: Integrated, Reason: "taken in"}); err != nil {
 		t.Fatal(err)
 	}
 	e.mustRespond(ana, 1, Consent, "")
-	if _, err := e.db.CloseProposal(e.ctx, CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: ana, Number: 1}); err != nil {
+	if _, err := e.db.CloseProposal(e.ctx, CloseRequest{Header: e.header(ana), Number: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.db.SetCard(e.ctx, e.proposal(1).ID, "m1", "t1"); err != nil {
@@ -651,7 +651,7 @@ func TestDecisionRefusalsCarryTheirData(t *testing.T) {
 		!ne.OpenedAt.Equal(p.OpenedAt) || !ne.JoinedAt.Equal(p.OpenedAt.Add(time.Hour)) || ne.Group != "" {
 		t.Fatalf("late member: %v (%+v)", err, ne)
 	}
-	_, err = e.db.CloseProposal(e.ctx, CloseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: bob, Number: 1})
+	_, err = e.db.CloseProposal(e.ctx, CloseRequest{Header: e.header(bob), Number: 1})
 	var cf *CloseForbiddenError
 	if !errors.As(err, &cf) || ErrorCode(err) != EFORBIDDEN || cf.Proposer != "Ana" || !cf.Deadline.Equal(p.Deadline) {
 		t.Fatalf("close by another member: %v (%+v)", err, cf)

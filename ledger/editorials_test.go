@@ -13,7 +13,7 @@ func TestEditorials(t *testing.T) {
 	e := newEnv(t)
 	write := func(text string) *EditorialReceipt {
 		t.Helper()
-		r, err := e.db.WriteEditorial(e.ctx, NewsRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: mod, Text: text})
+		r, err := e.db.WriteEditorial(e.ctx, NewsRequest{Header: e.header(mod), Text: text})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,12 +28,12 @@ func TestEditorials(t *testing.T) {
 		t.Fatalf("next editorial %+v, want the latest", ed)
 	}
 	for _, bad := range []string{"  ", strings.Repeat("é", MaxEditorialLength+1), "a\x1b[2Jb"} {
-		if _, err := e.db.WriteEditorial(e.ctx, NewsRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: mod, Text: bad}); err == nil {
+		if _, err := e.db.WriteEditorial(e.ctx, NewsRequest{Header: e.header(mod), Text: bad}); err == nil {
 			t.Errorf("editorial %q accepted", bad)
 		}
 	}
 	now := e.clock.Now()
-	if _, err := e.db.RecordIssue(e.ctx, IssueRequest{Community: e.community, Key: nextKey(), Source: "console", From: now.Add(-time.Hour), To: now,
+	if _, err := e.db.RecordIssue(e.ctx, IssueRequest{Header: Header{Community: e.community, Key: nextKey(), Source: "console"}, From: now.Add(-time.Hour), To: now,
 		ScheduledFor: now, Platform: "console", Room: "r", Text: "# 1", Editorial: second.Editorial.ID}); err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,7 @@ import (
 // GiveRequest moves Minutes to each recipient from the actor, or from the
 // commons when FromCommons is set (the caller checks the actor may).
 type GiveRequest struct {
-	Community   CommunityID
-	Key         string // idempotency key: the platform event ID
-	Source      string // platform the command came from
-	Actor       Identity
+	Header
 	FromCommons bool
 	Recipients  []Identity
 	Minutes     int64 // received by each recipient
@@ -81,12 +78,9 @@ func validateGive(req GiveRequest) error {
 
 // UndoRequest takes back the actor's last gift if it is recent enough.
 type UndoRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
-	Window    time.Duration
-	Limits    Limits
+	Header
+	Window time.Duration
+	Limits Limits
 }
 
 // Undo reverses every entry of the actor's most recent gift (or commons
@@ -100,12 +94,9 @@ func (db *DB) Undo(ctx context.Context, req UndoRequest) (*Receipt, error) {
 
 // ReverseRequest cancels one entry with a new one, with who and why.
 type ReverseRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
-	Exchange  ExchangeID
-	Reason    string
+	Header
+	Exchange ExchangeID
+	Reason   string
 }
 
 // Reverse records the opposite of an entry. Corrections are not bound by

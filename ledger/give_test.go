@@ -261,7 +261,7 @@ func TestReplayAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ := db.EnsureCommunity(ctx, "c")
-	req := GiveRequest{Community: c, Key: "$event:matrix", Source: "matrix", Actor: ana, Recipients: []Identity{bob, cleo}, Minutes: 25, Limits: testLimits}
+	req := GiveRequest{Header: Header{Community: c, Key: "$event:matrix", Source: "matrix", Actor: ana}, Recipients: []Identity{bob, cleo}, Minutes: 25, Limits: testLimits}
 	first, err := db.Give(ctx, req)
 	if err != nil {
 		t.Fatal(err)

@@ -83,10 +83,7 @@ type GroupReceipt struct {
 // is typed (for create); Moderator says the actor is a moderator, who may
 // change any group's settings.
 type GroupRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
+	Header
 	Moderator bool
 	Name      string
 	Room      string

@@ -8,7 +8,7 @@ import (
 )
 
 func (e *env) groupReq(actor Identity, name string) GroupRequest {
-	return GroupRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: actor, Name: name, Room: "room"}
+	return GroupRequest{Header: e.header(actor), Name: name, Room: "room"}
 }
 
 func (e *env) mustCreateGroup(actor Identity, name string) Group {
@@ -147,7 +147,7 @@ func TestDeclareGroup(t *testing.T) {
 }
 
 func (e *env) remindReq(actor Identity, g GroupID, next time.Time) ReminderRequest {
-	return ReminderRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: actor, Group: g,
+	return ReminderRequest{Header: e.header(actor), Group: g,
 		Kind: ReminderCron, Spec: "0 18 * * MON", Input: "every monday 18:00", Text: "Garden meeting", NextDue: next}
 }
 
@@ -161,8 +161,7 @@ func (e *env) mustRemind(actor Identity, g GroupID, next time.Time) Reminder {
 }
 
 func (e *env) act(actor Identity, id ReminderID, a ReminderAction) (*ReminderReceipt, error) {
-	return e.db.ActOnReminder(e.ctx, ReminderActionRequest{Community: e.community, Key: nextKey(), Source: "console",
-		Actor: actor, ID: id, Action: a, Next: everyMonday})
+	return e.db.ActOnReminder(e.ctx, ReminderActionRequest{Header: e.header(actor), ID: id, Action: a, Next: everyMonday})
 }
 
 func TestReminderCommands(t *testing.T) {
@@ -385,13 +384,13 @@ func TestNewsletterStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A correction of an earlier gift counts against this period.
-	if _, err := e.db.Reverse(e.ctx, ReverseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: mod,
+	if _, err := e.db.Reverse(e.ctx, ReverseRequest{Header: e.header(mod),
 		Exchange: old.Exchanges[0].ID, Reason: "entered twice"}); err != nil {
 		t.Fatal(err)
 	}
 	// Undone in the period: it nets out.
 	gift(dan, 20, "joy", g.ID, ana)
-	if _, err := e.db.Undo(e.ctx, UndoRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: dan, Window: time.Hour, Limits: e.limits}); err != nil {
+	if _, err := e.db.Undo(e.ctx, UndoRequest{Header: e.header(dan), Window: time.Hour, Limits: e.limits}); err != nil {
 		t.Fatal(err)
 	}
 	// Linking accounts moves a balance, not time.
@@ -401,10 +400,10 @@ func TestNewsletterStats(t *testing.T) {
 	}
 	danMatrix := Identity{Platform: "matrix", UserID: "@dan:x", Name: "Dan"}
 	gift(ana, 15, "", 0, danMatrix)
-	if _, err := e.db.Link(e.ctx, LinkRequest{Community: e.community, Key: nextKey(), Source: "matrix", Actor: danMatrix, Code: code}); err != nil {
+	if _, err := e.db.Link(e.ctx, LinkRequest{Header: Header{Community: e.community, Key: nextKey(), Source: "matrix", Actor: danMatrix}, Code: code}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.db.SetNewsletterOptOut(e.ctx, e.community, nextKey(), "console", cleo, true); err != nil {
+	if _, _, err := e.db.SetNewsletterOptOut(e.ctx, e.header(cleo), true); err != nil {
 		t.Fatal(err)
 	}
 	to := e.clock.Now()
@@ -466,18 +465,18 @@ func TestIssuesAndNews(t *testing.T) {
 	e := newEnv(t)
 	submit := func(who Identity, text string) NewsID {
 		t.Helper()
-		r, err := e.db.SubmitNews(e.ctx, NewsRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: who, Text: text})
+		r, err := e.db.SubmitNews(e.ctx, NewsRequest{Header: e.header(who), Text: text})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return r.News.ID
 	}
 	decide := func(id NewsID, s NewsStatus) error {
-		_, err := e.db.DecideNews(e.ctx, NewsRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: mod, ID: id, Status: s})
+		_, err := e.db.DecideNews(e.ctx, NewsRequest{Header: e.header(mod), ID: id, Status: s})
 		return err
 	}
 	n1, n2, n3 := submit(bob, "The oven is fixed"), submit(cleo, "Lost scarf"), submit(dan, "Soup night")
-	if _, err := e.db.SubmitNews(e.ctx, NewsRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: bob, Text: "  "}); ErrorCode(err) != EINVALID {
+	if _, err := e.db.SubmitNews(e.ctx, NewsRequest{Header: e.header(bob), Text: "  "}); ErrorCode(err) != EINVALID {
 		t.Errorf("empty news: %v", err)
 	}
 	if err := decide(n1, NewsApproved); err != nil {
@@ -495,7 +494,7 @@ func TestIssuesAndNews(t *testing.T) {
 	}
 
 	now := e.clock.Now()
-	req := IssueRequest{Community: e.community, Key: "newsletter:test:1", Source: "console", From: now.Add(-7 * 24 * time.Hour), To: now,
+	req := IssueRequest{Header: Header{Community: e.community, Key: "newsletter:test:1", Source: "console"}, From: now.Add(-7 * 24 * time.Hour), To: now,
 		ScheduledFor: now, Platform: "console", Room: "room", Text: "issue one", News: []NewsID{n1}}
 	r, err := e.db.RecordIssue(e.ctx, req)
 	if err != nil || r.Issue.Number != 1 || r.Replayed {
@@ -510,7 +509,7 @@ func TestIssuesAndNews(t *testing.T) {
 	}
 	// An issue composed before another was recorded is stale.
 	e.clock.Advance(time.Hour)
-	stale := IssueRequest{Community: e.community, Key: nextKey(), Source: "console", From: now.Add(-time.Minute), To: e.clock.Now(),
+	stale := IssueRequest{Header: Header{Community: e.community, Key: nextKey(), Source: "console"}, From: now.Add(-time.Minute), To: e.clock.Now(),
 		Platform: "console", Room: "room", Text: "stale"}
 	if _, err := e.db.RecordIssue(e.ctx, stale); !errors.Is(err, ErrStale) {
 		t.Errorf("stale issue: %v", err)
@@ -548,7 +547,7 @@ func TestIssuesAndNews(t *testing.T) {
 	for _, c := range []struct {
 		out, changed bool
 	}{{true, true}, {true, false}, {false, true}, {false, false}} {
-		ch, _, err := e.db.SetNewsletterOptOut(e.ctx, e.community, nextKey(), "console", bob, c.out)
+		ch, _, err := e.db.SetNewsletterOptOut(e.ctx, e.header(bob), c.out)
 		if err != nil || ch != c.changed {
 			t.Errorf("opt out %v: changed %v, %v", c.out, ch, err)
 		}
@@ -581,7 +580,7 @@ func TestNewsletterEntryInTheCutOffSecond(t *testing.T) {
 	if err != nil || st.Minutes != 10 || st.Exchanges != 1 {
 		t.Fatalf("first issue: %+v, %v", st, err)
 	}
-	r, err := e.db.RecordIssue(e.ctx, IssueRequest{Community: e.community, Key: nextKey(), Source: "console", From: start, To: now,
+	r, err := e.db.RecordIssue(e.ctx, IssueRequest{Header: Header{Community: e.community, Key: nextKey(), Source: "console"}, From: start, To: now,
 		AfterEntry: st.AfterEntry, LastEntry: st.LastEntry, Platform: "console", Room: "room", Text: "one"})
 	if err != nil || r.Issue.LastEntry != st.LastEntry {
 		t.Fatalf("record: %+v, %v", r, err)
@@ -596,7 +595,7 @@ func TestNewsletterEntryInTheCutOffSecond(t *testing.T) {
 		t.Fatalf("next issue: %+v, %v; the entry of the cut-off second is lost", next, err)
 	}
 	// An issue composed from an older last entry is stale.
-	_, err = e.db.RecordIssue(e.ctx, IssueRequest{Community: e.community, Key: nextKey(), Source: "console", From: now, To: now,
+	_, err = e.db.RecordIssue(e.ctx, IssueRequest{Header: Header{Community: e.community, Key: nextKey(), Source: "console"}, From: now, To: now,
 		AfterEntry: 0, LastEntry: next.LastEntry, Platform: "console", Room: "room", Text: "two"})
 	if !errors.Is(err, ErrStale) {
 		t.Fatalf("issue from entry 0 after issue 1: %v", err)

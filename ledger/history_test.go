@@ -188,7 +188,7 @@ func TestEachExchange(t *testing.T) {
 	e.mustGive(ana, 10, bob, cleo)
 	e.mustPay(5, dan)
 	other := e.ensure("other")
-	if _, err := e.db.Give(e.ctx, GiveRequest{Community: other, Key: nextKey(), Source: "console", Actor: ana, Recipients: []Identity{bob}, Minutes: 5, Limits: testLimits}); err != nil {
+	if _, err := e.db.Give(e.ctx, GiveRequest{Header: Header{Community: other, Key: nextKey(), Source: "console", Actor: ana}, Recipients: []Identity{bob}, Minutes: 5, Limits: testLimits}); err != nil {
 		t.Fatal(err)
 	}
 	r := e.mustGive(cleo, 3, ana)

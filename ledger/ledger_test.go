@@ -85,12 +85,14 @@ var (
 	mod  = person("mod")
 )
 
+// header is the header of a command actor types on the console.
+func (e *env) header(actor Identity) Header {
+	return Header{Community: e.community, Key: nextKey(), Source: "console", Actor: actor}
+}
+
 func (e *env) giveReq(actor Identity, minutes int64, to ...Identity) GiveRequest {
 	return GiveRequest{
-		Community:  e.community,
-		Key:        nextKey(),
-		Source:     "console",
-		Actor:      actor,
+		Header:     e.header(actor),
 		Recipients: to,
 		Minutes:    minutes,
 		Limits:     e.limits,
@@ -123,11 +125,11 @@ func (e *env) mustPay(minutes int64, to ...Identity) *Receipt {
 }
 
 func (e *env) undoReq(actor Identity) UndoRequest {
-	return UndoRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: actor, Window: 5 * time.Minute, Limits: e.limits}
+	return UndoRequest{Header: e.header(actor), Window: 5 * time.Minute, Limits: e.limits}
 }
 
 func (e *env) reverseReq(id ExchangeID, reason string) ReverseRequest {
-	return ReverseRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: mod, Exchange: id, Reason: reason}
+	return ReverseRequest{Header: e.header(mod), Exchange: id, Reason: reason}
 }
 
 func (e *env) balance(id Identity) int64 {
@@ -383,7 +385,7 @@ func TestReopenAppliesNoMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Give(ctx, GiveRequest{Community: c, Key: "k1", Source: "console", Actor: ana, Recipients: []Identity{bob}, Minutes: 30, Limits: testLimits}); err != nil {
+	if _, err := db.Give(ctx, GiveRequest{Header: Header{Community: c, Key: "k1", Source: "console", Actor: ana}, Recipients: []Identity{bob}, Minutes: 30, Limits: testLimits}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -421,7 +423,7 @@ func TestDurabilityModesRecordAlike(t *testing.T) {
 			}
 			c, _ := db.EnsureCommunity(ctx, "c")
 			for i := 0; i < 5; i++ {
-				if _, err := db.Give(ctx, GiveRequest{Community: c, Key: fmt.Sprint("k", i), Source: "console", Actor: ana, Recipients: []Identity{bob}, Minutes: 10, Limits: testLimits}); err != nil {
+				if _, err := db.Give(ctx, GiveRequest{Header: Header{Community: c, Key: fmt.Sprint("k", i), Source: "console", Actor: ana}, Recipients: []Identity{bob}, Minutes: 10, Limits: testLimits}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -58,11 +58,8 @@ func (db *DB) LinkCode(ctx context.Context, community CommunityID, id Identity, 
 
 // LinkRequest joins Actor's identity to the account of the code's owner.
 type LinkRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
-	Code      string
+	Header
+	Code string
 }
 
 // LinkResult says what a link or unlink did.
@@ -148,10 +145,7 @@ func (db *DB) Link(ctx context.Context, req LinkRequest) (*LinkResult, error) {
 // UnlinkRequest detaches the actor's identity from the account it was
 // linked into.
 type UnlinkRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
+	Header
 }
 
 // Unlink gives the actor's identity its own account back, with the balance

@@ -21,11 +21,11 @@ func (e *env) code(id Identity) string {
 }
 
 func (e *env) link(actor Identity, code string) (*LinkResult, error) {
-	return e.db.Link(e.ctx, LinkRequest{Community: e.community, Key: nextKey(), Source: actor.Platform, Actor: actor, Code: code})
+	return e.db.Link(e.ctx, LinkRequest{Header: Header{Community: e.community, Key: nextKey(), Source: actor.Platform, Actor: actor}, Code: code})
 }
 
 func (e *env) unlink(actor Identity) (*LinkResult, error) {
-	return e.db.Unlink(e.ctx, UnlinkRequest{Community: e.community, Key: nextKey(), Source: actor.Platform, Actor: actor})
+	return e.db.Unlink(e.ctx, UnlinkRequest{Header: Header{Community: e.community, Key: nextKey(), Source: actor.Platform, Actor: actor}})
 }
 
 func TestLinkWithoutHistoryJoinsTheIdentity(t *testing.T) {
@@ -56,7 +56,7 @@ func TestLinkWithHistoryMovesTheBalanceAndUnlinkMovesItBack(t *testing.T) {
 	entries := e.count("exchanges")
 
 	code := e.code(ana)
-	req := LinkRequest{Community: e.community, Key: nextKey(), Source: "discord", Actor: anaOnDiscord, Code: code}
+	req := LinkRequest{Header: Header{Community: e.community, Key: nextKey(), Source: "discord", Actor: anaOnDiscord}, Code: code}
 	res, err := e.db.Link(e.ctx, req)
 	if err != nil {
 		t.Fatal(err)

@@ -437,11 +437,8 @@ func (db *DB) LastScheduledIssue(ctx context.Context, community CommunityID) (Is
 // event ID (or a key naming the scheduled occurrence); News are the news
 // items it publishes, which must still be approved and unpublished.
 type IssueRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity // for /newsletter send; zero for a scheduled issue
-	From, To  time.Time
+	Header
+	From, To time.Time
 	// AfterEntry and LastEntry are the entries counted (PeriodStats).
 	AfterEntry, LastEntry int64
 	ScheduledFor          time.Time
@@ -644,13 +641,10 @@ type NewsReceipt struct {
 
 // NewsRequest submits (Text) or decides (ID, Status) a news item.
 type NewsRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
-	Text      string
-	ID        NewsID
-	Status    NewsStatus
+	Header
+	Text   string
+	ID     NewsID
+	Status NewsStatus
 }
 
 const (
@@ -775,13 +769,14 @@ const (
 
 // SetNewsletterOptOut records whether a member asks not to be named in the
 // newsletter. changed is false when it was already so.
-func (db *DB) SetNewsletterOptOut(ctx context.Context, community CommunityID, key, source string, actor Identity, out bool) (changed, replayed bool, err error) {
+func (db *DB) SetNewsletterOptOut(ctx context.Context, h Header, out bool) (changed, replayed bool, err error) {
+	community, actor := h.Community, h.Actor
 	kind := opOptIn
 	if out {
 		kind = opOptOut
 	}
 	fp := fingerprint(kind, community, actor)
-	_, replayed, changed, err = db.groupOp(ctx, community, key, fp, kind, source, func(tx *Tx) (int64, AccountID, bool, error) {
+	_, replayed, changed, err = db.groupOp(ctx, community, h.Key, fp, kind, h.Source, func(tx *Tx) (int64, AccountID, bool, error) {
 		a, err := memberAccount(ctx, tx, community, actor)
 		if err != nil {
 			return 0, 0, false, err

@@ -12,6 +12,17 @@ import (
 // operation and gets the original result back instead of acting twice, and
 // a key reused for another request is refused.
 
+// Header is what every command carries, the same for every write: the
+// community it acts in, its idempotency key (the platform event that
+// carried it), the platform it came from, and who sent it. A command of
+// the bot's scheduler (a scheduled newsletter) has a zero Actor.
+type Header struct {
+	Community CommunityID
+	Key       string // idempotency key: the platform event ID
+	Source    string // the platform the command came from
+	Actor     Identity
+}
+
 // opLog is one feature's table of operations.
 type opLog struct {
 	table string

@@ -65,10 +65,7 @@ func (r Reminder) Active() bool { return r.Cancelled.IsZero() && !r.NextDue.IsZe
 // ReminderRequest adds a reminder to a group. NextDue is its first
 // occurrence, which the caller computed from Kind and Spec.
 type ReminderRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
+	Header
 	Moderator bool
 	Group     GroupID
 	Kind      ReminderKind
@@ -162,10 +159,7 @@ const (
 // ReminderActionRequest acts on reminder ID. Next computes occurrences for
 // resume and skip.
 type ReminderActionRequest struct {
-	Community CommunityID
-	Key       string
-	Source    string
-	Actor     Identity
+	Header
 	Moderator bool
 	ID        ReminderID
 	Action    ReminderAction

@@ -48,7 +48,7 @@ func TestCheckText(t *testing.T) {
 // cleaned instead, since the member did not type it in a command.
 func TestTextRefusalsRecordNothing(t *testing.T) {
 	e := newEnv(t)
-	req := GiveRequest{Community: e.community, Key: nextKey(), Source: "console", Actor: ana, Recipients: []Identity{bob},
+	req := GiveRequest{Header: e.header(ana), Recipients: []Identity{bob},
 		Minutes: 10, Note: "for the \u202egarden", Limits: testLimits}
 	if _, err := e.db.Give(e.ctx, req); ErrorCode(err) != ETEXT {
 		t.Fatalf("Give with a bidi override: %v", err)

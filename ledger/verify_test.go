@@ -29,7 +29,7 @@ func mixedWorkload(e *env) {
 		e.t.Fatal("an over-limit gift was accepted")
 	}
 	other := e.ensure("other")
-	if _, err := e.db.Give(e.ctx, GiveRequest{Community: other, Key: nextKey(), Source: "discord", Actor: ana, Recipients: []Identity{bob}, Minutes: 25, Limits: testLimits}); err != nil {
+	if _, err := e.db.Give(e.ctx, GiveRequest{Header: Header{Community: other, Key: nextKey(), Source: "discord", Actor: ana}, Recipients: []Identity{bob}, Minutes: 25, Limits: testLimits}); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -34,8 +34,7 @@ func TestVoteBurst(t *testing.T) {
 	}
 	e.f.Join(e.guild, voters...)
 	// They are members before the proposal opens, so they may respond.
-	if _, err := e.db.Give(e.ctx, ledger.GiveRequest{Community: e.com.LedgerID(), Key: "welcome", Source: Platform,
-		Actor: ledger.Identity{Platform: Platform, UserID: e.ana.ID, Name: "Ana"}, Recipients: ids, Minutes: 1, Limits: e.com.Limits}); err != nil {
+	if _, err := e.db.Give(e.ctx, ledger.GiveRequest{Header: ledger.Header{Community: e.com.LedgerID(), Key: "welcome", Source: Platform, Actor: ledger.Identity{Platform: Platform, UserID: e.ana.ID, Name: "Ana"}}, Recipients: ids, Minutes: 1, Limits: e.com.Limits}); err != nil {
 		t.Fatal(err)
 	}
 	e.slash(e.ana, "propose", opt("text", "We open the workshop on Sundays."))
