@@ -49,7 +49,11 @@ func (db *DB) EnsureCommunity(ctx context.Context, slug string) (CommunityID, er
 // ledger has never seen has found == false and a zero balance; reading does
 // not create it.
 func (db *DB) Member(ctx context.Context, community CommunityID, id Identity) (acct Account, found bool, err error) {
-	acct, err = scanAccount(db.reader.QueryRowContext(ctx, identityAccountQuery, community, id.Platform, id.UserID))
+	return member(ctx, db.reader, community, id)
+}
+
+func member(ctx context.Context, q queryer, community CommunityID, id Identity) (acct Account, found bool, err error) {
+	acct, err = scanAccount(q.QueryRowContext(ctx, identityAccountQuery, community, id.Platform, id.UserID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{Community: community, Kind: KindMember, Name: id.Name}, false, nil
 	}

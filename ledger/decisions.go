@@ -825,86 +825,91 @@ func (db *DB) proposals(ctx context.Context, query string, args ...any) ([]Propo
 }
 
 // decide runs one decision command as one transaction: a key already
-// recorded gets its original result back (the proposal as it is now) and
-// write is not called; a key recorded for another request is ECONFLICT.
-// write returns the decision operation it recorded, 0 when it wrote
-// nothing.
+// recorded gets its original result back and write is not called; a key
+// recorded for another request is ECONFLICT. write returns the decision
+// operation it recorded, 0 when it wrote nothing.
+//
+// What the command recorded (the response, the version) is found inside
+// its transaction, like every receipt. The proposal the receipt carries,
+// whose live tally goes on the card, is read after the commit instead: a
+// command of a group commit would otherwise show the tally without the
+// responses committed with it after its own, and a card edited last from
+// such a receipt would stay one vote short. Loading every response of a
+// proposal is also work the single writer need not do.
 func (db *DB) decide(ctx context.Context, key, fp string, kind DecisionOp,
 	write func(tx *Tx, rec *DecisionReceipt) (op int64, p ProposalID, err error)) (*DecisionReceipt, error) {
-	var op int64
 	var pid ProposalID
+	var rid ResponseID // the response the command wrote or resolved
 	replay := func(tx *Tx, prior priorOp) (*DecisionReceipt, error) {
-		op, pid = prior.id, ProposalID(prior.ref)
-		return &DecisionReceipt{Op: kind, Replayed: true}, nil
+		pid = ProposalID(prior.ref)
+		rec := &DecisionReceipt{Op: kind, Replayed: true}
+		var err error
+		rid, err = recorded(ctx, tx, rec, prior.id)
+		return rec, err
 	}
 	rec, err := keyed(ctx, db, decisionOps, key, fp, string(kind), replay, func(tx *Tx) (*DecisionReceipt, error) {
 		rec := &DecisionReceipt{Op: kind}
-		var err error
-		if op, pid, err = write(tx, rec); err != nil {
+		op, p, err := write(tx, rec)
+		if err != nil {
 			return nil, err
 		}
-		return rec, nil
+		pid = p
+		if op != 0 {
+			rid, err = recorded(ctx, tx, rec, op)
+		}
+		return rec, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	// The proposal is read after the commit, not inside it: a command of
-	// a group commit would otherwise show the tally without the responses
-	// committed with it after its own, and a card edited last from such a
-	// receipt would stay one vote short. Loading every response of a
-	// proposal is also work the single writer need not do.
-	tx, err := db.read(ctx)
+	p, err := readOne(ctx, db, func(q queryer) (Proposal, error) { return loadProposal(ctx, q, pid) })
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-	if err := fillReceipt(ctx, tx, rec, op, pid); err != nil {
-		return nil, err
+	rec.Proposal = p
+	if rid != 0 {
+		rec.pointAt(rid)
 	}
 	return rec, nil
 }
 
-// fillReceipt completes a receipt with the proposal and what op wrote.
-func fillReceipt(ctx context.Context, tx queryer, rec *DecisionReceipt, op int64, pid ProposalID) error {
-	p, err := loadProposal(ctx, tx, pid)
-	if err != nil {
-		return err
-	}
-	rec.Proposal = p
-	if op == 0 {
-		return nil
-	}
+// recorded is what decision operation op wrote: the version of an amend,
+// set on rec, or the response a respond wrote or a resolve resolved.
+func recorded(ctx context.Context, tx *Tx, rec *DecisionReceipt, op int64) (ResponseID, error) {
 	var rid ResponseID
+	var err error
 	switch rec.Op {
 	case OpRespond:
 		err = tx.QueryRowContext(ctx, "SELECT id FROM responses WHERE op_id = ?", op).Scan(&rid)
 	case OpResolve:
 		err = tx.QueryRowContext(ctx, "SELECT response_id FROM objection_resolutions WHERE op_id = ?", op).Scan(&rid)
 	case OpAmend:
-		return tx.QueryRowContext(ctx, "SELECT version FROM proposal_versions WHERE op_id = ?", op).Scan(&rec.Version)
-	default:
-		return nil
+		err = tx.QueryRowContext(ctx, "SELECT version FROM proposal_versions WHERE op_id = ?", op).Scan(&rec.Version)
 	}
-	if err != nil {
-		return err
-	}
-	for i, r := range p.Responses {
+	return rid, err
+}
+
+// pointAt sets Response to response rid of the receipt's proposal and,
+// for a respond, Previous to the member's response before it in the same
+// round.
+func (rec *DecisionReceipt) pointAt(rid ResponseID) {
+	rs := rec.Proposal.Responses
+	for i, r := range rs {
 		if r.ID != rid {
 			continue
 		}
-		rec.Response = &p.Responses[i]
+		rec.Response = &rs[i]
 		if rec.Op != OpRespond {
-			break
+			return
 		}
 		for j := i - 1; j >= 0; j-- {
-			if q := p.Responses[j]; q.Version == r.Version && q.Voter.Account == r.Voter.Account {
-				rec.Previous = &p.Responses[j]
-				break
+			if q := rs[j]; q.Version == r.Version && q.Voter.Account == r.Voter.Account {
+				rec.Previous = &rs[j]
+				return
 			}
 		}
-		break
+		return
 	}
-	return nil
 }
 
 func insertDecisionOp(ctx context.Context, tx *Tx, community CommunityID, key, fp string, kind DecisionOp, p ProposalID, actor AccountID, source string) (int64, error) {

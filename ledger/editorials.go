@@ -45,7 +45,7 @@ func (db *DB) WriteEditorial(ctx context.Context, req NewsRequest) (*EditorialRe
 		return nil, tooLong("editorial", text, MaxEditorialLength)
 	}
 	fp := fingerprint(opEditorial, req.Community, req.Actor, text)
-	target, replayed, _, err := db.groupOp(ctx, req.Community, req.Key, fp, opEditorial, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+	return groupOp(ctx, db, req.Header, fp, opEditorial, func(tx *Tx) (int64, AccountID, bool, error) {
 		actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
 		if err != nil {
 			return 0, 0, false, err
@@ -57,15 +57,13 @@ func (db *DB) WriteEditorial(ctx context.Context, req NewsRequest) (*EditorialRe
 		}
 		id, _ := res.LastInsertId()
 		return id, actor.ID, true, nil
+	}, func(tx *Tx, target int64, replayed, _ bool) (*EditorialReceipt, error) {
+		e, err := scanEditorial(tx.QueryRowContext(ctx, editorialSelect+" WHERE e.id = ?", target))
+		if err != nil {
+			return nil, err
+		}
+		return &EditorialReceipt{Editorial: e, Replayed: replayed}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	e, err := scanEditorial(db.reader.QueryRowContext(ctx, editorialSelect+" WHERE e.id = ?", target))
-	if err != nil {
-		return nil, err
-	}
-	return &EditorialReceipt{Editorial: e, Replayed: replayed}, nil
 }
 
 // NextEditorial is the editorial of the community's next issue: the latest

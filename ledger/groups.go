@@ -111,7 +111,7 @@ func (db *DB) CreateGroup(ctx context.Context, req GroupRequest) (*GroupReceipt,
 		return nil, errorf(EINVALID, "a group needs a platform and a room")
 	}
 	fp := fingerprint(opGroupCreate, req.Community, req.Actor, name, req.Room)
-	return db.groupCommand(ctx, req.Community, req.Key, fp, opGroupCreate, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+	return db.groupCommand(ctx, req.Header, fp, opGroupCreate, func(tx *Tx) (int64, AccountID, bool, error) {
 		g, err := groupByName(ctx, tx, req.Community, name)
 		switch {
 		case err == nil && g.Bound():
@@ -148,7 +148,7 @@ func (db *DB) CreateGroup(ctx context.Context, req GroupRequest) (*GroupReceipt,
 func (db *DB) JoinGroup(ctx context.Context, req GroupRequest) (*GroupReceipt, error) {
 	name, _ := NormalizeGroupName(req.Name)
 	fp := fingerprint(opGroupJoin, req.Community, req.Actor, name)
-	return db.groupCommand(ctx, req.Community, req.Key, fp, opGroupJoin, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+	return db.groupCommand(ctx, req.Header, fp, opGroupJoin, func(tx *Tx) (int64, AccountID, bool, error) {
 		g, err := groupByName(ctx, tx, req.Community, name)
 		if err != nil {
 			return 0, 0, false, err
@@ -172,7 +172,7 @@ func (db *DB) JoinGroup(ctx context.Context, req GroupRequest) (*GroupReceipt, e
 func (db *DB) LeaveGroup(ctx context.Context, req GroupRequest) (*GroupReceipt, error) {
 	name, _ := NormalizeGroupName(req.Name)
 	fp := fingerprint(opGroupLeave, req.Community, req.Actor, name)
-	return db.groupCommand(ctx, req.Community, req.Key, fp, opGroupLeave, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+	return db.groupCommand(ctx, req.Header, fp, opGroupLeave, func(tx *Tx) (int64, AccountID, bool, error) {
 		g, err := groupByName(ctx, tx, req.Community, name)
 		if err != nil {
 			return 0, 0, false, err
@@ -196,7 +196,7 @@ func (db *DB) LeaveGroup(ctx context.Context, req GroupRequest) (*GroupReceipt, 
 func (db *DB) SetGroupPings(ctx context.Context, req GroupRequest, on bool) (*GroupReceipt, error) {
 	name, _ := NormalizeGroupName(req.Name)
 	fp := fingerprint(opGroupPings, req.Community, req.Actor, name, on)
-	return db.groupCommand(ctx, req.Community, req.Key, fp, opGroupPings, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+	return db.groupCommand(ctx, req.Header, fp, opGroupPings, func(tx *Tx) (int64, AccountID, bool, error) {
 		g, actor, err := groupForChange(ctx, tx, req, name)
 		if err != nil {
 			return 0, 0, false, err
@@ -229,7 +229,7 @@ func (db *DB) SetGroupTimezone(ctx context.Context, req GroupRequest, tz string,
 		}
 	}
 	fp := fingerprint(opGroupTimezone, req.Community, req.Actor, name, tz)
-	return db.groupCommand(ctx, req.Community, req.Key, fp, opGroupTimezone, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+	return db.groupCommand(ctx, req.Header, fp, opGroupTimezone, func(tx *Tx) (int64, AccountID, bool, error) {
 		g, actor, err := groupForChange(ctx, tx, req, name)
 		if err != nil {
 			return 0, 0, false, err
@@ -315,10 +315,10 @@ func (db *DB) DeclareGroup(ctx context.Context, community CommunityID, d Declare
 			}
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if g, err = loadGroup(ctx, tx, g.ID); err != nil {
 		return Group{}, err
 	}
-	return db.groupByID(ctx, g.ID)
+	return g, tx.Commit()
 }
 
 // Group returns a community's group by name, with its members. It returns
@@ -352,58 +352,44 @@ func (db *DB) Groups(ctx context.Context, community CommunityID) ([]Group, error
 	return out, nil
 }
 
-func (db *DB) groupByID(ctx context.Context, id GroupID) (Group, error) {
-	tx, err := db.read(ctx)
-	if err != nil {
-		return Group{}, err
-	}
-	defer tx.Rollback()
-	return loadGroup(ctx, tx, id)
-}
-
-// groupCommand runs one group command as one transaction: a key already
-// recorded gets the group as it is now, and write is not called; a key
-// recorded for another request is ECONFLICT. write reports whether it
-// changed anything; only a change is recorded.
-func (db *DB) groupCommand(ctx context.Context, community CommunityID, key, fp, kind, source string,
+// groupCommand runs one group command: its receipt is the group as the
+// command left it (as it is now, on a replay).
+func (db *DB) groupCommand(ctx context.Context, h Header, fp, kind string,
 	write func(tx *Tx) (target int64, actor AccountID, changed bool, err error)) (*GroupReceipt, error) {
-	target, replayed, changed, err := db.groupOp(ctx, community, key, fp, kind, source, write)
-	if err != nil {
-		return nil, err
-	}
-	g, err := db.groupByID(ctx, GroupID(target))
-	if err != nil {
-		return nil, err
-	}
-	return &GroupReceipt{Group: g, Replayed: replayed, Changed: changed}, nil
+	return groupOp(ctx, db, h, fp, kind, write, func(tx *Tx, target int64, replayed, changed bool) (*GroupReceipt, error) {
+		g, err := loadGroup(ctx, tx, GroupID(target))
+		if err != nil {
+			return nil, err
+		}
+		return &GroupReceipt{Group: g, Replayed: replayed, Changed: changed}, nil
+	})
 }
 
-// groupOp runs a write of this feature (groups, reminders, news,
-// newsletters) as one transaction, keyed like every command by the
-// platform event ID.
-func (db *DB) groupOp(ctx context.Context, community CommunityID, key, fp, kind, source string,
-	write func(tx *Tx) (target int64, actor AccountID, changed bool, err error)) (target int64, replayed, changed bool, err error) {
-	type result struct {
-		target            int64
-		replayed, changed bool
-	}
-	replay := func(_ *Tx, prior priorOp) (result, error) {
-		return result{target: prior.ref, replayed: true, changed: true}, nil
-	}
-	r, err := keyed(ctx, db, groupOps, key, fp, kind, replay, func(tx *Tx) (result, error) {
+// groupOp runs one command of this feature (groups, reminders, news,
+// newsletters), keyed in group_ops like every command, and builds its
+// receipt with receipt in the same transaction: from what write wrote,
+// or, for a key already recorded, from the record it names as it is now
+// (write is not called). write reports whether it changed anything; only
+// a change is recorded.
+func groupOp[R any](ctx context.Context, db *DB, h Header, fp, kind string,
+	write func(tx *Tx) (target int64, actor AccountID, changed bool, err error),
+	receipt func(tx *Tx, target int64, replayed, changed bool) (R, error)) (R, error) {
+	replay := func(tx *Tx, prior priorOp) (R, error) { return receipt(tx, prior.ref, true, true) }
+	return keyed(ctx, db, groupOps, h.Key, fp, kind, replay, func(tx *Tx) (R, error) {
 		target, actor, changed, err := write(tx)
 		if err != nil {
-			return result{}, err
+			var zero R
+			return zero, err
 		}
 		if changed {
-			if _, err := groupOps.insert(ctx, tx, opRow{community: community, key: key, fp: fp, kind: kind, ref: target,
-				actor: actor, source: source}); err != nil {
-				return result{}, fmt.Errorf("ledger: record %s: %w", kind, err)
+			if _, err := groupOps.insert(ctx, tx, opRow{community: h.Community, key: h.Key, fp: fp, kind: kind, ref: target,
+				actor: actor, source: h.Source}); err != nil {
+				var zero R
+				return zero, fmt.Errorf("ledger: record %s: %w", kind, err)
 			}
 		}
-		return result{target: target, changed: changed}, nil
+		return receipt(tx, target, false, changed)
 	})
-	return r.target, r.replayed, r.changed, err
 }
 
 // groupForChange is the named group if the actor may change its settings

@@ -82,8 +82,7 @@ type LinkResult struct {
 // actor's account holds other identities: unlink them first).
 func (db *DB) Link(ctx context.Context, req LinkRequest) (*LinkResult, error) {
 	fp := fingerprint(OpLink, req.Community, req.Actor, req.Code)
-	var res LinkResult
-	r, err := db.record(ctx, req.Key, fp, OpLink, func(tx *Tx) (*Receipt, error) {
+	return db.linkOp(ctx, req.Header, fp, OpLink, func(tx *Tx, res *LinkResult) (*Receipt, error) {
 		var owner AccountID
 		var expires int64
 		var used sql.NullInt64
@@ -136,10 +135,6 @@ func (db *DB) Link(ctx context.Context, req LinkRequest) (*LinkResult, error) {
 		}
 		return loadReceipt(ctx, tx, op, owner)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return db.linkResult(ctx, r, req.Community, req.Actor, res)
 }
 
 // UnlinkRequest detaches the actor's identity from the account it was
@@ -153,8 +148,7 @@ type UnlinkRequest struct {
 // with ENOTLINKED when the identity was not linked into another account.
 func (db *DB) Unlink(ctx context.Context, req UnlinkRequest) (*LinkResult, error) {
 	fp := fingerprint(OpUnlink, req.Community, req.Actor)
-	var res LinkResult
-	r, err := db.record(ctx, req.Key, fp, OpUnlink, func(tx *Tx) (*Receipt, error) {
+	return db.linkOp(ctx, req.Header, fp, OpUnlink, func(tx *Tx, _ *LinkResult) (*Receipt, error) {
 		var link int64
 		var from, to AccountID
 		var transfer sql.NullInt64
@@ -198,10 +192,6 @@ func (db *DB) Unlink(ctx context.Context, req UnlinkRequest) (*LinkResult, error
 		}
 		return loadReceipt(ctx, tx, op, from)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return db.linkResult(ctx, r, req.Community, req.Actor, res)
 }
 
 // moveBalance empties account a into account to with one entry, whichever
@@ -232,21 +222,44 @@ func logLink(ctx context.Context, tx *Tx, op OperationID, community CommunityID,
 	return nil
 }
 
-// linkResult completes a result with the account the actor's identity now
-// belongs to and the balance the receipt's entry moved.
-func (db *DB) linkResult(ctx context.Context, r *Receipt, community CommunityID, actor Identity, res LinkResult) (*LinkResult, error) {
-	res.Receipt = r
-	acct, _, err := db.Member(ctx, community, actor)
+// linkOp runs a link or an unlink, keyed in the journal's operations, and
+// completes its result in the same transaction with the account the
+// actor's identity now belongs to and the balance the receipt's entry
+// moved. write fills what only it knows (the code's owner).
+func (db *DB) linkOp(ctx context.Context, h Header, fp string, kind OperationKind,
+	write func(tx *Tx, res *LinkResult) (*Receipt, error)) (*LinkResult, error) {
+	replayLink := func(tx *Tx, prior priorOp) (*LinkResult, error) {
+		r, err := replay(ctx, tx, prior)
+		if err != nil {
+			return nil, err
+		}
+		return linkResult(ctx, tx, h, &LinkResult{Receipt: r})
+	}
+	return keyed(ctx, db, journalOps, h.Key, fp, string(kind), replayLink, func(tx *Tx) (*LinkResult, error) {
+		res := &LinkResult{}
+		r, err := write(tx, res)
+		if err != nil {
+			return nil, err
+		}
+		res.Receipt = r
+		return linkResult(ctx, tx, h, res)
+	})
+}
+
+// linkResult completes res with the account the actor's identity belongs
+// to and the balance the receipt's entry moved.
+func linkResult(ctx context.Context, tx *Tx, h Header, res *LinkResult) (*LinkResult, error) {
+	acct, _, err := member(ctx, tx, h.Community, h.Actor)
 	if err != nil {
 		return nil, err
 	}
 	res.Account = acct
-	for _, e := range r.Exchanges {
+	for _, e := range res.Exchanges {
 		if e.To == acct.ID {
 			res.Moved += e.Minutes
 		} else if e.From == acct.ID {
 			res.Moved -= e.Minutes
 		}
 	}
-	return &res, nil
+	return res, nil
 }

@@ -470,8 +470,7 @@ const opNewsletterSend = "newsletter_send"
 // EEXISTS when the scheduled occurrence already has its issue.
 func (db *DB) RecordIssue(ctx context.Context, req IssueRequest) (*IssueReceipt, error) {
 	fp := fingerprint(opNewsletterSend, req.Community, req.Actor, req.ScheduledFor.Unix())
-	var stale bool
-	target, replayed, _, err := db.groupOp(ctx, req.Community, req.Key, fp, opNewsletterSend, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+	return groupOp(ctx, db, req.Header, fp, opNewsletterSend, func(tx *Tx) (int64, AccountID, bool, error) {
 		var last, lastEntry sql.NullInt64
 		var number int
 		if err := tx.QueryRowContext(ctx, `SELECT MAX(number), period_to, `+issueLastEntry+`, COALESCE(MAX(number), 0) + 1
@@ -479,7 +478,6 @@ func (db *DB) RecordIssue(ctx context.Context, req IssueRequest) (*IssueReceipt,
 			return 0, 0, false, err
 		}
 		if last.Valid && (last.Int64 != req.From.Unix() || lastEntry.Int64 != req.AfterEntry) || req.LastEntry < req.AfterEntry {
-			stale = true
 			return 0, 0, false, ErrStale
 		}
 		if !req.ScheduledFor.IsZero() {
@@ -525,7 +523,6 @@ func (db *DB) RecordIssue(ctx context.Context, req IssueRequest) (*IssueReceipt,
 				return 0, 0, false, fmt.Errorf("ledger: publish news: %w", err)
 			}
 			if k, _ := res.RowsAffected(); k != 1 {
-				stale = true
 				return 0, 0, false, ErrStale
 			}
 		}
@@ -536,18 +533,13 @@ func (db *DB) RecordIssue(ctx context.Context, req IssueRequest) (*IssueReceipt,
 			}
 		}
 		return id, actor, true, nil
+	}, func(tx *Tx, target int64, replayed, _ bool) (*IssueReceipt, error) {
+		is, err := scanIssue(tx.QueryRowContext(ctx, issueSelect+" WHERE id = ?", target))
+		if err != nil {
+			return nil, err
+		}
+		return &IssueReceipt{Issue: is, Replayed: replayed}, nil
 	})
-	if stale {
-		return nil, ErrStale
-	}
-	if err != nil {
-		return nil, err
-	}
-	is, err := scanIssue(db.reader.QueryRowContext(ctx, issueSelect+" WHERE id = ?", target))
-	if err != nil {
-		return nil, err
-	}
-	return &IssueReceipt{Issue: is, Replayed: replayed}, nil
 }
 
 // MarkIssuePosted records that an issue was posted.
@@ -666,7 +658,7 @@ func (db *DB) SubmitNews(ctx context.Context, req NewsRequest) (*NewsReceipt, er
 		return nil, tooLong("news", text, MaxNewsLength)
 	}
 	fp := fingerprint(opNewsSubmit, req.Community, req.Actor, text)
-	target, replayed, _, err := db.groupOp(ctx, req.Community, req.Key, fp, opNewsSubmit, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+	return groupOp(ctx, db, req.Header, fp, opNewsSubmit, func(tx *Tx) (int64, AccountID, bool, error) {
 		actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
 		if err != nil {
 			return 0, 0, false, err
@@ -678,8 +670,7 @@ func (db *DB) SubmitNews(ctx context.Context, req NewsRequest) (*NewsReceipt, er
 		}
 		id, _ := res.LastInsertId()
 		return id, actor.ID, true, nil
-	})
-	return db.newsReceipt(ctx, req.Community, target, replayed, err)
+	}, newsReceipt(ctx, req.Community))
 }
 
 // DecideNews approves or rejects a pending news item (the caller checks the
@@ -690,7 +681,7 @@ func (db *DB) DecideNews(ctx context.Context, req NewsRequest) (*NewsReceipt, er
 		return nil, errorf(EINVALID, "news status %q", req.Status)
 	}
 	fp := fingerprint(opNewsDecide, req.Community, req.Actor, req.ID, req.Status)
-	target, replayed, _, err := db.groupOp(ctx, req.Community, req.Key, fp, opNewsDecide, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+	return groupOp(ctx, db, req.Header, fp, opNewsDecide, func(tx *Tx) (int64, AccountID, bool, error) {
 		var status NewsStatus
 		err := tx.QueryRowContext(ctx, "SELECT status FROM news WHERE id = ? AND community_id = ?", req.ID, req.Community).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -711,55 +702,49 @@ func (db *DB) DecideNews(ctx context.Context, req NewsRequest) (*NewsReceipt, er
 			return 0, 0, false, fmt.Errorf("ledger: decide news: %w", err)
 		}
 		return int64(req.ID), actor.ID, true, nil
-	})
-	return db.newsReceipt(ctx, req.Community, target, replayed, err)
+	}, newsReceipt(ctx, req.Community))
 }
 
-func (db *DB) newsReceipt(ctx context.Context, community CommunityID, target int64, replayed bool, err error) (*NewsReceipt, error) {
-	if err != nil {
-		return nil, err
+// newsReceipt builds a news command's receipt: the item as it is.
+func newsReceipt(ctx context.Context, community CommunityID) func(tx *Tx, target int64, replayed, _ bool) (*NewsReceipt, error) {
+	return func(tx *Tx, target int64, replayed, _ bool) (*NewsReceipt, error) {
+		ns, err := queryNews(ctx, tx, "WHERE n.id = ? AND n.community_id = ?", target, community)
+		if err != nil {
+			return nil, err
+		}
+		if len(ns) != 1 {
+			return nil, errorf(ENOTFOUND, "no news %d", target)
+		}
+		return &NewsReceipt{News: ns[0], Replayed: replayed}, nil
 	}
-	ns, err := db.queryNews(ctx, "WHERE n.id = ? AND n.community_id = ?", target, community)
-	if err != nil {
-		return nil, err
-	}
-	if len(ns) != 1 {
-		return nil, errorf(ENOTFOUND, "no news %d", target)
-	}
-	return &NewsReceipt{News: ns[0], Replayed: replayed}, nil
 }
 
 // PendingNews lists the news waiting for a moderator, oldest first.
 func (db *DB) PendingNews(ctx context.Context, community CommunityID) ([]News, error) {
-	return db.queryNews(ctx, "WHERE n.community_id = ? AND n.status = 'pending' AND n.issue_id IS NULL ORDER BY n.id", community)
+	return queryNews(ctx, db.reader, "WHERE n.community_id = ? AND n.status = 'pending' AND n.issue_id IS NULL ORDER BY n.id", community)
 }
 
 // UnpublishedNews lists the approved news the next issue publishes, oldest first.
 func (db *DB) UnpublishedNews(ctx context.Context, community CommunityID) ([]News, error) {
-	return db.queryNews(ctx, "WHERE n.community_id = ? AND n.status = 'approved' AND n.issue_id IS NULL ORDER BY n.id", community)
+	return queryNews(ctx, db.reader, "WHERE n.community_id = ? AND n.status = 'approved' AND n.issue_id IS NULL ORDER BY n.id", community)
 }
 
-func (db *DB) queryNews(ctx context.Context, where string, args ...any) ([]News, error) {
-	rows, err := db.reader.QueryContext(ctx, `SELECT n.id, n.community_id, n.author_id, a.display_name, n.text, n.status,
+func queryNews(ctx context.Context, q querier, where string, args ...any) ([]News, error) {
+	return queryRows(ctx, q, scanNews, `SELECT n.id, n.community_id, n.author_id, a.display_name, n.text, n.status,
 		n.submitted_at, COALESCE(d.display_name, ''), n.decided_at, COALESCE(n.issue_id, 0)
 		FROM news n JOIN accounts a ON a.id = n.author_id LEFT JOIN accounts d ON d.id = n.decided_by `+where, args...)
-	if err != nil {
-		return nil, err
+}
+
+func scanNews(row rowScanner) (News, error) {
+	var n News
+	var submitted int64
+	var decided sql.NullInt64
+	if err := row.Scan(&n.ID, &n.Community, &n.Author.Account, &n.Author.Name, &n.Text, &n.Status,
+		&submitted, &n.DecidedBy, &decided, &n.Issue); err != nil {
+		return News{}, err
 	}
-	defer rows.Close()
-	var out []News
-	for rows.Next() {
-		var n News
-		var submitted int64
-		var decided sql.NullInt64
-		if err := rows.Scan(&n.ID, &n.Community, &n.Author.Account, &n.Author.Name, &n.Text, &n.Status,
-			&submitted, &n.DecidedBy, &decided, &n.Issue); err != nil {
-			return nil, err
-		}
-		n.SubmittedAt, n.DecidedAt = unixUTC(submitted), nullTime(decided)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	n.SubmittedAt, n.DecidedAt = unixUTC(submitted), nullTime(decided)
+	return n, nil
 }
 
 const (
@@ -770,14 +755,14 @@ const (
 // SetNewsletterOptOut records whether a member asks not to be named in the
 // newsletter. changed is false when it was already so.
 func (db *DB) SetNewsletterOptOut(ctx context.Context, h Header, out bool) (changed, replayed bool, err error) {
-	community, actor := h.Community, h.Actor
 	kind := opOptIn
 	if out {
 		kind = opOptOut
 	}
-	fp := fingerprint(kind, community, actor)
-	_, replayed, changed, err = db.groupOp(ctx, community, h.Key, fp, kind, h.Source, func(tx *Tx) (int64, AccountID, bool, error) {
-		a, err := memberAccount(ctx, tx, community, actor)
+	fp := fingerprint(kind, h.Community, h.Actor)
+	type result struct{ changed, replayed bool }
+	r, err := groupOp(ctx, db, h, fp, kind, func(tx *Tx) (int64, AccountID, bool, error) {
+		a, err := memberAccount(ctx, tx, h.Community, h.Actor)
 		if err != nil {
 			return 0, 0, false, err
 		}
@@ -792,8 +777,10 @@ func (db *DB) SetNewsletterOptOut(ctx context.Context, h Header, out bool) (chan
 		}
 		n, _ := res.RowsAffected()
 		return int64(a.ID), a.ID, n == 1, nil
+	}, func(_ *Tx, _ int64, replayed, changed bool) (result, error) {
+		return result{changed: changed, replayed: replayed}, nil
 	})
-	return changed, replayed, err
+	return r.changed, r.replayed, err
 }
 
 // NewsletterOptOuts is the set of a community's accounts that asked not to

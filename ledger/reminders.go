@@ -111,7 +111,7 @@ func (db *DB) AddReminder(ctx context.Context, req ReminderRequest) (*ReminderRe
 		return nil, errorf(EINVALID, "a reminder needs its first occurrence")
 	}
 	fp := fingerprint(opRemindAdd, req.Community, req.Actor, req.Group, req.Kind, req.Spec, req.Input, text)
-	target, replayed, _, err := db.groupOp(ctx, req.Community, req.Key, fp, opRemindAdd, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+	return groupOp(ctx, db, req.Header, fp, opRemindAdd, func(tx *Tx) (int64, AccountID, bool, error) {
 		g, err := loadGroup(ctx, tx, req.Group)
 		if err != nil || g.Community != req.Community {
 			return 0, 0, false, errorf(ENOTFOUND, "no group %d", req.Group)
@@ -135,15 +135,13 @@ func (db *DB) AddReminder(ctx context.Context, req ReminderRequest) (*ReminderRe
 		}
 		id, _ := res.LastInsertId()
 		return id, actor, true, nil
+	}, func(tx *Tx, target int64, replayed, _ bool) (*ReminderReceipt, error) {
+		r, err := reminderByID(ctx, tx, req.Community, ReminderID(target))
+		if err != nil {
+			return nil, err
+		}
+		return &ReminderReceipt{Reminder: r, Replayed: replayed, Changed: true}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := db.Reminder(ctx, req.Community, ReminderID(target))
-	if err != nil {
-		return nil, err
-	}
-	return &ReminderReceipt{Reminder: r, Replayed: replayed, Changed: true}, nil
 }
 
 // ReminderAction is what /remind cancel|pause|resume|skip does.
@@ -181,7 +179,7 @@ func (db *DB) ActOnReminder(ctx context.Context, req ReminderActionRequest) (*Re
 	rec := &ReminderReceipt{}
 	kind := opRemindPrefx + string(req.Action)
 	fp := fingerprint(kind, req.Community, req.Actor, req.ID)
-	_, replayed, changed, err := db.groupOp(ctx, req.Community, req.Key, fp, kind, req.Source, func(tx *Tx) (int64, AccountID, bool, error) {
+	return groupOp(ctx, db, req.Header, fp, kind, func(tx *Tx) (int64, AccountID, bool, error) {
 		r, err := reminderByID(ctx, tx, req.Community, req.ID)
 		if err != nil {
 			return 0, 0, false, err
@@ -247,16 +245,14 @@ func (db *DB) ActOnReminder(ctx context.Context, req ReminderActionRequest) (*Re
 			return 0, 0, false, fmt.Errorf("ledger: %s reminder: %w", req.Action, err)
 		}
 		return target, actor, true, nil
+	}, func(tx *Tx, _ int64, replayed, changed bool) (*ReminderReceipt, error) {
+		r, err := reminderByID(ctx, tx, req.Community, req.ID)
+		if err != nil {
+			return nil, err
+		}
+		rec.Reminder, rec.Replayed, rec.Changed = r, replayed, changed
+		return rec, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := db.Reminder(ctx, req.Community, req.ID)
-	if err != nil {
-		return nil, err
-	}
-	rec.Reminder, rec.Replayed, rec.Changed = r, replayed, changed
-	return rec, nil
 }
 
 // Reminder returns one of a community's reminders. It returns *Error with
