@@ -148,7 +148,7 @@ func ParseWhen(fields []string, words *Words, now time.Time, loc *time.Location)
 	}
 
 	// One time, after a while: "dans 2h", "in 2 hours", "in 45 min".
-	if k := match(words.In, fields, 0); k > 0 && len(fields) > k {
+	if k := match(words.In, fields, 0); k > 0 && len(fields) > k && words.Duration != nil {
 		for n := k + 1; n <= min(k+2, len(fields)); n++ {
 			d, ok := words.Duration(strings.Join(fields[k:n], " "))
 			if !ok {

@@ -177,6 +177,16 @@ func TestParseWhen(t *testing.T) {
 	}
 }
 
+// Without a reader of durations, "in 2h" is not a schedule.
+func TestParseWhenWithoutDurations(t *testing.T) {
+	words := testWords()
+	words.Duration = nil
+	_, err := ParseWhen(strings.Fields("in 2h x"), words, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), time.UTC)
+	if we, ok := err.(*WhenError); !ok || we.Code != WhenUnreadable {
+		t.Errorf("err %v, want unreadable", err)
+	}
+}
+
 func TestParseDeadline(t *testing.T) {
 	paris := testutil.Paris(t)
 	monday := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) // Monday 10:00 in Paris

@@ -27,9 +27,9 @@ type Words struct {
 	Noon     []string // 12:00: "noon", "midi"
 	Midnight []string // 00:00: "midnight", "minuit"
 
-	// Duration reads the while of "in 2 hours" ("2h", "45 min"). It is
-	// the bot's reader of amounts of time, so that a gift and a reminder
-	// read them alike.
+	// Duration reads the while of "in 2 hours" ("2h", "45 min"); without
+	// it, "in …" is not read. It is the bot's reader of amounts of time,
+	// so that a gift and a reminder read them alike.
 	Duration func(string) (time.Duration, bool)
 }
 
