@@ -49,37 +49,28 @@ func newMonitor(db *ledger.DB, version string) *monitor {
 	m := &monitor{
 		reg: prometheus.NewRegistry(),
 		db:  db,
-		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "entraide_commands_total", Help: "Commands handled, by command and outcome (ok, refused, failed).",
-		}, []string{"command", "outcome"}),
+		commands: counters("entraide_commands_total",
+			"Commands handled, by command and outcome (ok, refused, failed).", "command", "outcome"),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "entraide_command_duration_seconds", Help: "Time the core took to handle a command, by command.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"command"}),
-		connected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "entraide_adapter_connected", Help: "1 while the platform's adapter is connected, 0 otherwise.",
-		}, []string{"platform"}),
-		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "entraide_adapter_reconnects_total", Help: "Connections regained after a loss, by platform.",
-		}, []string{"platform"}),
-		rateLimitWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "entraide_platform_rate_limit_waits_total", Help: "Times a platform asked the bot to wait (HTTP 429, M_LIMIT_EXCEEDED).",
-		}, []string{"platform"}),
-		rateLimitSecs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "entraide_platform_rate_limit_wait_seconds_total", Help: "Time the platforms asked the bot to wait.",
-		}, []string{"platform"}),
-		jobsDue: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "entraide_scheduled_jobs_due_total", Help: "Scheduled jobs that fell due and ran, by job.",
-		}, []string{"job"}),
-		jobsLate: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "entraide_scheduled_jobs_late_total", Help: "Scheduled jobs that started a minute or more after they fell due, by job.",
-		}, []string{"job"}),
-		verifyOK: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "entraide_verify_ok", Help: "1 when the last check of the ledger's invariants found none broken, 0 otherwise.",
-		}),
-		verifyTimestamp: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "entraide_verify_timestamp_seconds", Help: "When the ledger's invariants were last checked (Unix time; 0 if never since start).",
-		}),
+		connected: gauges("entraide_adapter_connected",
+			"1 while the platform's adapter is connected, 0 otherwise.", "platform"),
+		reconnects: counters("entraide_adapter_reconnects_total",
+			"Connections regained after a loss, by platform.", "platform"),
+		rateLimitWaits: counters("entraide_platform_rate_limit_waits_total",
+			"Times a platform asked the bot to wait (HTTP 429, M_LIMIT_EXCEEDED).", "platform"),
+		rateLimitSecs: counters("entraide_platform_rate_limit_wait_seconds_total",
+			"Time the platforms asked the bot to wait.", "platform"),
+		jobsDue: counters("entraide_scheduled_jobs_due_total",
+			"Scheduled jobs that fell due and ran, by job.", "job"),
+		jobsLate: counters("entraide_scheduled_jobs_late_total",
+			"Scheduled jobs that started a minute or more after they fell due, by job.", "job"),
+		verifyOK: gauge("entraide_verify_ok",
+			"1 when the last check of the ledger's invariants found none broken, 0 otherwise."),
+		verifyTimestamp: gauge("entraide_verify_timestamp_seconds",
+			"When the ledger's invariants were last checked (Unix time; 0 if never since start)."),
 		links: map[string]linkState{},
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
@@ -90,6 +81,20 @@ func newMonitor(db *ledger.DB, version string) *monitor {
 		m.jobsDue, m.jobsLate, m.verifyOK, m.verifyTimestamp, build, newLedgerCollector(db),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// counters, gauges and gauge make the monitor's series, named and
+// described for /metrics; the vectors are split by labels.
+func counters(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+func gauges(name, help string, labels ...string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+}
+
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
 }
 
 // ObserveCommand implements bot.CommandObserver.
