@@ -37,10 +37,7 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 				"or run `entraide run --console` (or `entraide console`) to chat on standard input")
 		}
 		*withConsole = true
-		if c.level == "" {
-			// The console shares the terminal with the logs; keep them quiet.
-			c.level = "warn"
-		}
+		c.quietLogs()
 	}
 	e, err := c.open(ctx, io)
 	if err != nil {
@@ -55,6 +52,14 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 		adapters = append(adapters, e.consoleAdapter(ctx, io, "", ""))
 	}
 	return e.serve(ctx, io, adapters...)
+}
+
+// quietLogs keeps the logs to warnings and errors unless --log-level
+// says otherwise: the console shares the terminal with them.
+func (c *common) quietLogs() {
+	if c.level == "" {
+		c.level = "warn"
+	}
 }
 
 // isTerminal says whether r is an interactive terminal (not merely a
@@ -72,9 +77,7 @@ func cmdConsole(ctx context.Context, args []string, io stdio) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if c.level == "" {
-		c.level = "warn"
-	}
+	c.quietLogs()
 	e, err := c.open(ctx, io)
 	if err != nil {
 		return err
