@@ -161,44 +161,36 @@ func BenchmarkGive(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			core := benchCore(b, d, benchMembers, benchExchanges)
 			rng := rand.New(rand.NewPCG(1, 2))
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
+			benchHandle(b, core, benchGive, func(i int) bot.Message {
 				from := 1 + i%benchMembers
 				to := 1 + (i+1+i/benchMembers)%benchMembers
 				if to == from {
 					to = 1 + to%benchMembers
 				}
-				m := benchGiveMessage(fmt.Sprintf("b-%d", i), from, to, rng)
-				if text, ok := benchCheck(benchGive, core.Handle(b.Context(), m)); !ok {
-					b.Fatalf("%s → %s", m.Text, text)
-				}
-				i++
-			}
+				return benchGiveMessage(fmt.Sprintf("b-%d", i), from, to, rng)
+			})
 		})
 	}
 }
 
 func BenchmarkBalance(b *testing.B) {
 	core := benchCore(b, ledger.DurabilityNormal, benchMembers, benchExchanges)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		m := benchBalanceMessage("", 1+i%benchMembers, 0)
-		if text, ok := benchCheck(benchBalance, core.Handle(b.Context(), m)); !ok {
-			b.Fatalf("%s → %s", m.Text, text)
-		}
-		i++
-	}
+	benchHandle(b, core, benchBalance, func(i int) bot.Message { return benchBalanceMessage("", 1+i%benchMembers, 0) })
 }
 
 func BenchmarkHistory(b *testing.B) {
 	core := benchCore(b, ledger.DurabilityNormal, benchMembers, benchExchanges)
+	benchHandle(b, core, benchHistory, func(i int) bot.Message { return benchHistoryMessage("", 1+i%benchMembers, 1) })
+}
+
+// benchHandle times the core handling the message of each iteration i,
+// failing on an answer that is not of the kind's.
+func benchHandle(b *testing.B, core *bot.Bot, kind benchKind, message func(i int) bot.Message) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		m := benchHistoryMessage("", 1+i%benchMembers, 1)
-		if text, ok := benchCheck(benchHistory, core.Handle(b.Context(), m)); !ok {
+		m := message(i)
+		if text, ok := benchCheck(kind, core.Handle(b.Context(), m)); !ok {
 			b.Fatalf("%s → %s", m.Text, text)
 		}
 		i++
