@@ -384,6 +384,30 @@ func (e crashEnv) checkVerify(t *testing.T, entries int) {
 	}
 }
 
+// killedMidLoad is a fresh ledger whose console was killed while giving
+// the n lines of crashScript(n) under runID, with the entries acknowledged
+// before the kill (see loadAndKill).
+func killedMidLoad(t *testing.T, bin string, n int, runID string, killAfter, window int) (crashEnv, []string, []int64) {
+	t.Helper()
+	e := newCrashEnv(t, bin)
+	script := crashScript(n)
+	return e, script, e.loadAndKill(t, runID, script, killAfter, window)
+}
+
+// exportedNotes is the export's exchange rows, once checked that the
+// acknowledged entries kept their numbers, and how many rows hold each
+// note.
+func (e crashEnv) exportedNotes(t *testing.T, acked []int64) ([]map[string]string, map[string]int) {
+	t.Helper()
+	rows := e.exportRows(t)
+	checkAcknowledged(t, rows, acked)
+	notes := map[string]int{}
+	for _, r := range rows {
+		notes[r["note"]]++
+	}
+	return rows, notes
+}
+
 func TestCrashRecovery(t *testing.T) {
 	bin := buildEntraide(t)
 
@@ -393,9 +417,7 @@ func TestCrashRecovery(t *testing.T) {
 	t.Run("SameRunIDRedeliversAll", func(t *testing.T) {
 		start := time.Now()
 		const n = 400
-		e := newCrashEnv(t, bin)
-		script := crashScript(n)
-		acked := e.loadAndKill(t, "crash1", script, 150, 24)
+		e, script, acked := killedMidLoad(t, bin, n, "crash1", 150, 24)
 
 		replies := e.feedAll(t, "crash1", script)
 		replayed := 0
@@ -416,14 +438,9 @@ func TestCrashRecovery(t *testing.T) {
 			checkGave(t, i, replies[i])
 		}
 
-		rows := e.exportRows(t)
+		rows, notes := e.exportedNotes(t, acked)
 		if len(rows) != n {
 			t.Errorf("export has %d exchange rows, want %d", len(rows), n)
-		}
-		checkAcknowledged(t, rows, acked)
-		notes := map[string]int{}
-		for _, r := range rows {
-			notes[r["note"]]++
 		}
 		for i := range n {
 			if notes[crashNote(i)] != 1 {
@@ -459,21 +476,14 @@ func TestCrashRecovery(t *testing.T) {
 	t.Run("NewRunIDResendsUnacknowledged", func(t *testing.T) {
 		start := time.Now()
 		const n = 120
-		e := newCrashEnv(t, bin)
-		script := crashScript(n)
-		acked := e.loadAndKill(t, "crash2a", script, 50, 12)
+		e, script, acked := killedMidLoad(t, bin, n, "crash2a", 50, 12)
 
 		replies := e.feedAll(t, "crash2b", script[len(acked):])
 		for j, r := range replies {
 			checkGave(t, len(acked)+j, r)
 		}
 
-		rows := e.exportRows(t)
-		checkAcknowledged(t, rows, acked)
-		notes := map[string]int{}
-		for _, r := range rows {
-			notes[r["note"]]++
-		}
+		rows, notes := e.exportedNotes(t, acked)
 		doubled := 0
 		for i := range n {
 			c := notes[crashNote(i)]
