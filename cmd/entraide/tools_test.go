@@ -72,22 +72,30 @@ chloe: /give 1h15 @ana @bob for transport
 
 func (e toolsEnv) seed(t *testing.T) {
 	t.Helper()
+	out := e.playScript(t,
+		"entraide: ana gave 2h to @bob for “garden” · #production. Entry #1. Your balance: -2h.",
+		"entraide: bob gave 30min to @chloe for “soup”. Entry #2. Your balance: +1h30.",
+		"entraide: chloe gave 1h15 each to @ana and @bob (2h30 in all) for “transport”. Entries #3 and #4. Your balance: -2h.",
+	)
+	if n := strings.Count(out, "\n"); n != 3 {
+		t.Errorf("console wrote %d lines for 3 commands:\n%s", n, out)
+	}
+}
+
+// playScript says toolsScript in the console under the run ID "seed"
+// and checks its output holds each of want.
+func (e toolsEnv) playScript(t *testing.T, want ...string) string {
+	t.Helper()
 	out, errs, code := e.run(t, toolsScript, "console", "--run-id", "seed")
 	if code != 0 {
 		t.Fatalf("console exited %d: %s", code, errs)
 	}
-	for _, want := range []string{
-		"entraide: ana gave 2h to @bob for “garden” · #production. Entry #1. Your balance: -2h.",
-		"entraide: bob gave 30min to @chloe for “soup”. Entry #2. Your balance: +1h30.",
-		"entraide: chloe gave 1h15 each to @ana and @bob (2h30 in all) for “transport”. Entries #3 and #4. Your balance: -2h.",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("console output lacks %q:\n%s", want, out)
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("console output lacks %q:\n%s", w, out)
 		}
 	}
-	if n := strings.Count(out, "\n"); n != 3 {
-		t.Errorf("console wrote %d lines for 3 commands:\n%s", n, out)
-	}
+	return out
 }
 
 func readCSV(t *testing.T, s string) [][]string {
@@ -111,23 +119,15 @@ func fields(s string) [][]string {
 func TestToolsConsoleReplayRecordsNothing(t *testing.T) {
 	e := newToolsEnv(t)
 	e.seed(t)
-	out, errs, code := e.run(t, toolsScript, "console", "--run-id", "seed")
-	if code != 0 {
-		t.Fatalf("console exited %d: %s", code, errs)
-	}
-	for _, want := range []string{
+	out := e.playScript(t,
 		"entraide: Already recorded as entry #1: nothing was added.",
 		"entraide: Already recorded as entry #2: nothing was added.",
 		"entraide: Already recorded as entries #3 and #4: nothing was added.",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("replay output lacks %q:\n%s", want, out)
-		}
-	}
+	)
 	if strings.Contains(out, " gave ") {
 		t.Errorf("replay recorded again:\n%s", out)
 	}
-	out, _, code = e.run(t, "", "verify")
+	out, _, code := e.run(t, "", "verify")
 	if code != 0 || !strings.Contains(out, "4 entries") {
 		t.Errorf("after replay verify says (exit %d) %q, want 4 entries", code, out)
 	}
