@@ -47,25 +47,21 @@ func exportCases(ctx context.Context, e *env, io stdio, asCSV bool) error {
 		}
 		return w.Flush()
 	}
-	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "community\tcase\ttime (UTC)\taction\tby\tmember\tstate\ttext\t")
-	err = e.db.EachCaseLog(ctx, func(x ledger.CaseLogEntry) error {
-		member := x.Subject.Name
-		if x.Role != "" {
-			member += " (" + string(x.Role) + ")"
-		}
-		state := string(x.To)
-		if x.From != "" {
-			state = string(x.From) + " → " + state
-		}
-		_, err := fmt.Fprintf(tw, "%s\t#%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", slugs[x.Community], x.Number, x.CreatedAt.Format("2006-01-02 15:04"),
-			x.Kind, termSafe(actor(x.Actor)), termSafe(member), state, termSafe(oneLine(x.Text, 60)))
-		return err
+	return writeTable(io, "community\tcase\ttime (UTC)\taction\tby\tmember\tstate\ttext\t", func(tw *tabwriter.Writer) error {
+		return e.db.EachCaseLog(ctx, func(x ledger.CaseLogEntry) error {
+			member := x.Subject.Name
+			if x.Role != "" {
+				member += " (" + string(x.Role) + ")"
+			}
+			state := string(x.To)
+			if x.From != "" {
+				state = string(x.From) + " → " + state
+			}
+			_, err := fmt.Fprintf(tw, "%s\t#%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", slugs[x.Community], x.Number, x.CreatedAt.Format("2006-01-02 15:04"),
+				x.Kind, termSafe(actor(x.Actor)), termSafe(member), state, termSafe(oneLine(x.Text, 60)))
+			return err
+		})
 	})
-	if err != nil {
-		return err
-	}
-	return tw.Flush()
 }
 
 // exportCouncil prints every draw by lot with what re-runs it (the seed and
@@ -107,16 +103,16 @@ func exportCouncil(ctx context.Context, e *env, io stdio, asCSV bool) error {
 		}
 		return w.Flush()
 	}
-	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "community\tdraw\ttime (UTC)\tby\tseed\tseats\teligible (account IDs)\tdrawn\treproduces\t")
-	for _, d := range draws {
-		_, err := fmt.Fprintf(tw, "%s\t#%d\t%s\t%s\t%s\t%d\t%s\t%s\t%v\t\n", slugs[d.Community], d.Number, d.CreatedAt.Format("2006-01-02 15:04"),
-			termSafe(d.Actor.Name), d.SeedHex(), d.Seats, ids(d.Eligible), termSafe(names(d.Drawn)), d.Reproduces())
-		if err != nil {
-			return err
+	return writeTable(io, "community\tdraw\ttime (UTC)\tby\tseed\tseats\teligible (account IDs)\tdrawn\treproduces\t", func(tw *tabwriter.Writer) error {
+		for _, d := range draws {
+			_, err := fmt.Fprintf(tw, "%s\t#%d\t%s\t%s\t%s\t%d\t%s\t%s\t%v\t\n", slugs[d.Community], d.Number, d.CreatedAt.Format("2006-01-02 15:04"),
+				termSafe(d.Actor.Name), d.SeedHex(), d.Seats, ids(d.Eligible), termSafe(names(d.Drawn)), d.Reproduces())
+			if err != nil {
+				return err
+			}
 		}
-	}
-	return tw.Flush()
+		return nil
+	})
 }
 
 // consoleSpaces gives the console the private spaces of the cases opened

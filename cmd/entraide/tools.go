@@ -93,19 +93,26 @@ func cmdExport(ctx context.Context, args []string, io stdio) error {
 		}
 		return w.Flush()
 	}
-	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "id\ttime (UTC)\tfrom\tto\tamount\tcategory\tnote\treverses\t")
-	err = e.db.EachExchange(ctx, func(x ledger.Exchange) error {
-		rev := ""
-		if x.Reverses != 0 {
-			rev = "#" + strconv.FormatInt(int64(x.Reverses), 10) + " " + x.Reason
-		}
-		_, err := fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", x.ID, x.CreatedAt.Format("2006-01-02 15:04"),
-			termSafe(label(x.FromName, x.FromKind)), termSafe(label(x.ToName, x.ToKind)), bot.FormatMinutes(x.Minutes),
-			termSafe(x.Category), termSafe(x.Note), termSafe(rev))
-		return err
+	return writeTable(io, "id\ttime (UTC)\tfrom\tto\tamount\tcategory\tnote\treverses\t", func(tw *tabwriter.Writer) error {
+		return e.db.EachExchange(ctx, func(x ledger.Exchange) error {
+			rev := ""
+			if x.Reverses != 0 {
+				rev = "#" + strconv.FormatInt(int64(x.Reverses), 10) + " " + x.Reason
+			}
+			_, err := fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", x.ID, x.CreatedAt.Format("2006-01-02 15:04"),
+				termSafe(label(x.FromName, x.FromKind)), termSafe(label(x.ToName, x.ToKind)), bot.FormatMinutes(x.Minutes),
+				termSafe(x.Category), termSafe(x.Note), termSafe(rev))
+			return err
+		})
 	})
-	if err != nil {
+}
+
+// writeTable prints the table of an export: its header (cells ended by
+// tabs), then the rows fill writes, aligned.
+func writeTable(io stdio, header string, fill func(tw *tabwriter.Writer) error) error {
+	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	if err := fill(tw); err != nil {
 		return err
 	}
 	return tw.Flush()
@@ -141,19 +148,19 @@ func exportDecisions(ctx context.Context, e *env, io stdio, asCSV bool) error {
 		}
 		return w.Flush()
 	}
-	tw := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "community\tproposal\topened (UTC)\tdeadline (UTC)\toutcome\tconsent/concern/aside/objection\ttext\t")
-	for _, p := range proposals {
-		for _, r := range bot.DecisionRows(p) {
-			_, err := fmt.Fprintf(tw, "%s\t#%d v%d\t%s\t%s\t%s\t%d/%d/%d/%d\t%s\t\n", slugs[p.Community], r.Number, r.Version,
-				r.Opened.Format("2006-01-02 15:04"), r.Deadline.Format("2006-01-02 15:04"), r.Outcome,
-				len(r.Tally.Consent), len(r.Tally.Concern), len(r.Tally.StandAside), len(r.Tally.Standing), termSafe(oneLine(r.Text, 60)))
-			if err != nil {
-				return err
+	return writeTable(io, "community\tproposal\topened (UTC)\tdeadline (UTC)\toutcome\tconsent/concern/aside/objection\ttext\t", func(tw *tabwriter.Writer) error {
+		for _, p := range proposals {
+			for _, r := range bot.DecisionRows(p) {
+				_, err := fmt.Fprintf(tw, "%s\t#%d v%d\t%s\t%s\t%s\t%d/%d/%d/%d\t%s\t\n", slugs[p.Community], r.Number, r.Version,
+					r.Opened.Format("2006-01-02 15:04"), r.Deadline.Format("2006-01-02 15:04"), r.Outcome,
+					len(r.Tally.Consent), len(r.Tally.Concern), len(r.Tally.StandAside), len(r.Tally.Standing), termSafe(oneLine(r.Text, 60)))
+				if err != nil {
+					return err
+				}
 			}
 		}
-	}
-	return tw.Flush()
+		return nil
+	})
 }
 
 // oneLine keeps a table cell on one line and at most n characters.
