@@ -313,14 +313,9 @@ func (cc CommunityConfig) community() (*bot.Community, error) {
 		}
 	}
 	if cc.Decisions.Deadline != "" {
-		d, err := parseConfigDuration(cc.Decisions.Deadline)
-		if err == nil && d <= 0 {
-			err = fmt.Errorf("%q: a proposal needs time to be read", cc.Decisions.Deadline)
+		if c.Decisions.Deadline, err = parsePeriod("decisions.deadline", cc.Decisions.Deadline, "a proposal needs time to be read"); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return nil, fmt.Errorf("decisions.deadline: %w", err)
-		}
-		c.Decisions.Deadline = d
 	}
 	if cc.Decisions.Quorum != "" {
 		if c.Decisions.Quorum, err = bot.ParseQuorum(cc.Decisions.Quorum); err != nil {

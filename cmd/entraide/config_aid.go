@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/entraide/entraide/bot"
 )
 
@@ -19,12 +17,9 @@ type AidConfig struct {
 func (ac AidConfig) settings() (bot.AidSettings, error) {
 	s := bot.AidSettings{Room: ac.Room}
 	if ac.NeedExpiry != "" {
-		d, err := parseConfigDuration(ac.NeedExpiry)
-		if err == nil && d <= 0 {
-			err = fmt.Errorf("%q: want a period like 30d", ac.NeedExpiry)
-		}
+		d, err := parsePeriod("aid.need_expiry", ac.NeedExpiry, "want a period like 30d")
 		if err != nil {
-			return s, fmt.Errorf("aid.need_expiry: %w", err)
+			return s, err
 		}
 		s.NeedExpiry = d
 	}

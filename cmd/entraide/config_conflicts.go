@@ -60,12 +60,9 @@ func (cc ConflictsConfig) settings() (bot.ConflictSettings, error) {
 		if f.value == "" {
 			continue
 		}
-		d, err := parseConfigDuration(f.value)
-		if err == nil && d <= 0 {
-			err = fmt.Errorf("%q: want a period like 7d or 36h", f.value)
-		}
+		d, err := parsePeriod(f.key, f.value, "want a period like 7d or 36h")
 		if err != nil {
-			return s, fmt.Errorf("%s: %w", f.key, err)
+			return s, err
 		}
 		*f.into = d
 	}

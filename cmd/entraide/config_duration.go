@@ -14,6 +14,20 @@ import (
 // type in chat, which are the only ones config.yaml takes.
 const durationExamples = "15min, 1h30, 36h, 7d or 2 heures"
 
+// parsePeriod reads the duration value of the setting key, which must be
+// more than zero; want says what to write instead of zero. Errors name the
+// key.
+func parsePeriod(key, value, want string) (time.Duration, error) {
+	d, err := parseConfigDuration(value)
+	if err == nil && d <= 0 {
+		err = fmt.Errorf("%q: %s", value, want)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", key, err)
+	}
+	return d, nil
+}
+
 // parseConfigDuration reads a duration of config.yaml in the grammar
 // members use in chat: an amount of time (bot.ParseDuration: "15min",
 // "1h30", "2 heures") or a whole number of days or weeks

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/entraide/entraide/bot"
 )
 
@@ -48,12 +46,9 @@ func (gc GroupsConfig) settings() (bot.GroupSettings, error) {
 		s.Declared = append(s.Declared, bot.DeclaredGroup{Name: g.Name, Room: g.Room, Timezone: g.Timezone, Pings: g.Pings})
 	}
 	if gc.Reminders.Grace != "" {
-		d, err := parseConfigDuration(gc.Reminders.Grace)
-		if err == nil && d <= 0 {
-			err = fmt.Errorf("%q: want a grace period like 2h or 90min", gc.Reminders.Grace)
-		}
+		d, err := parsePeriod("reminders.grace", gc.Reminders.Grace, "want a grace period like 2h or 90min")
 		if err != nil {
-			return s, fmt.Errorf("reminders.grace: %w", err)
+			return s, err
 		}
 		s.ReminderGrace = d
 	}
