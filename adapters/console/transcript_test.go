@@ -180,7 +180,7 @@ func runTranscript(t *testing.T, path string) {
 				clk.Advance(d)
 			case key == "unchanged":
 				if after := ledgerExports(t, db, com.LedgerID()); after != before {
-					t.Errorf("%s:%d: the message before changed the ledger:\n%s", path, i+1, diff(before, after))
+					t.Errorf("%s:%d: the message before changed the ledger:\n%s", path, i+1, testutil.DiffLines(before, after))
 				}
 			case key == "tick":
 				got = append(got, tick(i)...)
@@ -205,7 +205,7 @@ func runTranscript(t *testing.T, path string) {
 			t.Fatal(err)
 		}
 	} else if have != want {
-		t.Errorf("transcript %s differs (run with -update to accept):\n%s", path, diff(want, have))
+		t.Errorf("transcript %s differs (run with -update to accept):\n%s", path, testutil.DiffLines(want, have))
 	}
 
 	rep, err := db.Verify(ctx)
@@ -402,24 +402,6 @@ func setUp(com *bot.Community, key, value string) error {
 		return fmt.Errorf("unknown directive %q", key)
 	}
 	return nil
-}
-
-// diff shows the first lines that differ, with a little context.
-func diff(want, have string) string {
-	w, h := strings.Split(want, "\n"), strings.Split(have, "\n")
-	for i := 0; i < len(w) || i < len(h); i++ {
-		var wl, hl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(h) {
-			hl = h[i]
-		}
-		if wl != hl {
-			return fmt.Sprintf("line %d:\n  want: %s\n  have: %s", i+1, wl, hl)
-		}
-	}
-	return "(same lines, different endings)"
 }
 
 // ledgerExports renders what the ledger can export of a community, for

@@ -1,10 +1,13 @@
 // Package testutil holds the small test doubles several packages share: a
-// clock tests move by hand, and a buffer goroutines write to while a test
-// reads it. It imports nothing of the project.
+// clock tests move by hand, a buffer goroutines write to while a test
+// reads it, and a diff of expected and actual text. It imports nothing of
+// the project.
 package testutil
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -58,4 +61,23 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// DiffLines shows the first line where have differs from want, for a test
+// comparing a transcript or a golden file.
+func DiffLines(want, have string) string {
+	w, h := strings.Split(want, "\n"), strings.Split(have, "\n")
+	for i := 0; i < len(w) || i < len(h); i++ {
+		var wl, hl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(h) {
+			hl = h[i]
+		}
+		if wl != hl {
+			return fmt.Sprintf("line %d:\n  want: %s\n  have: %s", i+1, wl, hl)
+		}
+	}
+	return "(same lines, different endings)"
 }
