@@ -68,29 +68,29 @@ func pillUser(href string) string {
 	var id string
 	switch {
 	case strings.HasPrefix(href, "https://matrix.to/#/"):
-		id = strings.TrimPrefix(href, "https://matrix.to/#/")
-		if i := strings.IndexByte(id, '?'); i >= 0 {
-			id = id[:i]
-		}
-		unescaped, err := url.PathUnescape(id)
-		if err != nil {
-			return ""
-		}
-		id = unescaped
+		id = linkedID(strings.TrimPrefix(href, "https://matrix.to/#/"), "?")
 	case strings.HasPrefix(href, "matrix:u/"):
-		id = strings.TrimPrefix(href, "matrix:u/")
-		if i := strings.IndexAny(id, "?#"); i >= 0 {
-			id = id[:i]
+		if id = linkedID(strings.TrimPrefix(href, "matrix:u/"), "?#"); id != "" {
+			id = "@" + id
 		}
-		unescaped, err := url.PathUnescape(id)
-		if err != nil {
-			return ""
-		}
-		id = "@" + unescaped
 	default:
 		return ""
 	}
 	if !strings.HasPrefix(id, "@") || !strings.Contains(id, ":") {
+		return ""
+	}
+	return id
+}
+
+// linkedID is the percent-encoded identifier a link's path starts with,
+// up to the first of ends (its query or fragment), decoded; "" if it
+// cannot be.
+func linkedID(path, ends string) string {
+	if i := strings.IndexAny(path, ends); i >= 0 {
+		path = path[:i]
+	}
+	id, err := url.PathUnescape(path)
+	if err != nil {
 		return ""
 	}
 	return id
