@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/bot/adaptertest"
 )
 
 // Two guilds, each with its community and its mediation channel, and the
@@ -20,7 +21,7 @@ func TestTwoGuildsEachWithItsMediationChannel(t *testing.T) {
 	g1, general1 := f.AddGuild("Coop", ana, bob, carol)
 	g2, general2 := f.AddGuild("Réseau", ana, bob, carol)
 	med1, med2 := f.AddChannel(g1.ID, "médiation"), f.AddChannel(g2.ID, "mediation")
-	db := openLedger(t, ctx)
+	db := adaptertest.Ledger(t, ctx)
 	a, _ := newAdapter(t, f, Config{Guilds: []string{g1.ID, g2.ID}, Components: db,
 		Channels: []GuildChannels{{Guild: g1.ID, Mediation: med1}, {Guild: g2.ID, Mediation: med2}}})
 	coop, reseau := guildCommunity("coop", "en", g1.ID, ana), guildCommunity("reseau", "en", g2.ID, ana)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/bot/adaptertest"
 )
 
 // The commands of each configured guild are registered once, by bulk
@@ -24,7 +25,7 @@ func TestCommandsRegisteredOncePerGuild(t *testing.T) {
 	g2, _ := f.AddGuild("Réseau", ana)
 	stranger, strangerGeneral := f.AddGuild("Elsewhere", ana)
 	a, _ := newAdapter(t, f, Config{Guilds: []string{g1.ID, g2.ID}})
-	db := openLedger(t, ctx)
+	db := adaptertest.Ledger(t, ctx)
 	run(t, ctx, a, newCore(t, ctx, db, guildCommunity("coop", "fr", g1.ID), guildCommunity("reseau", "en", g2.ID)))
 	f.Wait("both guilds registered and the stranger left", func() bool {
 		return f.CommandPuts[g1.ID] == 1 && f.CommandPuts[g2.ID] == 1 && f.Left[stranger.ID]
@@ -231,7 +232,7 @@ func TestCategoryBeyondDiscordLimitsStopsRun(t *testing.T) {
 	long := strings.Repeat("très long nom ", 8)
 	coop := guildCommunity("coop", "fr", g.ID)
 	coop.Name, coop.Categories = "Coop", []bot.Category{{ID: "jardin", Names: map[string]string{"fr": long, "en": "garden"}}}
-	err := a.Run(t.Context(), newCore(t, t.Context(), openLedger(t, t.Context()), coop))
+	err := a.Run(t.Context(), newCore(t, t.Context(), adaptertest.Ledger(t, t.Context()), coop))
 	if err == nil || !strings.Contains(err.Error(), `"jardin"`) || !strings.Contains(err.Error(), "100 characters") {
 		t.Errorf("Run = %v", err)
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/bot/adaptertest"
 	"github.com/entraide/entraide/internal/testutil"
 	"github.com/entraide/entraide/ledger"
 )
@@ -92,7 +92,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.guild, e.general = g.ID, general
 	e.private = f.AddChannel(g.ID, "mediation")
 
-	db := openLedger(t, ctx)
+	db := adaptertest.Ledger(t, ctx)
 	e.db = db
 	cfg := Config{Guilds: []string{g.ID}, MessageContent: o.messageContent,
 		Channels: []GuildChannels{{Guild: g.ID, Mediation: e.private}}, Components: db}
@@ -105,8 +105,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	e.a, _ = newAdapter(t, f, cfg)
 	e.cfg = cfg
-	e.com = guildCommunity("coop", "en", g.ID, e.ana)
-	e.com.Name, e.com.UndoWindow = "Coop", time.Minute
+	e.com = adaptertest.Community("coop", "Coop", Platform+":"+g.ID, Platform+":"+e.ana.ID)
 	e.b = newCore(t, ctx, db, e.com)
 	var inbox bot.Inbox = e.b
 	if o.inbox != nil {
@@ -126,18 +125,6 @@ func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// openLedger opens a new ledger in the test's directory, closed at the end
-// of the test.
-func openLedger(t *testing.T, ctx context.Context) *ledger.DB {
-	t.Helper()
-	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 // guildCommunity is a community in language lang served in one guild,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/bot"
+	"github.com/entraide/entraide/bot/adaptertest"
 	"github.com/entraide/entraide/internal/fakematrix"
 	"github.com/entraide/entraide/ledger"
 )
@@ -57,18 +57,8 @@ func newEnv(t *testing.T) *env {
 // community, Coop, in room, with moderator as its moderator.
 func newCore(t *testing.T, ctx context.Context, logs *logBuffer, room, moderator string) (*ledger.DB, *bot.Community, *bot.Bot) {
 	t.Helper()
-	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	com := &bot.Community{
-		Slug: "coop", Name: "Coop", Language: "en", Location: time.UTC,
-		Limits: bot.DefaultLimits(), UndoWindow: time.Minute,
-		Categories: bot.DefaultCategories(),
-		Moderators: []string{Platform + ":" + moderator},
-		Rooms:      []string{Platform + ":" + room},
-	}
+	db := adaptertest.Ledger(t, ctx)
+	com := adaptertest.Community("coop", "Coop", Platform+":"+room, Platform+":"+moderator)
 	core, err := bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{com}, Logger: slog.New(logs)})
 	if err != nil {
 		t.Fatal(err)

@@ -48,6 +48,31 @@ type Posted struct {
 	File    *bot.File
 }
 
+// Ledger opens a new ledger in the test's directory, closed when the test
+// ends.
+func Ledger(t testing.TB, ctx context.Context) *ledger.DB {
+	t.Helper()
+	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "entraide.db"), ledger.Options{Durability: ledger.DurabilityNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Community is an English community on UTC, with the default limits and
+// categories and a minute to undo a gift, served in room ("platform:room")
+// and moderated by moderator ("platform:user").
+func Community(slug, name, room, moderator string) *bot.Community {
+	return &bot.Community{
+		Slug: slug, Name: name, Language: "en", Location: time.UTC,
+		Limits: bot.DefaultLimits(), UndoWindow: time.Minute,
+		Categories: bot.DefaultCategories(),
+		Moderators: []string{moderator},
+		Rooms:      []string{room},
+	}
+}
+
 // Run runs the suite against a fresh harness.
 func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	h := newHarness(t)
@@ -60,18 +85,8 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	db, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "suite.db"), ledger.Options{Durability: ledger.DurabilityNormal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	com := &bot.Community{
-		Slug: "suite", Name: "Suite", Language: "en", Location: time.UTC,
-		Limits: bot.DefaultLimits(), UndoWindow: time.Minute,
-		Categories: bot.DefaultCategories(),
-		Moderators: []string{a.Platform() + ":" + ana.ID},
-		Rooms:      []string{a.Platform() + ":*"},
-	}
+	db := Ledger(t, ctx)
+	com := Community("suite", "Suite", a.Platform()+":*", a.Platform()+":"+ana.ID)
 	b, err := bot.New(ctx, bot.Options{Ledger: db, Communities: []*bot.Community{com}})
 	if err != nil {
 		t.Fatal(err)
