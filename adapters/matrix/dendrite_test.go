@@ -130,15 +130,11 @@ func (s *realServer) start() (stop func()) {
 	return stop
 }
 
+// waitFor polls cond until it holds, failing the test after 45s: a real
+// server is slower than the fake.
 func (s *realServer) waitFor(what string, cond func() bool) {
 	s.t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			s.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitUntil(s.t, what, 45*time.Second, 50*time.Millisecond, cond)
 }
 
 // say sends text as m's client does, a pill for each member it names.

@@ -148,12 +148,19 @@ func fast(a *Adapter) {
 // waitFor polls cond until it holds, failing the test after 10s.
 func (e *env) waitFor(what string, cond func() bool) {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitUntil(e.t, what, 10*time.Second, 5*time.Millisecond, cond)
+}
+
+// waitUntil polls cond every poll until it holds, failing the test after
+// within.
+func waitUntil(t *testing.T, what string, within, poll time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(poll)
 	}
 }
 
