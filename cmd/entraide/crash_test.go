@@ -162,27 +162,36 @@ type consoleChild struct {
 func (e crashEnv) startConsole(t *testing.T, ctx context.Context, runID string) *consoleChild {
 	t.Helper()
 	cmd := e.command(ctx, "console", "--run-id", runID)
+	c := &consoleChild{cmd: cmd, replies: make(chan string, 1024), stderr: &bytes.Buffer{}}
+	cmd.Stderr = c.stderr
+	c.stdin = startPiped(t, cmd, (*exec.Cmd).StdoutPipe, c.replies)
+	return c
+}
+
+// startPiped starts cmd with a pipe to its standard input, which it
+// returns, and sends each line of the output that pipe opens (its
+// standard output or error) on lines, closed at the end.
+func startPiped(t *testing.T, cmd *exec.Cmd, pipe func(*exec.Cmd) (io.ReadCloser, error), lines chan<- string) io.WriteCloser {
+	t.Helper()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := cmd.StdoutPipe()
+	out, err := pipe(cmd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &consoleChild{cmd: cmd, stdin: stdin, replies: make(chan string, 1024), stderr: &bytes.Buffer{}}
-	cmd.Stderr = c.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() {
-		defer close(c.replies)
-		sc := bufio.NewScanner(stdout)
+		defer close(lines)
+		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			c.replies <- sc.Text()
+			lines <- sc.Text()
 		}
 	}()
-	return c
+	return stdin
 }
 
 // next waits for the next reply line; ok is false at EOF.

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -144,27 +143,10 @@ type stderrLines struct {
 func (s svc) serve(t *testing.T, ctx context.Context) *serving {
 	t.Helper()
 	cmd := s.command(ctx, nil, "console", "--log-level", "info")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sv := &serving{cmd: cmd, stdin: stdin, stderr: &stderrLines{lines: make(chan string, 256)}}
-	go func() {
-		defer close(sv.stderr.lines)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			sv.stderr.lines <- sc.Text()
-		}
-	}()
+	sv := &serving{cmd: cmd, stderr: &stderrLines{lines: make(chan string, 256)}}
+	sv.stdin = startPiped(t, cmd, (*exec.Cmd).StderrPipe, sv.stderr.lines)
 	t.Cleanup(func() {
-		stdin.Close()
+		sv.stdin.Close()
 		cmd.Wait()
 	})
 	for {
