@@ -179,8 +179,7 @@ func (db *DB) PostAid(ctx context.Context, req PostRequest) (*AidReceipt, error)
 		}
 		// The operation's target stays 0 (aid_ops is append-only): the post
 		// is found through its op_id.
-		op, err := aidOps.insert(ctx, tx, opRow{community: req.Community, key: req.Key, fp: fp, kind: opAidPost,
-			actor: author.ID, source: req.Source})
+		op, err := aidOps.insert(ctx, tx, req.op(fp, opAidPost, 0, author.ID))
 		if err != nil {
 			return nil, fmt.Errorf("ledger: record post: %w", err)
 		}
@@ -335,8 +334,7 @@ func (db *DB) actOnPost(ctx context.Context, a AidAction, fp, kind string,
 			return nil, errorf(ECLOSED, "%s #%d is %s", p.Kind, p.Number, p.End)
 		}
 		op := func() (int64, error) {
-			id, err := aidOps.insert(ctx, tx, opRow{community: a.Community, key: a.Key, fp: fp, kind: kind, ref: int64(p.ID),
-				actor: actor.ID, source: a.Source})
+			id, err := aidOps.insert(ctx, tx, a.op(fp, kind, int64(p.ID), actor.ID))
 			if err != nil {
 				return 0, fmt.Errorf("ledger: record %s: %w", kind, err)
 			}

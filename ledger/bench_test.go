@@ -122,7 +122,7 @@ func seedJournal(b *testing.B, e *env, n int) []Identity {
 	for i := 0; i < n; i++ {
 		f := rng.IntN(len(accts))
 		t := (f + 1 + rng.IntN(len(accts)-1)) % len(accts)
-		op, err := insertOperation(e.ctx, tx, e.community, fmt.Sprint("seed-", i), "seed", OpGive, accts[f].ID, "bench")
+		op, err := insertOperation(e.ctx, tx, Header{Community: e.community, Key: fmt.Sprint("seed-", i), Source: "bench"}, "seed", OpGive, accts[f].ID)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -619,12 +619,21 @@ func (db *DB) NextCaseNumber(ctx context.Context, community CommunityID) (int, e
 // CaseOp is the case an operation recorded under key acted on; found is
 // false when nothing was recorded under it.
 func (db *DB) CaseOp(ctx context.Context, key string) (number int, found bool, err error) {
-	err = db.reader.QueryRowContext(ctx, `SELECT c.number FROM case_ops o JOIN cases c ON c.id = o.target
-		WHERE o.idem_key = ? AND o.kind <> ?`, key, opCouncilDraw).Scan(&number)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+	type result struct {
+		number int
+		found  bool
 	}
-	return number, err == nil, err
+	r, err := readOne(ctx, db, func(q queryer) (result, error) {
+		op, found, err := caseOps.find(ctx, q, key)
+		// A council draw is recorded in case_ops too, but acts on no case.
+		if err != nil || !found || op.kind == opCouncilDraw {
+			return result{}, err
+		}
+		var n int
+		err = q.QueryRowContext(ctx, "SELECT number FROM cases WHERE id = ?", op.ref).Scan(&n)
+		return result{n, err == nil}, err
+	})
+	return r.number, r.found, err
 }
 
 // CaseSpace is the private space of a case.
@@ -709,14 +718,13 @@ func (db *DB) DueCheckIns(ctx context.Context, community CommunityID, asOf time.
 // check-in moved meanwhile, is not recorded again: done is false.
 func (db *DB) RecordCheckIn(ctx context.Context, id CaseID, due, next time.Time) (done bool, err error) {
 	key := fmt.Sprintf("check-in:%d:%d", id, due.Unix())
-	return db.botCaseOp(ctx, id, key, opCaseCheckIn, func(tx *Tx, c Case, op int64) (bool, error) {
-		if c.NextCheckIn.IsZero() || !c.NextCheckIn.Equal(due) || !c.State.Active() {
-			return false, nil
-		}
+	return db.botCaseOp(ctx, id, key, opCaseCheckIn, func(c Case) bool {
+		return !c.NextCheckIn.IsZero() && c.NextCheckIn.Equal(due) && c.State.Active()
+	}, func(tx *Tx, op int64) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE cases SET next_check_in = ? WHERE id = ?", next.Unix(), id); err != nil {
-			return false, err
+			return err
 		}
-		return true, insertCaseLog(ctx, tx, caseLogRow{caseID: id, op: op, kind: LogCheckIn, text: next.UTC().Format(time.RFC3339)})
+		return insertCaseLog(ctx, tx, caseLogRow{caseID: id, op: op, kind: LogCheckIn, text: next.UTC().Format(time.RFC3339)})
 	})
 }
 
@@ -733,14 +741,13 @@ func (db *DB) InactiveCases(ctx context.Context, community CommunityID, before t
 // moved meanwhile.
 func (db *DB) FlagInactive(ctx context.Context, id CaseID, lastActivity time.Time) (done bool, err error) {
 	key := fmt.Sprintf("inactive:%d:%d", id, lastActivity.Unix())
-	return db.botCaseOp(ctx, id, key, opCaseFlag, func(tx *Tx, c Case, op int64) (bool, error) {
-		if !c.LastActivity.Equal(lastActivity) || c.State.Closed() {
-			return false, nil
-		}
+	return db.botCaseOp(ctx, id, key, opCaseFlag, func(c Case) bool {
+		return c.LastActivity.Equal(lastActivity) && !c.State.Closed()
+	}, func(tx *Tx, op int64) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE cases SET flagged_at = ? WHERE id = ?", tx.now.Unix(), id); err != nil {
-			return false, err
+			return err
 		}
-		return true, insertCaseLog(ctx, tx, caseLogRow{caseID: id, op: op, kind: LogFlagged})
+		return insertCaseLog(ctx, tx, caseLogRow{caseID: id, op: op, kind: LogFlagged})
 	})
 }
 
@@ -779,8 +786,7 @@ func (db *DB) caseCommand(ctx context.Context, a CaseActor, fp, kind string,
 			if err != nil {
 				return 0, err
 			}
-			opID, err := caseOps.insert(ctx, tx, opRow{community: a.Community, key: a.Key, fp: fp, kind: kind, ref: int64(id),
-				actor: actor.ID, source: a.Source})
+			opID, err := caseOps.insert(ctx, tx, a.op(fp, kind, int64(id), actor.ID))
 			if err != nil {
 				return 0, fmt.Errorf("ledger: record %s: %w", kind, err)
 			}
@@ -802,35 +808,24 @@ func (db *DB) caseCommand(ctx context.Context, a CaseActor, fp, kind string,
 	})
 }
 
-// botCaseOp runs a write of the scheduler on a case, keyed by key.
-func (db *DB) botCaseOp(ctx context.Context, id CaseID, key, kind string, write func(tx *Tx, c Case, op int64) (bool, error)) (bool, error) {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM case_ops WHERE idem_key = ?", key).Scan(&n); err != nil {
-		return false, err
-	}
-	if n > 0 {
-		return false, nil
-	}
-	c, err := loadCase(ctx, tx, id)
-	if err != nil {
-		return false, err
-	}
+// botCaseOp runs a write of the scheduler on a case, keyed by key like
+// every command: a key already recorded writes nothing. due says whether
+// the case still needs it; write records it under the operation op.
+func (db *DB) botCaseOp(ctx context.Context, id CaseID, key, kind string, due func(c Case) bool, write func(tx *Tx, op int64) error) (bool, error) {
+	replay := func(*Tx, priorOp) (bool, error) { return false, nil }
 	// The scheduler's operations have no actor, and no fingerprint: their
 	// key names all they do.
-	op, err := caseOps.insert(ctx, tx, opRow{community: c.Community, key: key, kind: kind, ref: int64(id), source: "scheduler"})
-	if err != nil {
-		return false, fmt.Errorf("ledger: record %s: %w", kind, err)
-	}
-	done, err := write(tx, c, op)
-	if err != nil || !done {
-		return false, err
-	}
-	return true, tx.Commit()
+	return keyed(ctx, db, caseOps, key, "", kind, replay, func(tx *Tx) (bool, error) {
+		c, err := loadCase(ctx, tx, id)
+		if err != nil || !due(c) {
+			return false, err
+		}
+		op, err := caseOps.insert(ctx, tx, opRow{community: c.Community, key: key, kind: kind, ref: int64(id), source: "scheduler"})
+		if err != nil {
+			return false, fmt.Errorf("ledger: record %s: %w", kind, err)
+		}
+		return true, write(tx, op)
+	})
 }
 
 // CaseStateError refuses what a case's state does not allow

@@ -88,8 +88,7 @@ func (db *DB) RequestCommonsPayment(ctx context.Context, req GiveRequest) (*Comm
 		if err != nil {
 			return nil, err
 		}
-		op, err := commonsOps.insert(ctx, tx, opRow{community: req.Community, key: req.Key, fp: fp, kind: opCommonsRequest,
-			ref: int64(number), actor: actor.ID, source: req.Source})
+		op, err := commonsOps.insert(ctx, tx, req.op(fp, opCommonsRequest, int64(number), actor.ID))
 		if err != nil {
 			return nil, fmt.Errorf("ledger: record commons request: %w", err)
 		}
@@ -164,8 +163,7 @@ func (db *DB) DecideCommonsPayment(ctx context.Context, req PaymentDecision) (*C
 		case !req.Approve && !req.Moderator && actor.ID != p.Requester.Account:
 			return nil, errorf(EFORBIDDEN, "only moderators or the requester reject a commons payment")
 		}
-		op, err := commonsOps.insert(ctx, tx, opRow{community: req.Community, key: req.Key, fp: fp, kind: kind,
-			ref: int64(p.Number), actor: actor.ID, source: req.Source})
+		op, err := commonsOps.insert(ctx, tx, req.op(fp, kind, int64(p.Number), actor.ID))
 		if err != nil {
 			return nil, fmt.Errorf("ledger: record commons decision: %w", err)
 		}

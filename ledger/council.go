@@ -244,8 +244,7 @@ func drawTx(ctx context.Context, tx *Tx, req CouncilDrawRequest, fp string) (*Co
 	if err != nil {
 		return nil, err
 	}
-	op, err := caseOps.insert(ctx, tx, opRow{community: req.Community, key: req.Key, fp: fp, kind: opCouncilDraw,
-		actor: actor.ID, source: req.Source})
+	op, err := caseOps.insert(ctx, tx, req.op(fp, opCouncilDraw, 0, actor.ID))
 	if err != nil {
 		return nil, fmt.Errorf("ledger: record draw: %w", err)
 	}

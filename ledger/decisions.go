@@ -394,7 +394,7 @@ func (db *DB) Propose(ctx context.Context, req ProposeRequest) (*DecisionReceipt
 			SELECT ?, a.id FROM accounts a WHERE `+where, append([]any{pid}, whereArgs...)...); err != nil {
 			return 0, 0, fmt.Errorf("ledger: eligibility snapshot: %w", err)
 		}
-		op, err := insertDecisionOp(ctx, tx, req.Community, req.Key, fp, OpPropose, pid, actor.ID, req.Source)
+		op, err := insertDecisionOp(ctx, tx, req.Header, fp, OpPropose, pid, actor.ID)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -461,7 +461,7 @@ func (db *DB) Respond(ctx context.Context, req RespondRequest) (*DecisionReceipt
 			rec.Response = &cur
 			return 0, p.ID, nil
 		}
-		op, err := insertDecisionOp(ctx, tx, req.Community, req.Key, fp, OpRespond, p.ID, acct, req.Source)
+		op, err := insertDecisionOp(ctx, tx, req.Header, fp, OpRespond, p.ID, acct)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -510,7 +510,7 @@ func (db *DB) Amend(ctx context.Context, req AmendRequest) (*DecisionReceipt, er
 		if text == p.Text() {
 			return 0, 0, errorf(EUNCHANGED, "the text is that of version %d", p.Version())
 		}
-		op, err := insertDecisionOp(ctx, tx, req.Community, req.Key, fp, OpAmend, p.ID, acct, req.Source)
+		op, err := insertDecisionOp(ctx, tx, req.Header, fp, OpAmend, p.ID, acct)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -562,7 +562,7 @@ func (db *DB) Resolve(ctx context.Context, req ResolveRequest) (*DecisionReceipt
 		if err != nil {
 			return 0, 0, err
 		}
-		op, err := insertDecisionOp(ctx, tx, req.Community, req.Key, fp, OpResolve, p.ID, actor.ID, req.Source)
+		op, err := insertDecisionOp(ctx, tx, req.Header, fp, OpResolve, p.ID, actor.ID)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -650,7 +650,7 @@ func (db *DB) CloseProposal(ctx context.Context, req CloseRequest) (*DecisionRec
 			}
 			acct = a.ID
 		}
-		op, err := insertDecisionOp(ctx, tx, req.Community, req.Key, fp, OpClose, p.ID, acct, req.Source)
+		op, err := insertDecisionOp(ctx, tx, req.Header, fp, OpClose, p.ID, acct)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -912,9 +912,8 @@ func (rec *DecisionReceipt) pointAt(rid ResponseID) {
 	}
 }
 
-func insertDecisionOp(ctx context.Context, tx *Tx, community CommunityID, key, fp string, kind DecisionOp, p ProposalID, actor AccountID, source string) (int64, error) {
-	op, err := decisionOps.insert(ctx, tx, opRow{community: community, key: key, fp: fp, kind: string(kind), ref: int64(p),
-		actor: actor, source: source})
+func insertDecisionOp(ctx context.Context, tx *Tx, h Header, fp string, kind DecisionOp, p ProposalID, actor AccountID) (int64, error) {
+	op, err := decisionOps.insert(ctx, tx, h.op(fp, string(kind), int64(p), actor))
 	if err != nil {
 		return 0, fmt.Errorf("ledger: insert decision operation: %w", err)
 	}

@@ -210,7 +210,7 @@ func moveTx(ctx context.Context, tx *Tx, fp string, req GiveRequest, actor, from
 		}
 	}
 
-	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, req.kind(), actor.ID, req.Source)
+	op, err := insertOperation(ctx, tx, req.Header, fp, req.kind(), actor.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +279,7 @@ func undoTx(ctx context.Context, tx *Tx, fp string, req UndoRequest) (*Receipt, 
 			}
 		}
 	}
-	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpUndo, actor.ID, req.Source)
+	op, err := insertOperation(ctx, tx, req.Header, fp, OpUndo, actor.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +309,7 @@ func reverseTx(ctx context.Context, tx *Tx, fp string, req ReverseRequest, reaso
 	if err != nil {
 		return nil, err
 	}
-	op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpReverse, actor.ID, req.Source)
+	op, err := insertOperation(ctx, tx, req.Header, fp, OpReverse, actor.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -358,14 +358,13 @@ func replay(ctx context.Context, tx *Tx, prior priorOp) (*Receipt, error) {
 	return r, nil
 }
 
-func insertOperation(ctx context.Context, tx *Tx, community CommunityID, key, fp string, kind OperationKind, actor AccountID, source string) (OperationID, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO operations (community_id, idem_key, fingerprint, kind, actor_id, source, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, community, key, fp, kind, actor, source, tx.now.Unix())
+// insertOperation records command h in the journal's operations.
+func insertOperation(ctx context.Context, tx *Tx, h Header, fp string, kind OperationKind, actor AccountID) (OperationID, error) {
+	id, err := journalOps.insert(ctx, tx, h.op(fp, string(kind), 0, actor))
 	if err != nil {
 		return 0, fmt.Errorf("ledger: insert operation: %w", err)
 	}
-	id, err := res.LastInsertId()
-	return OperationID(id), err
+	return OperationID(id), nil
 }
 
 func insertExchange(ctx context.Context, tx *Tx, op OperationID, community CommunityID, from, to AccountID, minutes int64,

@@ -382,8 +382,7 @@ func groupOp[R any](ctx context.Context, db *DB, h Header, fp, kind string,
 			return zero, err
 		}
 		if changed {
-			if _, err := groupOps.insert(ctx, tx, opRow{community: h.Community, key: h.Key, fp: fp, kind: kind, ref: target,
-				actor: actor, source: h.Source}); err != nil {
+			if _, err := groupOps.insert(ctx, tx, h.op(fp, kind, target, actor)); err != nil {
 				var zero R
 				return zero, fmt.Errorf("ledger: record %s: %w", kind, err)
 			}

@@ -115,7 +115,7 @@ func (db *DB) Link(ctx context.Context, req LinkRequest) (*LinkResult, error) {
 		if others > 1 {
 			return nil, errorf(EBUSY, "account %d holds %d identities", actor.ID, others)
 		}
-		op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpLink, actor.ID, req.Source)
+		op, err := insertOperation(ctx, tx, req.Header, fp, OpLink, actor.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +166,7 @@ func (db *DB) Unlink(ctx context.Context, req UnlinkRequest) (*LinkResult, error
 		if err != nil {
 			return nil, err
 		}
-		op, err := insertOperation(ctx, tx, req.Community, req.Key, fp, OpUnlink, joined.ID, req.Source)
+		op, err := insertOperation(ctx, tx, req.Header, fp, OpUnlink, joined.ID)
 		if err != nil {
 			return nil, err
 		}

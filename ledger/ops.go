@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 )
 
 // Idempotent commands. Every command is keyed by the platform event that
@@ -40,23 +41,34 @@ var (
 
 // priorOp is an operation already recorded under a key.
 type priorOp struct {
-	id  int64
-	ref int64 // the opLog's ref column
+	id   int64
+	ref  int64 // the opLog's ref column
+	fp   string
+	kind string
+}
+
+// find reads the operation recorded under key; found is false when there
+// is none. It is lookup without the check of the request, for a caller
+// that must know before it writes (the core, before it makes a platform
+// room for a command that may be a redelivery).
+func (l opLog) find(ctx context.Context, q queryer, key string) (op priorOp, found bool, err error) {
+	err = q.QueryRowContext(ctx, "SELECT id, "+l.ref+", fingerprint, kind FROM "+l.table+" WHERE idem_key = ?", key).
+		Scan(&op.id, &op.ref, &op.fp, &op.kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return priorOp{}, false, nil
+	}
+	return op, err == nil, err
 }
 
 // lookup finds the operation recorded under key: found is false when the
 // key is new, and the error is ECONFLICT when the key was recorded for
 // another request (another kind, or other content).
-func (l opLog) lookup(ctx context.Context, tx *Tx, key, fp, kind string) (op priorOp, found bool, err error) {
-	var prior, priorKind string
-	err = tx.QueryRowContext(ctx, "SELECT id, "+l.ref+", fingerprint, kind FROM "+l.table+" WHERE idem_key = ?", key).
-		Scan(&op.id, &op.ref, &prior, &priorKind)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return priorOp{}, false, nil
-	case err != nil:
+func (l opLog) lookup(ctx context.Context, tx *Tx, key, fp, kind string) (priorOp, bool, error) {
+	op, found, err := l.find(ctx, tx, key)
+	if err != nil || !found {
 		return priorOp{}, false, err
-	case prior != fp || priorKind != kind:
+	}
+	if op.fp != fp || op.kind != kind {
 		return priorOp{}, false, errorf(ECONFLICT, "key %q was recorded for another request", key)
 	}
 	return op, true, nil
@@ -72,12 +84,23 @@ type opRow struct {
 	source    string
 }
 
+// op is the row that records command h, of kind and content fp, acting
+// on ref, with actor's account.
+func (h Header) op(fp, kind string, ref int64, actor AccountID) opRow {
+	return opRow{community: h.Community, key: h.Key, fp: fp, kind: kind, ref: ref, actor: actor, source: h.Source}
+}
+
 // insert records an operation and returns its ID. The journal's
-// operations, which have no ref column besides their actor, are recorded
-// by insertOperation. The caller wraps the error with what it recorded.
+// operations have no ref column besides their actor. The caller wraps
+// the error with what it recorded.
 func (l opLog) insert(ctx context.Context, tx *Tx, r opRow) (int64, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO `+l.table+` (community_id, idem_key, fingerprint, kind, `+l.ref+`, actor_id, source, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.community, r.key, r.fp, r.kind, r.ref, r.actor, r.source, tx.now.Unix())
+	cols, args := "community_id, idem_key, fingerprint, kind, actor_id, source, created_at, ",
+		[]any{r.community, r.key, r.fp, r.kind, r.actor, r.source, tx.now.Unix()}
+	if l.ref != "actor_id" {
+		cols, args = cols+l.ref+", ", append(args, r.ref)
+	}
+	marks := strings.Repeat("?, ", len(args))
+	res, err := tx.ExecContext(ctx, "INSERT INTO "+l.table+" ("+cols[:len(cols)-2]+") VALUES ("+marks[:len(marks)-2]+")", args...)
 	if err != nil {
 		return 0, err
 	}
