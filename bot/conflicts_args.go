@@ -110,7 +110,7 @@ func (r *request) caseRefusal(err error, n int) error {
 		data["Command"] = r.cmd.path(r.tr.Lang())
 		return refuse(msgConflictBadState, data)
 	}
-	return err
+	return tooLongAs(err, msgConflictTooLong)
 }
 
 // findCase is the numbered case, or a refusal.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/entraide/entraide/ledger"
 )
@@ -15,9 +14,6 @@ func cmdConflictRequest(r *request) error {
 	text := r.rest()
 	if text == "" {
 		return r.usage()
-	}
-	if n := utf8.RuneCountInString(text); n > ledger.MaxCaseText {
-		return refuse(msgConflictTooLong, map[string]any{"Length": n, "Max": ledger.MaxCaseText})
 	}
 	a, to, ok := r.bot.moderatorsAdapter(r.ctx, r.com)
 	if !ok {
@@ -30,7 +26,7 @@ func cmdConflictRequest(r *request) error {
 	defer r.bot.conflicts.openMu.Unlock()
 	rec, err := r.bot.ledger.RequestCase(r.ctx, r.caseActor(), text)
 	if err != nil {
-		return err
+		return tooLongAs(err, msgConflictTooLong)
 	}
 	c := rec.Case
 	data := map[string]any{"Number": c.Number}
@@ -85,8 +81,10 @@ func cmdConflictOpen(r *request) error {
 			seen[m.User.ID] = group.role
 		}
 	}
-	if n := utf8.RuneCountInString(o.topic); n > ledger.MaxCaseTopic {
-		return refuse(msgConflictTooLong, map[string]any{"Length": n, "Max": ledger.MaxCaseTopic})
+	// Asked of the ledger before the space is made: a space made for a
+	// topic it then refuses would stay empty.
+	if err := ledger.CheckCaseTopic(o.topic); err != nil {
+		return tooLongAs(err, msgConflictTooLong)
 	}
 	var members []User
 	var requested ledger.Case
@@ -339,9 +337,6 @@ func cmdConflictNote(r *request) error {
 	} else if inSpace {
 		return refuse(msgConflictNoteInSpace, nil)
 	}
-	if l := utf8.RuneCountInString(text); l > ledger.MaxCaseText {
-		return refuse(msgConflictTooLong, map[string]any{"Length": l, "Max": ledger.MaxCaseText})
-	}
 	rec, err := r.bot.ledger.NoteCase(r.ctx, r.caseActor(), n, text)
 	if err != nil {
 		return r.caseRefusal(err, n)
@@ -558,13 +553,6 @@ func setCaseState(r *request, to ledger.CaseState) error {
 	}
 	if to == ledger.CaseInMediation && text != "" {
 		return r.usage()
-	}
-	limit := ledger.MaxCaseText
-	if to.Closed() {
-		limit = ledger.MaxCaseSummary
-	}
-	if l := utf8.RuneCountInString(text); l > limit {
-		return refuse(msgConflictTooLong, map[string]any{"Length": l, "Max": limit})
 	}
 	if c, err := r.findCase(n); err != nil {
 		return err

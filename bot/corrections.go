@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/entraide/entraide/ledger"
 )
@@ -66,9 +65,6 @@ func cmdReverse(r *request) error {
 	if strings.TrimSpace(reason) == "" {
 		return refuse(msgReverseNoReason, map[string]any{"ID": entry})
 	}
-	if utf8.RuneCountInString(reason) > ledger.MaxNoteLength {
-		return refuse(msgReverseReasonTooLong, map[string]any{"Max": ledger.MaxNoteLength})
-	}
 	receipt, err := r.bot.ledger.Reverse(r.ctx, ledger.ReverseRequest{
 		Header:   r.header(),
 		Exchange: ledger.ExchangeID(entry),
@@ -86,7 +82,7 @@ func cmdReverse(r *request) error {
 		}
 	}
 	if err != nil {
-		return err
+		return tooLongAs(err, msgReverseReasonTooLong)
 	}
 	e := receipt.Exchanges[0]
 	from, to := e.ToName, e.FromName // the original went the other way

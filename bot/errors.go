@@ -24,6 +24,17 @@ func refuseN(id string, count int, data map[string]any) error {
 	return &refusal{id: id, data: data, plural: true, count: count}
 }
 
+// tooLongAs words the ledger's refusal of a text too long with message
+// id, given the text's length and the most allowed: the ledger holds the
+// limits, and the core does not count first. Other errors pass unchanged.
+func tooLongAs(err error, id string) error {
+	var tl *ledger.TooLongError
+	if errors.As(err, &tl) {
+		return refuse(id, map[string]any{"Length": tl.Length, "Max": tl.Max})
+	}
+	return err
+}
+
 // explain maps an error to the one line a member reads. Internal details
 // go to the log only.
 func (b *Bot) explain(r *request, err error) string {

@@ -3,7 +3,6 @@ package bot
 import (
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/entraide/entraide/ledger"
 )
@@ -82,9 +81,6 @@ func parseGiveArgs(c *Catalog, args []string, mentions []Mention, com *Community
 		return g, refuse(msgGiveNoRecipient, nil)
 	}
 	g.note = strings.Join(note, " ")
-	if n := utf8.RuneCountInString(g.note); n > ledger.MaxNoteLength {
-		return g, refuse(msgGiveNoteTooLong, map[string]any{"Length": n, "Max": ledger.MaxNoteLength})
-	}
 	return g, nil
 }
 
@@ -168,7 +164,7 @@ func give(r *request, fromCommons bool) error {
 		return r.holdCommonsPayment(req) // commons.go
 	}
 	if err != nil {
-		return err
+		return tooLongAs(err, msgGiveNoteTooLong)
 	}
 
 	names := make([]string, len(g.recipients))

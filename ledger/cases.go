@@ -170,6 +170,17 @@ const (
 	opCouncilDraw = "council_draw"
 )
 
+// CheckCaseTopic refuses a case's topic longer than MaxCaseTopic, with
+// *TooLongError: OpenCase checks it, and the core asks before it makes a
+// case's private space. Spaces in the topic count once.
+func CheckCaseTopic(topic string) error {
+	topic = strings.Join(strings.Fields(topic), " ")
+	if utf8.RuneCountInString(topic) > MaxCaseTopic {
+		return tooLong("topic", topic, MaxCaseTopic)
+	}
+	return nil
+}
+
 // RequestCase records a member's request for mediation as a case in the
 // requested state, with the member as its first party. It returns *Error
 // with EINVALID (no text, or one too long).
@@ -244,9 +255,11 @@ func (db *DB) OpenCase(ctx context.Context, req OpenCaseRequest) (*CaseReceipt, 
 		return nil, errorf(EFORBIDDEN, "only moderators open cases")
 	case req.Platform == "" || req.Room == "":
 		return nil, errorf(EINVALID, "a case needs its private space")
-	case utf8.RuneCountInString(topic) > MaxCaseTopic:
-		return nil, tooLong("topic", topic, MaxCaseTopic)
-	case req.CheckIn <= 0:
+	}
+	if err := CheckCaseTopic(topic); err != nil {
+		return nil, err
+	}
+	if req.CheckIn <= 0 {
 		return nil, errorf(EINVALID, "check-in interval must be positive")
 	}
 	fp := fingerprint(opCaseOpen, req.Community, req.Actor, req.Request, req.Number, req.Parties, req.Mediators, topic, req.Platform, req.Room)
