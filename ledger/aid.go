@@ -114,17 +114,7 @@ type AidContact struct {
 
 // checkPostText applies the ledger's rules to a post's text (text.go).
 func checkPostText(text string) (string, error) {
-	text = strings.TrimSpace(text)
-	if err := checkTexts(line("text", text)); err != nil {
-		return "", err
-	}
-	switch {
-	case text == "":
-		return "", errorf(EINVALID, "a post needs a text")
-	case utf8.RuneCountInString(text) > MaxPostLength:
-		return "", tooLong("post", text, MaxPostLength)
-	}
-	return text, nil
+	return requiredText(line("post", text), "a post", MaxPostLength)
 }
 
 // PostRequest posts a need or an offer.

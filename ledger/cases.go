@@ -185,15 +185,9 @@ func CheckCaseTopic(topic string) error {
 // requested state, with the member as its first party. It returns *Error
 // with EINVALID (no text, or one too long).
 func (db *DB) RequestCase(ctx context.Context, a CaseActor, text string) (*CaseReceipt, error) {
-	if err := checkTexts(lines("request", strings.TrimSpace(text))); err != nil {
+	text, err := requiredText(lines("request", text), "a request", MaxCaseText)
+	if err != nil {
 		return nil, err
-	}
-	text = strings.TrimSpace(text)
-	switch {
-	case text == "":
-		return nil, errorf(EINVALID, "a request needs a text")
-	case utf8.RuneCountInString(text) > MaxCaseText:
-		return nil, tooLong("request", text, MaxCaseText)
 	}
 	fp := fingerprint(opCaseRequest, a.Community, a.Actor, text)
 	return db.caseCommand(ctx, a, fp, opCaseRequest, func(tx *Tx, op func(CaseID) (int64, error)) (CaseID, bool, error) {
@@ -469,15 +463,9 @@ func (db *DB) RemoveCaseMember(ctx context.Context, req CaseMemberRequest) (*Cas
 // It returns *Error with ENOTFOUND, EFORBIDDEN or EINVALID (no text, or
 // one too long).
 func (db *DB) NoteCase(ctx context.Context, a CaseActor, number int, text string) (*CaseReceipt, error) {
-	if err := checkTexts(lines("note", strings.TrimSpace(text))); err != nil {
+	text, err := requiredText(lines("note", text), "a note", MaxCaseText)
+	if err != nil {
 		return nil, err
-	}
-	text = strings.TrimSpace(text)
-	switch {
-	case text == "":
-		return nil, errorf(EINVALID, "a note needs a text")
-	case utf8.RuneCountInString(text) > MaxCaseText:
-		return nil, tooLong("note", text, MaxCaseText)
 	}
 	fp := fingerprint(opCaseNote, a.Community, a.Actor, number, text)
 	return db.caseCommand(ctx, a, fp, opCaseNote, func(tx *Tx, op func(CaseID) (int64, error)) (CaseID, bool, error) {

@@ -12,16 +12,11 @@ import (
 // ""). Saving an id again keeps the first record: platforms derive ids
 // from what they do.
 func (db *DB) SaveComponent(ctx context.Context, platform, id, payload, ask string) error {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO components (platform, id, payload, ask, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (platform, id) DO NOTHING`, platform, id, payload, ask, tx.now.Unix()); err != nil {
+	if err := db.execNow(ctx, `INSERT INTO components (created_at, platform, id, payload, ask) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (platform, id) DO NOTHING`, platform, id, payload, ask); err != nil {
 		return fmt.Errorf("ledger: save component: %w", err)
 	}
-	return tx.Commit()
+	return nil
 }
 
 // Component reads what the component id does; found is false when no such

@@ -336,15 +336,11 @@ type ProposeRequest struct {
 // voters. It returns *Error with EINVALID (no text, or too long) or
 // EDEADLINE (past, or further than MaxDeadlineAhead).
 func (db *DB) Propose(ctx context.Context, req ProposeRequest) (*DecisionReceipt, error) {
-	if err := checkTexts(lines("text", strings.TrimSpace(req.Text))); err != nil {
+	text, err := requiredText(lines("proposal", req.Text), "a proposal", MaxProposalLength)
+	if err != nil {
 		return nil, err
 	}
-	text := strings.TrimSpace(req.Text)
 	switch {
-	case text == "":
-		return nil, errorf(EINVALID, "a proposal needs a text")
-	case utf8.RuneCountInString(text) > MaxProposalLength:
-		return nil, tooLong("proposal", text, MaxProposalLength)
 	case req.Room == "" || req.Source == "":
 		return nil, errorf(EINVALID, "a proposal needs a platform and a room")
 	case req.QuorumCount < 0 || req.QuorumPercent < 0 || req.QuorumPercent > 100:
@@ -484,15 +480,9 @@ type AmendRequest struct {
 // again. Only the proposer may amend. It returns *Error with ENOTFOUND,
 // ECLOSED, EFORBIDDEN, EUNCHANGED or EINVALID.
 func (db *DB) Amend(ctx context.Context, req AmendRequest) (*DecisionReceipt, error) {
-	if err := checkTexts(lines("text", strings.TrimSpace(req.Text))); err != nil {
+	text, err := requiredText(lines("proposal", req.Text), "an amendment", MaxProposalLength)
+	if err != nil {
 		return nil, err
-	}
-	text := strings.TrimSpace(req.Text)
-	switch {
-	case text == "":
-		return nil, errorf(EINVALID, "an amendment needs a text")
-	case utf8.RuneCountInString(text) > MaxProposalLength:
-		return nil, tooLong("proposal", text, MaxProposalLength)
 	}
 	fp := fingerprint(OpAmend, req.Community, req.Actor, req.Number, text)
 	return db.decide(ctx, req.Key, fp, OpAmend, func(tx *Tx, rec *DecisionReceipt) (int64, ProposalID, error) {
@@ -661,31 +651,28 @@ func (db *DB) CloseProposal(ctx context.Context, req CloseRequest) (*DecisionRec
 // CloseDue closes the community's open proposals whose deadline is at or
 // before asOf, in one transaction, and returns them closed.
 func (db *DB) CloseDue(ctx context.Context, community CommunityID, asOf time.Time) ([]Proposal, error) {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	ids, err := scanIDs[ProposalID](ctx, tx, `SELECT id FROM proposals
-		WHERE community_id = ? AND closed_at IS NULL AND deadline <= ? ORDER BY number`, community, asOf.Unix())
-	if err != nil {
-		return nil, err
-	}
-	var out []Proposal
-	for _, id := range ids {
-		p, err := loadProposal(ctx, tx, id)
+	return inTx(ctx, db, func(tx *Tx) ([]Proposal, error) {
+		ids, err := scanIDs[ProposalID](ctx, tx, `SELECT id FROM proposals
+			WHERE community_id = ? AND closed_at IS NULL AND deadline <= ? ORDER BY number`, community, asOf.Unix())
 		if err != nil {
 			return nil, err
 		}
-		if err := closeProposal(ctx, tx, &p, 0, ""); err != nil {
-			return nil, err
+		var out []Proposal
+		for _, id := range ids {
+			p, err := loadProposal(ctx, tx, id)
+			if err != nil {
+				return nil, err
+			}
+			if err := closeProposal(ctx, tx, &p, 0, ""); err != nil {
+				return nil, err
+			}
+			if p, err = loadProposal(ctx, tx, id); err != nil {
+				return nil, err
+			}
+			out = append(out, p)
 		}
-		if p, err = loadProposal(ctx, tx, id); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, tx.Commit()
+		return out, nil
+	})
 }
 
 func closeProposal(ctx context.Context, tx *Tx, p *Proposal, by AccountID, reason string) error {
@@ -740,17 +727,12 @@ func (db *DB) mark(ctx context.Context, query string, id ProposalID) error {
 // SetCard records where a proposal's card was posted and its discussion
 // thread; each is set once, and "" leaves it as it is.
 func (db *DB) SetCard(ctx context.Context, id ProposalID, card, thread string) error {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE proposals SET
+	if err := db.exec(ctx, `UPDATE proposals SET
 		card = CASE WHEN card = '' THEN ? ELSE card END,
 		thread = CASE WHEN thread = '' THEN ? ELSE thread END WHERE id = ?`, card, thread, id); err != nil {
 		return fmt.Errorf("ledger: set card: %w", err)
 	}
-	return tx.Commit()
+	return nil
 }
 
 // Proposal returns proposal #number of a community with its history.
@@ -787,16 +769,7 @@ func (db *DB) Proposals(ctx context.Context, community CommunityID, filter Propo
 // ledger has never seen it, so that a member counts (for a proposal's
 // eligibility, for instance) before their first exchange.
 func (db *DB) EnsureMember(ctx context.Context, community CommunityID, id Identity) (Account, error) {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return Account{}, err
-	}
-	defer tx.Rollback()
-	a, err := memberAccount(ctx, tx, community, id)
-	if err != nil {
-		return Account{}, err
-	}
-	return a, tx.Commit()
+	return inTx(ctx, db, func(tx *Tx) (Account, error) { return memberAccount(ctx, tx, community, id) })
 }
 
 // EnsureMembers makes each identity a member of the community from now,
@@ -806,17 +779,15 @@ func (db *DB) EnsureMembers(ctx context.Context, community CommunityID, ids []Id
 	if len(ids) == 0 {
 		return nil
 	}
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, id := range ids {
-		if _, err := memberAccount(ctx, tx, community, id); err != nil {
-			return err
+	_, err := inTx(ctx, db, func(tx *Tx) (struct{}, error) {
+		for _, id := range ids {
+			if _, err := memberAccount(ctx, tx, community, id); err != nil {
+				return struct{}{}, err
+			}
 		}
-	}
-	return tx.Commit()
+		return struct{}{}, nil
+	})
+	return err
 }
 
 // proposals loads, from one snapshot, the proposals a query's ids name.

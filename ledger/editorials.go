@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // MaxEditorialLength is the longest editorial, in characters.
@@ -34,15 +32,9 @@ const opEditorial = "newsletter_editorial"
 // issue replaces it, and both are kept. It returns *Error with EINVALID
 // (empty, or too long).
 func (db *DB) WriteEditorial(ctx context.Context, req NewsRequest) (*EditorialReceipt, error) {
-	text := strings.TrimSpace(req.Text)
-	if err := checkTexts(lines("text", text)); err != nil {
+	text, err := requiredText(lines("editorial", req.Text), "an editorial", MaxEditorialLength)
+	if err != nil {
 		return nil, err
-	}
-	switch {
-	case text == "":
-		return nil, errorf(EINVALID, "an editorial needs a text")
-	case utf8.RuneCountInString(text) > MaxEditorialLength:
-		return nil, tooLong("editorial", text, MaxEditorialLength)
 	}
 	fp := fingerprint(opEditorial, req.Community, req.Actor, text)
 	return groupOp(ctx, db, req.Header, fp, opEditorial, func(tx *Tx) (int64, AccountID, bool, error) {

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // The internal newsletter: what it counts (aggregated by indexed SQL over
@@ -544,15 +542,10 @@ func (db *DB) RecordIssue(ctx context.Context, req IssueRequest) (*IssueReceipt,
 
 // MarkIssuePosted records that an issue was posted.
 func (db *DB) MarkIssuePosted(ctx context.Context, id int64) error {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "UPDATE newsletter_issues SET posted_at = ? WHERE id = ? AND posted_at IS NULL", tx.now.Unix(), id); err != nil {
+	if err := db.execNow(ctx, "UPDATE newsletter_issues SET posted_at = ? WHERE id = ? AND posted_at IS NULL", id); err != nil {
 		return fmt.Errorf("ledger: mark issue posted: %w", err)
 	}
-	return tx.Commit()
+	return nil
 }
 
 // NewsletterSince is when a community's newsletter schedule spec was first
@@ -568,16 +561,13 @@ func (db *DB) NewsletterSince(ctx context.Context, community CommunityID, spec s
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, err
 	}
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return time.Time{}, err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO newsletter_schedules (community_id, spec, since) VALUES (?, ?, ?)
-		ON CONFLICT (community_id) DO UPDATE SET spec = excluded.spec, since = excluded.since`, community, spec, tx.now.Unix()); err != nil {
-		return time.Time{}, fmt.Errorf("ledger: newsletter schedule: %w", err)
-	}
-	return tx.now, tx.Commit()
+	return inTx(ctx, db, func(tx *Tx) (time.Time, error) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO newsletter_schedules (community_id, spec, since) VALUES (?, ?, ?)
+			ON CONFLICT (community_id) DO UPDATE SET spec = excluded.spec, since = excluded.since`, community, spec, tx.now.Unix()); err != nil {
+			return time.Time{}, fmt.Errorf("ledger: newsletter schedule: %w", err)
+		}
+		return tx.now, nil
+	})
 }
 
 const issueSelect = `SELECT id, community_id, number, period_from, period_to, scheduled_for, platform, room, text, created_at, posted_at,
@@ -647,15 +637,9 @@ const (
 // SubmitNews records a member's news item, pending a moderator's approval.
 // It returns *Error with EINVALID (empty, or too long).
 func (db *DB) SubmitNews(ctx context.Context, req NewsRequest) (*NewsReceipt, error) {
-	if err := checkTexts(lines("text", strings.TrimSpace(req.Text))); err != nil {
+	text, err := requiredText(lines("news", req.Text), "news", MaxNewsLength)
+	if err != nil {
 		return nil, err
-	}
-	text := strings.TrimSpace(req.Text)
-	switch {
-	case text == "":
-		return nil, errorf(EINVALID, "news needs a text")
-	case utf8.RuneCountInString(text) > MaxNewsLength:
-		return nil, tooLong("news", text, MaxNewsLength)
 	}
 	fp := fingerprint(opNewsSubmit, req.Community, req.Actor, text)
 	return groupOp(ctx, db, req.Header, fp, opNewsSubmit, func(tx *Tx) (int64, AccountID, bool, error) {

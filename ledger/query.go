@@ -131,29 +131,37 @@ func readOne[T any](ctx context.Context, db *DB, load func(queryer) (T, error)) 
 	return load(tx)
 }
 
-// exec runs one statement as one write transaction.
-func (db *DB) exec(ctx context.Context, query string, args ...any) error {
+// inTx runs fn as one write transaction of its own, committed when fn
+// returns no error: the writes of the scheduler and the adapters, which
+// are not commands of a member and need no group commit.
+func inTx[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, error) {
+	var zero T
 	tx, err := db.begin(ctx)
 	if err != nil {
-		return err
+		return zero, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-		return err
+	v, err := fn(tx)
+	if err != nil {
+		return zero, err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+// exec runs one statement as one write transaction.
+func (db *DB) exec(ctx context.Context, query string, args ...any) error {
+	_, err := inTx(ctx, db, func(tx *Tx) (sql.Result, error) { return tx.ExecContext(ctx, query, args...) })
+	return err
 }
 
 // execNow is exec for a statement whose first argument is the
 // transaction's time (a mark set once).
 func (db *DB) execNow(ctx context.Context, query string, args ...any) error {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, query, append([]any{tx.now.Unix()}, args...)...); err != nil {
-		return err
-	}
-	return tx.Commit()
+	_, err := inTx(ctx, db, func(tx *Tx) (sql.Result, error) {
+		return tx.ExecContext(ctx, query, append([]any{tx.now.Unix()}, args...)...)
+	})
+	return err
 }

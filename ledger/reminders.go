@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Reminders: a text posted in a group's room on a schedule. The ledger
@@ -94,15 +93,14 @@ const (
 // It returns *Error with ENOTFOUND (no such group), EFORBIDDEN, ETOOMANY or
 // EINVALID.
 func (db *DB) AddReminder(ctx context.Context, req ReminderRequest) (*ReminderReceipt, error) {
-	if err := checkTexts(lines("text", strings.TrimSpace(req.Text)), line("schedule", strings.TrimSpace(req.Input))); err != nil {
+	text, err := requiredText(lines("reminder", req.Text), "a reminder", MaxReminderLength)
+	if err != nil {
 		return nil, err
 	}
-	text := strings.TrimSpace(req.Text)
+	if err := checkTexts(line("schedule", strings.TrimSpace(req.Input))); err != nil {
+		return nil, err
+	}
 	switch {
-	case text == "":
-		return nil, errorf(EINVALID, "a reminder needs a text")
-	case utf8.RuneCountInString(text) > MaxReminderLength:
-		return nil, tooLong("reminder", text, MaxReminderLength)
 	case req.Kind != ReminderCron && req.Kind != ReminderOnce:
 		return nil, errorf(EINVALID, "reminder kind %q", req.Kind)
 	case req.Kind == ReminderCron && req.Spec == "":
@@ -393,11 +391,11 @@ func (db *DB) MarkDeliveries(ctx context.Context, ids []DeliveryID, state Delive
 	if len(ids) == 0 {
 		return nil
 	}
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+	_, err := inTx(ctx, db, func(tx *Tx) (struct{}, error) { return struct{}{}, markDeliveries(ctx, tx, ids, state) })
+	return err
+}
+
+func markDeliveries(ctx context.Context, tx *Tx, ids []DeliveryID, state DeliveryState) error {
 	for _, id := range ids {
 		var err error
 		switch state {
@@ -414,7 +412,7 @@ func (db *DB) MarkDeliveries(ctx context.Context, ids []DeliveryID, state Delive
 			return fmt.Errorf("ledger: mark delivery %d: %w", id, err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // FailedDeliveries lists the community's deliveries whose post failed, to
@@ -432,18 +430,15 @@ func (db *DB) ConfirmUnknown(ctx context.Context) ([]Delivery, error) {
 	if err != nil || len(out) == 0 {
 		return out, err
 	}
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	for i, d := range out {
-		if _, err := tx.ExecContext(ctx, "UPDATE reminder_deliveries SET state = 'unconfirmed' WHERE id = ? AND state = 'claimed'", d.ID); err != nil {
-			return nil, err
+	return inTx(ctx, db, func(tx *Tx) ([]Delivery, error) {
+		for i, d := range out {
+			if _, err := tx.ExecContext(ctx, "UPDATE reminder_deliveries SET state = 'unconfirmed' WHERE id = ? AND state = 'claimed'", d.ID); err != nil {
+				return nil, err
+			}
+			out[i].State = DeliveryUnconfirmed
 		}
-		out[i].State = DeliveryUnconfirmed
-	}
-	return out, tx.Commit()
+		return out, nil
+	})
 }
 
 // Deliveries lists a reminder's delivery log, oldest first.

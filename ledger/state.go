@@ -19,15 +19,10 @@ func (db *DB) State(ctx context.Context, platform, key string) (value string, fo
 
 // SetState stores a value for a platform adapter, replacing the previous one.
 func (db *DB) SetState(ctx context.Context, platform, key, value string) error {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO adapter_state (platform, key, value, updated_at) VALUES (?, ?, ?, ?)
+	if err := db.execNow(ctx, `INSERT INTO adapter_state (updated_at, platform, key, value) VALUES (?, ?, ?, ?)
 		ON CONFLICT (platform, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-		platform, key, value, tx.now.Unix()); err != nil {
+		platform, key, value); err != nil {
 		return fmt.Errorf("ledger: set state: %w", err)
 	}
-	return tx.Commit()
+	return nil
 }

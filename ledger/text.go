@@ -83,6 +83,24 @@ func checkTexts(fields ...textField) error {
 	return nil
 }
 
+// requiredText is the text of field f, trimmed, as the ledger keeps it:
+// refused when it holds what checkTexts refuses, when it is empty
+// (EINVALID: what needs a text), or when it is longer than max characters
+// (*TooLongError).
+func requiredText(f textField, what string, max int) (string, error) {
+	f.value = strings.TrimSpace(f.value)
+	if err := checkTexts(f); err != nil {
+		return "", err
+	}
+	switch {
+	case f.value == "":
+		return "", errorf(EINVALID, "%s needs a text", what)
+	case utf8.RuneCountInString(f.value) > max:
+		return "", tooLong(f.name, f.value, max)
+	}
+	return f.value, nil
+}
+
 // line and lines are the fields of one line and of several.
 func line(name, value string) textField  { return textField{name: name, value: value} }
 func lines(name, value string) textField { return textField{name: name, value: value, multiline: true} }
