@@ -82,8 +82,6 @@ type PostRef struct {
 	Number int
 }
 
-var aidOps = opLog{table: "aid_ops", ref: "target"}
-
 const (
 	opAidPost    = "post"
 	opAidEdit    = "edit"

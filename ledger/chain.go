@@ -271,17 +271,5 @@ func chainHead(ctx context.Context, q queryer, community CommunityID) (ChainHead
 
 // chainHeads are the heads of every community's chain, by slug.
 func chainHeads(ctx context.Context, q queryer) ([]ChainHead, error) {
-	ids, err := scanIDs[CommunityID](ctx, q, "SELECT id FROM communities ORDER BY slug")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ChainHead, 0, len(ids))
-	for _, id := range ids {
-		h, err := chainHead(ctx, q, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, nil
+	return loadIDs(ctx, q, chainHead, "SELECT id FROM communities ORDER BY slug")
 }

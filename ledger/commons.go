@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // A moderator may pay community work from the commons, but not to
@@ -57,8 +55,6 @@ type CommonsPaymentReceipt struct {
 	Gift     *Receipt // the gift an approval recorded
 	Replayed bool
 }
-
-var commonsOps = opLog{table: "commons_ops", ref: "target"}
 
 const (
 	opCommonsRequest = "request"
@@ -131,12 +127,9 @@ type PaymentDecision struct {
 // EFORBIDDEN, ESAMEPERSON (an approver who asked for it or is paid by it),
 // EINVALID (a reason too long) or ECONFLICT, or *LimitError.
 func (db *DB) DecideCommonsPayment(ctx context.Context, req PaymentDecision) (*CommonsPaymentReceipt, error) {
-	if err := checkTexts(line("reason", strings.TrimSpace(req.Reason))); err != nil {
+	reason, err := optionalText(line("reason", req.Reason), MaxNoteLength)
+	if err != nil {
 		return nil, err
-	}
-	reason := strings.TrimSpace(req.Reason)
-	if utf8.RuneCountInString(reason) > MaxNoteLength {
-		return nil, tooLong("reason", reason, MaxNoteLength)
 	}
 	kind := opCommonsReject
 	if req.Approve {

@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Decision error codes, beyond the common ones (ENOTFOUND: no such
@@ -426,17 +424,15 @@ type RespondRequest struct {
 // ENOTFOUND, ECLOSED, ENOTELIGIBLE, ENOREASON (a concern or objection
 // without text), ENOTHING (no standing objection to withdraw) or EINVALID.
 func (db *DB) Respond(ctx context.Context, req RespondRequest) (*DecisionReceipt, error) {
-	if err := checkTexts(lines("reason", strings.TrimSpace(req.Text))); err != nil {
+	text, err := optionalText(lines("response", req.Text), MaxResponseLength)
+	if err != nil {
 		return nil, err
 	}
-	text := strings.TrimSpace(req.Text)
 	switch {
 	case !req.Kind.valid():
 		return nil, errorf(EINVALID, "response kind %q", req.Kind)
 	case (req.Kind == Objection || req.Kind == Concern) && text == "":
 		return nil, errorf(ENOREASON, "%s needs a reason", req.Kind)
-	case utf8.RuneCountInString(text) > MaxResponseLength:
-		return nil, tooLong("response", text, MaxResponseLength)
 	}
 	fp := fingerprint(OpRespond, req.Community, req.Actor, req.Number, req.Kind, text)
 	return db.decide(ctx, req.Key, fp, OpRespond, func(tx *Tx, rec *DecisionReceipt) (int64, ProposalID, error) {
@@ -522,17 +518,15 @@ type ResolveRequest struct {
 // it no longer blocks. It returns *Error with ENOTFOUND, ECLOSED, ENOTHING
 // (the member has no standing objection), ENOREASON or EINVALID.
 func (db *DB) Resolve(ctx context.Context, req ResolveRequest) (*DecisionReceipt, error) {
-	if err := checkTexts(lines("reason", strings.TrimSpace(req.Reason))); err != nil {
+	reason, err := optionalText(lines("reason", req.Reason), MaxResponseLength)
+	if err != nil {
 		return nil, err
 	}
-	reason := strings.TrimSpace(req.Reason)
 	switch {
 	case req.Kind != Integrated && req.Kind != NotParamount:
 		return nil, errorf(EINVALID, "resolution %q", req.Kind)
 	case reason == "":
 		return nil, errorf(ENOREASON, "a resolution needs a reason")
-	case utf8.RuneCountInString(reason) > MaxResponseLength:
-		return nil, tooLong("reason", reason, MaxResponseLength)
 	}
 	fp := fingerprint(OpResolve, req.Community, req.Actor, req.Number, req.Member, req.Kind, reason)
 	return db.decide(ctx, req.Key, fp, OpResolve, func(tx *Tx, rec *DecisionReceipt) (int64, ProposalID, error) {
@@ -598,12 +592,9 @@ func (e *EarlyCloseError) Error() string {
 // It also returns *Error with ENOTFOUND, ECLOSED, EFORBIDDEN (neither the
 // proposer nor a moderator) or EINVALID (a reason too long).
 func (db *DB) CloseProposal(ctx context.Context, req CloseRequest) (*DecisionReceipt, error) {
-	if err := checkTexts(line("reason", strings.TrimSpace(req.Reason))); err != nil {
+	reason, err := optionalText(line("reason", req.Reason), MaxNoteLength)
+	if err != nil {
 		return nil, err
-	}
-	reason := strings.TrimSpace(req.Reason)
-	if utf8.RuneCountInString(reason) > MaxNoteLength {
-		return nil, tooLong("reason", reason, MaxNoteLength)
 	}
 	fp := fingerprint(OpClose, req.Community, req.Actor, req.Number)
 	if reason != "" {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -37,19 +36,7 @@ func (db *DB) WriteEditorial(ctx context.Context, req NewsRequest) (*EditorialRe
 		return nil, err
 	}
 	fp := fingerprint(opEditorial, req.Community, req.Actor, text)
-	return groupOp(ctx, db, req.Header, fp, opEditorial, func(tx *Tx) (int64, AccountID, bool, error) {
-		actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
-		if err != nil {
-			return 0, 0, false, err
-		}
-		res, err := tx.ExecContext(ctx, "INSERT INTO newsletter_editorials (community_id, author_id, text, created_at) VALUES (?, ?, ?, ?)",
-			req.Community, actor.ID, text, tx.now.Unix())
-		if err != nil {
-			return 0, 0, false, fmt.Errorf("ledger: write editorial: %w", err)
-		}
-		id, _ := res.LastInsertId()
-		return id, actor.ID, true, nil
-	}, func(tx *Tx, target int64, replayed, _ bool) (*EditorialReceipt, error) {
+	return groupOp(ctx, db, req.Header, fp, opEditorial, authored(ctx, req.Header, "newsletter_editorials", "created_at", text), func(tx *Tx, target int64, replayed, _ bool) (*EditorialReceipt, error) {
 		e, err := scanEditorial(tx.QueryRowContext(ctx, editorialSelect+" WHERE e.id = ?", target))
 		if err != nil {
 			return nil, err

@@ -104,17 +104,15 @@ type ReverseRequest struct {
 // ENOTFOUND, EREVERSED, ECORRECTION (the entry is itself a correction) or
 // EINVALID (no reason, or one too long).
 func (db *DB) Reverse(ctx context.Context, req ReverseRequest) (*Receipt, error) {
-	if err := checkTexts(line("reason", strings.TrimSpace(req.Reason))); err != nil {
+	reason, err := optionalText(line("reason", req.Reason), MaxNoteLength)
+	if err != nil {
 		return nil, err
 	}
-	reason := strings.TrimSpace(req.Reason)
 	switch {
 	case req.Key == "":
 		return nil, errorf(EINVALID, "missing idempotency key")
 	case reason == "":
 		return nil, errorf(EINVALID, "a reversal needs a reason")
-	case utf8.RuneCountInString(reason) > MaxNoteLength:
-		return nil, tooLong("reason", reason, MaxNoteLength)
 	}
 	fp := fingerprint(OpReverse, req.Community, req.Actor, req.Exchange, reason)
 	return db.record(ctx, req.Key, fp, OpReverse, func(tx *Tx) (*Receipt, error) { return reverseTx(ctx, tx, fp, req, reason) })

@@ -196,18 +196,28 @@ func (db *DB) LeaveGroup(ctx context.Context, req GroupRequest) (*GroupReceipt, 
 func (db *DB) SetGroupPings(ctx context.Context, req GroupRequest, on bool) (*GroupReceipt, error) {
 	name, _ := NormalizeGroupName(req.Name)
 	fp := fingerprint(opGroupPings, req.Community, req.Actor, name, on)
-	return db.groupCommand(ctx, req.Header, fp, opGroupPings, func(tx *Tx) (int64, AccountID, bool, error) {
+	return db.changeGroup(ctx, req, name, fp, opGroupPings, func(g Group) bool { return g.Pings == on }, func(tx *Tx, g Group) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE groups SET pings = ? WHERE id = ?", on, g.ID); err != nil {
+			return fmt.Errorf("ledger: set pings: %w", err)
+		}
+		return nil
+	})
+}
+
+// changeGroup runs a change of the settings of group name, which a member
+// of it or a moderator may make: same says whether the group is already
+// so (then nothing is written), set writes the change.
+func (db *DB) changeGroup(ctx context.Context, req GroupRequest, name, fp, kind string,
+	same func(Group) bool, set func(tx *Tx, g Group) error) (*GroupReceipt, error) {
+	return db.groupCommand(ctx, req.Header, fp, kind, func(tx *Tx) (int64, AccountID, bool, error) {
 		g, actor, err := groupForChange(ctx, tx, req, name)
 		if err != nil {
 			return 0, 0, false, err
 		}
-		if g.Pings == on {
+		if same(g) {
 			return int64(g.ID), actor, false, nil
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE groups SET pings = ? WHERE id = ?", on, g.ID); err != nil {
-			return 0, 0, false, fmt.Errorf("ledger: set pings: %w", err)
-		}
-		return int64(g.ID), actor, true, nil
+		return int64(g.ID), actor, true, set(tx, g)
 	})
 }
 
@@ -229,18 +239,11 @@ func (db *DB) SetGroupTimezone(ctx context.Context, req GroupRequest, tz string,
 		}
 	}
 	fp := fingerprint(opGroupTimezone, req.Community, req.Actor, name, tz)
-	return db.groupCommand(ctx, req.Header, fp, opGroupTimezone, func(tx *Tx) (int64, AccountID, bool, error) {
-		g, actor, err := groupForChange(ctx, tx, req, name)
-		if err != nil {
-			return 0, 0, false, err
-		}
-		if g.Timezone == tz {
-			return int64(g.ID), actor, false, nil
-		}
+	return db.changeGroup(ctx, req, name, fp, opGroupTimezone, func(g Group) bool { return g.Timezone == tz }, func(tx *Tx, g Group) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE groups SET timezone = ? WHERE id = ?", tz, g.ID); err != nil {
-			return 0, 0, false, fmt.Errorf("ledger: set time zone: %w", err)
+			return fmt.Errorf("ledger: set time zone: %w", err)
 		}
-		return int64(g.ID), actor, true, rescheduleGroup(ctx, tx, g.ID, next)
+		return rescheduleGroup(ctx, tx, g.ID, next)
 	})
 }
 

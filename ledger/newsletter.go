@@ -642,19 +642,26 @@ func (db *DB) SubmitNews(ctx context.Context, req NewsRequest) (*NewsReceipt, er
 		return nil, err
 	}
 	fp := fingerprint(opNewsSubmit, req.Community, req.Actor, text)
-	return groupOp(ctx, db, req.Header, fp, opNewsSubmit, func(tx *Tx) (int64, AccountID, bool, error) {
-		actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
+	return groupOp(ctx, db, req.Header, fp, opNewsSubmit, authored(ctx, req.Header, "news", "submitted_at", text), newsReceipt(ctx, req.Community))
+}
+
+// authored is the write of a text the actor of h authors for the
+// newsletter (news, an editorial): a new row of table, with the time of
+// the transaction in its column at; the row is the command's target.
+func authored(ctx context.Context, h Header, table, at, text string) func(tx *Tx) (int64, AccountID, bool, error) {
+	return func(tx *Tx) (int64, AccountID, bool, error) {
+		actor, err := memberAccount(ctx, tx, h.Community, h.Actor)
 		if err != nil {
 			return 0, 0, false, err
 		}
-		res, err := tx.ExecContext(ctx, "INSERT INTO news (community_id, author_id, text, submitted_at) VALUES (?, ?, ?, ?)",
-			req.Community, actor.ID, text, tx.now.Unix())
+		res, err := tx.ExecContext(ctx, "INSERT INTO "+table+" (community_id, author_id, text, "+at+") VALUES (?, ?, ?, ?)",
+			h.Community, actor.ID, text, tx.now.Unix())
 		if err != nil {
-			return 0, 0, false, fmt.Errorf("ledger: submit news: %w", err)
+			return 0, 0, false, fmt.Errorf("ledger: insert into %s: %w", table, err)
 		}
 		id, _ := res.LastInsertId()
 		return id, actor.ID, true, nil
-	}, newsReceipt(ctx, req.Community))
+	}
 }
 
 // DecideNews approves or rejects a pending news item (the caller checks the

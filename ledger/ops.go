@@ -37,6 +37,8 @@ var (
 	caseOps     = opLog{table: "case_ops", ref: "target"}
 	decisionOps = opLog{table: "decision_ops", ref: "proposal_id"}
 	groupOps    = opLog{table: "group_ops", ref: "target"}
+	aidOps      = opLog{table: "aid_ops", ref: "target"}
+	commonsOps  = opLog{table: "commons_ops", ref: "target"}
 )
 
 // priorOp is an operation already recorded under a key.

@@ -62,13 +62,18 @@ func loadAll[ID ~int64, T any](ctx context.Context, db *DB, load func(context.Co
 		return nil, err
 	}
 	defer tx.Rollback()
-	ids, err := scanIDs[ID](ctx, tx, query, args...)
+	return loadIDs(ctx, tx, load, query, args...)
+}
+
+// loadIDs is loadAll in a transaction already open (q).
+func loadIDs[ID ~int64, T any](ctx context.Context, q queryer, load func(context.Context, queryer, ID) (T, error), query string, args ...any) ([]T, error) {
+	ids, err := scanIDs[ID](ctx, q, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]T, 0, len(ids))
 	for _, id := range ids {
-		v, err := load(ctx, tx, id)
+		v, err := load(ctx, q, id)
 		if err != nil {
 			return nil, err
 		}

@@ -88,17 +88,23 @@ func checkTexts(fields ...textField) error {
 // (EINVALID: what needs a text), or when it is longer than max characters
 // (*TooLongError).
 func requiredText(f textField, what string, max int) (string, error) {
-	f.value = strings.TrimSpace(f.value)
-	if err := checkTexts(f); err != nil {
+	s, err := optionalText(f, max)
+	if err == nil && s == "" {
+		return "", errorf(EINVALID, "%s needs a text", what)
+	}
+	return s, err
+}
+
+// optionalText is requiredText for a text that may be empty.
+func optionalText(f textField, max int) (string, error) {
+	s := strings.TrimSpace(f.value)
+	if err := checkTexts(textField{name: f.name, value: s, multiline: f.multiline}); err != nil {
 		return "", err
 	}
-	switch {
-	case f.value == "":
-		return "", errorf(EINVALID, "%s needs a text", what)
-	case utf8.RuneCountInString(f.value) > max:
-		return "", tooLong(f.name, f.value, max)
+	if utf8.RuneCountInString(s) > max {
+		return "", tooLong(f.name, s, max)
 	}
-	return f.value, nil
+	return s, nil
 }
 
 // line and lines are the fields of one line and of several.
