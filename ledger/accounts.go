@@ -99,21 +99,11 @@ func (db *DB) Communities(ctx context.Context) (map[CommunityID]string, error) {
 
 // Identities lists the user IDs known on one platform in a community.
 func (db *DB) Identities(ctx context.Context, community CommunityID, platform string) ([]string, error) {
-	rows, err := db.reader.QueryContext(ctx,
-		"SELECT user_id FROM identities WHERE community_id = ? AND platform = ? ORDER BY user_id", community, platform)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
+	return queryRows(ctx, db.reader, func(row rowScanner) (string, error) {
 		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		err := row.Scan(&u)
+		return u, err
+	}, "SELECT user_id FROM identities WHERE community_id = ? AND platform = ? ORDER BY user_id", community, platform)
 }
 
 const (

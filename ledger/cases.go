@@ -648,20 +648,11 @@ type CaseSpace struct {
 // CaseSpaces lists the private spaces of every case, so that the bot knows
 // which community a space belongs to.
 func (db *DB) CaseSpaces(ctx context.Context) ([]CaseSpace, error) {
-	rows, err := db.reader.QueryContext(ctx, "SELECT community_id, number, platform, room FROM cases WHERE room <> '' ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []CaseSpace
-	for rows.Next() {
+	return queryRows(ctx, db.reader, func(row rowScanner) (CaseSpace, error) {
 		var s CaseSpace
-		if err := rows.Scan(&s.Community, &s.Number, &s.Platform, &s.Room); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		err := row.Scan(&s.Community, &s.Number, &s.Platform, &s.Room)
+		return s, err
+	}, "SELECT community_id, number, platform, room FROM cases WHERE room <> '' ORDER BY id")
 }
 
 // CaseLog lists a case's log, oldest first.
@@ -983,21 +974,19 @@ func loadCase(ctx context.Context, q queryer, id CaseID) (Case, error) {
 	}
 	c.NextCheckIn, c.FlaggedAt, c.OpenedAt, c.ClosedAt = nullTime(next), nullTime(flagged), nullTime(opened), nullTime(closed)
 	c.LastActivity, c.CreatedAt = unixUTC(last), unixUTC(created)
-	rows, err := q.QueryContext(ctx, `SELECT m.account_id, a.display_name, m.user_id, m.role, m.added_at
+	c.Members, err = queryRows(ctx, q, scanCaseMember, `SELECT m.account_id, a.display_name, m.user_id, m.role, m.added_at
 		FROM case_members m JOIN accounts a ON a.id = m.account_id WHERE m.case_id = ?
 		ORDER BY m.role = 'mediator', a.display_name COLLATE NOCASE, a.id`, id)
 	if err != nil {
 		return Case{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var m CaseMember
-		var added int64
-		if err := rows.Scan(&m.Account, &m.Name, &m.UserID, &m.Role, &added); err != nil {
-			return Case{}, err
-		}
-		m.AddedAt = unixUTC(added)
-		c.Members = append(c.Members, m)
-	}
-	return c, rows.Err()
+	return c, nil
+}
+
+func scanCaseMember(row rowScanner) (CaseMember, error) {
+	var m CaseMember
+	var added int64
+	err := row.Scan(&m.Account, &m.Name, &m.UserID, &m.Role, &added)
+	m.AddedAt = unixUTC(added)
+	return m, err
 }

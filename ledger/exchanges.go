@@ -303,11 +303,7 @@ func reverseTx(ctx context.Context, tx *Tx, fp string, req ReverseRequest, reaso
 	if orig.ReversedBy != 0 {
 		return nil, errorf(EREVERSED, "exchange %d already reversed by %d", orig.ID, orig.ReversedBy)
 	}
-	actor, err := memberAccount(ctx, tx, req.Community, req.Actor)
-	if err != nil {
-		return nil, err
-	}
-	op, err := insertOperation(ctx, tx, req.Header, fp, OpReverse, actor.ID)
+	actor, op, err := actorOperation(ctx, tx, req.Header, fp, OpReverse)
 	if err != nil {
 		return nil, err
 	}
@@ -354,6 +350,17 @@ func replay(ctx context.Context, tx *Tx, prior priorOp) (*Receipt, error) {
 	}
 	r.Replayed = true
 	return r, nil
+}
+
+// actorOperation is the account of h's actor (made if new) and the
+// journal's operation recording command h, with that actor.
+func actorOperation(ctx context.Context, tx *Tx, h Header, fp string, kind OperationKind) (Account, OperationID, error) {
+	actor, err := memberAccount(ctx, tx, h.Community, h.Actor)
+	if err != nil {
+		return Account{}, 0, err
+	}
+	op, err := insertOperation(ctx, tx, h, fp, kind, actor.ID)
+	return actor, op, err
 }
 
 // insertOperation records command h in the journal's operations.

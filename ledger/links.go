@@ -162,11 +162,7 @@ func (db *DB) Unlink(ctx context.Context, req UnlinkRequest) (*LinkResult, error
 		if err != nil {
 			return nil, err
 		}
-		joined, err := memberAccount(ctx, tx, req.Community, req.Actor)
-		if err != nil {
-			return nil, err
-		}
-		op, err := insertOperation(ctx, tx, req.Header, fp, OpUnlink, joined.ID)
+		joined, op, err := actorOperation(ctx, tx, req.Header, fp, OpUnlink)
 		if err != nil {
 			return nil, err
 		}
