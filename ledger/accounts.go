@@ -99,11 +99,7 @@ func (db *DB) Communities(ctx context.Context) (map[CommunityID]string, error) {
 
 // Identities lists the user IDs known on one platform in a community.
 func (db *DB) Identities(ctx context.Context, community CommunityID, platform string) ([]string, error) {
-	return queryRows(ctx, db.reader, func(row rowScanner) (string, error) {
-		var u string
-		err := row.Scan(&u)
-		return u, err
-	}, "SELECT user_id FROM identities WHERE community_id = ? AND platform = ? ORDER BY user_id", community, platform)
+	return queryRows(ctx, db.reader, scanString, "SELECT user_id FROM identities WHERE community_id = ? AND platform = ? ORDER BY user_id", community, platform)
 }
 
 const (

@@ -393,12 +393,9 @@ func (db *DB) AddCaseMember(ctx context.Context, req CaseMemberRequest) (*CaseRe
 	}
 	fp := fingerprint(opCaseAdd, req.Community, req.Actor, req.Number, req.Member, req.Role)
 	return db.caseCommand(ctx, req.CaseActor, fp, opCaseAdd, func(tx *Tx, op func(CaseID) (int64, error)) (CaseID, bool, error) {
-		c, actor, err := caseForAction(ctx, tx, req.CaseActor, req.Number)
+		c, actor, err := activeCaseForAction(ctx, tx, req.CaseActor, req.Number)
 		if err != nil {
 			return 0, false, err
-		}
-		if !c.State.Active() {
-			return 0, false, &CaseStateError{Number: c.Number, State: c.State}
 		}
 		if req.Member.Platform != c.Platform {
 			return 0, false, errorf(EINVALID, "%s:%s is not on the case's platform", req.Member.Platform, req.Member.UserID)
@@ -432,12 +429,9 @@ func (db *DB) AddCaseMember(ctx context.Context, req CaseMemberRequest) (*CaseRe
 func (db *DB) RemoveCaseMember(ctx context.Context, req CaseMemberRequest) (*CaseReceipt, error) {
 	fp := fingerprint(opCaseRemove, req.Community, req.Actor, req.Number, req.Member)
 	return db.caseCommand(ctx, req.CaseActor, fp, opCaseRemove, func(tx *Tx, op func(CaseID) (int64, error)) (CaseID, bool, error) {
-		c, actor, err := caseForAction(ctx, tx, req.CaseActor, req.Number)
+		c, actor, err := activeCaseForAction(ctx, tx, req.CaseActor, req.Number)
 		if err != nil {
 			return 0, false, err
-		}
-		if !c.State.Active() {
-			return 0, false, &CaseStateError{Number: c.Number, State: c.State}
 		}
 		acct, found, err := lookupAccount(ctx, tx, req.Community, req.Member)
 		if err != nil {
@@ -865,6 +859,16 @@ func (c Case) MayAct(acct AccountID, moderator bool) error {
 		return &CaseActError{Number: c.Number}
 	}
 	return nil
+}
+
+// activeCaseForAction is caseForAction for a case whose members may
+// change: open, in mediation or escalated; *CaseStateError otherwise.
+func activeCaseForAction(ctx context.Context, tx *Tx, a CaseActor, number int) (Case, AccountID, error) {
+	c, actor, err := caseForAction(ctx, tx, a, number)
+	if err == nil && !c.State.Active() {
+		err = &CaseStateError{Number: c.Number, State: c.State}
+	}
+	return c, actor, err
 }
 
 // caseForAction is the numbered case if the actor may act on it: a

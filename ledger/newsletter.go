@@ -276,7 +276,7 @@ func (db *DB) NewsletterStats(ctx context.Context, community CommunityID, after 
 
 	// Newcomers: member accounts created in the period that still hold an
 	// identity (an account linked into another one is nobody new).
-	rows, err = tx.QueryContext(ctx, `SELECT a.id, a.display_name,
+	newcomers, err := queryRows(ctx, tx, scanVoter, `SELECT a.id, a.display_name,
 			COALESCE((SELECT MIN(i.user_id) FROM identities i WHERE i.account_id = a.id AND i.platform = ?), '')
 		FROM accounts a
 		WHERE a.community_id = ? AND a.kind = 'member' AND a.created_at > ? AND a.created_at <= ?
@@ -285,20 +285,11 @@ func (db *DB) NewsletterStats(ctx context.Context, community CommunityID, after 
 	if err != nil {
 		return st, wk, err
 	}
-	for rows.Next() {
-		var v Voter
-		if err := rows.Scan(&v.Account, &v.Name, &v.UserID); err != nil {
-			rows.Close()
-			return st, wk, err
-		}
-		st.NewMembers++
+	st.NewMembers = len(newcomers)
+	for _, v := range newcomers {
 		if !optedOut[v.Account] {
 			st.Newcomers = append(st.Newcomers, v)
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return st, wk, err
 	}
 
 	if len(weekStarts) >= 2 {
@@ -317,26 +308,13 @@ func weeklyTotals(ctx context.Context, tx *sql.Tx, community CommunityID, wk *We
 	weeks := len(wk.Starts) - 1
 	first, end := wk.Starts[0].Unix(), wk.Starts[weeks].Unix()
 	// The categories used, each found by one seek (a skip-scan by hand).
-	rows, err := tx.QueryContext(ctx, `WITH RECURSIVE c(cat) AS (
+	cats, err := queryRows(ctx, tx, scanString, `WITH RECURSIVE c(cat) AS (
 			SELECT MIN(category) FROM exchanges WHERE community_id = ?
 			UNION ALL
 			SELECT (SELECT MIN(category) FROM exchanges WHERE community_id = ? AND category > c.cat) FROM c WHERE c.cat IS NOT NULL)
 		SELECT cat FROM c WHERE cat IS NOT NULL`, community, community)
 	if err != nil {
 		return fmt.Errorf("ledger: categories: %w", err)
-	}
-	var cats []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			rows.Close()
-			return err
-		}
-		cats = append(cats, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	sum, err := tx.PrepareContext(ctx, `SELECT COALESCE(SUM(CASE WHEN reverses IS NULL THEN minutes ELSE -minutes END), 0), COUNT(*)
 		FROM exchanges WHERE community_id = ? AND category = ? AND created_at >= ? AND created_at < ?`)
@@ -363,7 +341,7 @@ func weeklyTotals(ctx context.Context, tx *sql.Tx, community CommunityID, wk *We
 		wk.Minutes[c] = ms
 	}
 	// Linking accounts moved balances, not time.
-	rows, err = tx.QueryContext(ctx, `SELECT e.created_at, e.category, CASE WHEN e.reverses IS NULL THEN e.minutes ELSE -e.minutes END
+	rows, err := tx.QueryContext(ctx, `SELECT e.created_at, e.category, CASE WHEN e.reverses IS NULL THEN e.minutes ELSE -e.minutes END
 		FROM exchanges e WHERE e.community_id = ? AND e.created_at >= ? AND e.created_at < ?
 		  AND (e.id IN (SELECT transfer_id FROM identity_links WHERE community_id = ? AND transfer_id IS NOT NULL)
 		    OR e.reverses IN (SELECT transfer_id FROM identity_links WHERE community_id = ? AND transfer_id IS NOT NULL))`,

@@ -82,6 +82,13 @@ func loadIDs[ID ~int64, T any](ctx context.Context, q queryer, load func(context
 	return out, nil
 }
 
+// scanString scans a row of one text column.
+func scanString(row rowScanner) (string, error) {
+	var s string
+	err := row.Scan(&s)
+	return s, err
+}
+
 // scanVoter scans a member as account ID, display name and user ID.
 func scanVoter(row rowScanner) (Voter, error) {
 	var v Voter

@@ -215,22 +215,16 @@ func verifyTx(ctx context.Context, tx *sql.Tx) (Report, error) {
 
 // integrity runs SQLite's own checks of the file and of foreign keys.
 func (v *verifier) integrity() error {
-	rows, err := v.tx.QueryContext(v.ctx, "PRAGMA integrity_check")
+	checks, err := queryRows(v.ctx, v.tx, scanString, "PRAGMA integrity_check")
 	if err != nil {
 		return err
 	}
 	var msgs []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return err
-		}
+	for _, s := range checks {
 		if s != "ok" {
 			msgs = append(msgs, s)
 		}
 	}
-	rows.Close()
 	for i, m := range msgs {
 		if i == maxListed {
 			v.add("sqlite integrity_check: %d more", len(msgs)-i)
@@ -238,7 +232,7 @@ func (v *verifier) integrity() error {
 		}
 		v.add("sqlite integrity_check: %s", m)
 	}
-	rows, err = v.tx.QueryContext(v.ctx, "PRAGMA foreign_key_check")
+	rows, err := v.tx.QueryContext(v.ctx, "PRAGMA foreign_key_check")
 	if err != nil {
 		return err
 	}
