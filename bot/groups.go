@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -291,12 +292,9 @@ func cmdGroupCreate(r *request) error {
 		return refuse(msgGroupReservedName, map[string]any{"Name": name})
 	}
 	rec, err := r.bot.ledger.CreateGroup(r.ctx, r.groupRequest(name))
-	if ledger.ErrorCode(err) == ledger.EEXISTS {
-		g, gerr := r.bot.ledger.Group(r.ctx, r.com.id, name)
-		if gerr != nil {
-			return gerr
-		}
-		return refuse(msgGroupExists, map[string]any{"Name": name, "Where": r.where(g),
+	var exists *ledger.GroupExistsError
+	if errors.As(err, &exists) {
+		return refuse(msgGroupExists, map[string]any{"Name": name, "Where": r.where(exists.Group),
 			"Command": r.cmdPath("group") + " " + r.subName("group", "join") + " " + name})
 	}
 	if err != nil {

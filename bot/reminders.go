@@ -242,11 +242,10 @@ func remindAction(r *request, action ledger.ReminderAction) error {
 	case ledger.ENOTFOUND:
 		return refuse(msgRemindNotFound, map[string]any{"ID": id, "Command": r.cmdPath("remind") + " " + r.subName("remind", "list")})
 	case ledger.EFORBIDDEN:
-		rm, rerr := r.bot.ledger.Reminder(r.ctx, r.com.id, id)
-		if rerr != nil {
-			return rerr
+		var forbidden *ledger.GroupForbiddenError
+		if errors.As(err, &forbidden) {
+			return r.groupRefusal(err, forbidden.Group)
 		}
-		return r.groupRefusal(err, rm.GroupName)
 	case ledger.ECLOSED:
 		return refuse(msgRemindClosed, data)
 	case ledger.EPAUSED:

@@ -25,6 +25,27 @@ const (
 	ENOTREPEAT Code = "not_repeat" // a one-time reminder has no next occurrence to skip
 )
 
+// GroupExistsError refuses a group whose name is taken by a group with
+// its room (EEXISTS), with that group, so that a reply can say where it is.
+type GroupExistsError struct{ Group Group }
+
+func (e *GroupExistsError) Error() string {
+	return fmt.Sprintf("ledger: group %q exists", e.Group.Name)
+}
+
+func (e *GroupExistsError) code() Code { return EEXISTS }
+
+// GroupForbiddenError refuses a change of a group's settings or reminders
+// to someone neither a member of it nor a moderator (EFORBIDDEN), with the
+// group's name.
+type GroupForbiddenError struct{ Group string }
+
+func (e *GroupForbiddenError) Error() string {
+	return fmt.Sprintf("ledger: not a member of group %q", e.Group)
+}
+
+func (e *GroupForbiddenError) code() Code { return EFORBIDDEN }
+
 // MaxGroupNameLength is the longest group name, in characters.
 const MaxGroupNameLength = 32
 
@@ -115,7 +136,7 @@ func (db *DB) CreateGroup(ctx context.Context, req GroupRequest) (*GroupReceipt,
 		g, err := groupByName(ctx, tx, req.Community, name)
 		switch {
 		case err == nil && g.Bound():
-			return 0, 0, false, errorf(EEXISTS, "group %q exists", name)
+			return 0, 0, false, &GroupExistsError{Group: g}
 		case err == nil:
 			if _, err := tx.ExecContext(ctx, "UPDATE groups SET platform = ?, room = ? WHERE id = ?", req.Source, req.Room, g.ID); err != nil {
 				return 0, 0, false, fmt.Errorf("ledger: bind group: %w", err)
@@ -416,7 +437,7 @@ func mayChangeGroup(ctx context.Context, tx *Tx, g Group, community CommunityID,
 		return acct, nil
 	}
 	if !moderator {
-		return 0, errorf(EFORBIDDEN, "%s:%s is not a member of group %q", id.Platform, id.UserID, g.Name)
+		return 0, &GroupForbiddenError{Group: g.Name}
 	}
 	if !found {
 		a, err := memberAccount(ctx, tx, community, id)
