@@ -302,8 +302,9 @@ func (db *DB) ContactAid(ctx context.Context, a AidAction) (*AidReceipt, error) 
 	})
 }
 
-// actOnPost runs one command on a post as one transaction, keyed like
-// every command: act checks the rules and records through op.
+// actOnPost runs one command on a post in a group commit, keyed like
+// every command, its receipt built in its own savepoint: act checks the
+// rules and records through op.
 func (db *DB) actOnPost(ctx context.Context, a AidAction, fp, kind string,
 	act func(tx *Tx, p Post, actor AccountID, op func() (int64, error)) (*AidContact, error)) (*AidReceipt, error) {
 	return keyed(ctx, db, aidOps, a.Key, fp, kind, db.replayAid(ctx), func(tx *Tx) (*AidReceipt, error) {

@@ -751,9 +751,10 @@ func (db *DB) ConflictCounts(ctx context.Context, community CommunityID, from, t
 	return c, err
 }
 
-// caseCommand runs one case command as one transaction: a key already
-// recorded gets the case as it is now and write is not called; a key
-// recorded for another request is ECONFLICT. write calls op to record the
+// caseCommand runs one case command in a group commit (keyed), its
+// receipt built in its own savepoint: a key already recorded gets the case
+// as it is now and write is not called; a key recorded for another
+// request is ECONFLICT. write calls op to record the
 // operation once it knows the case (its ID goes into the log), and says
 // whether it changed anything; nothing is recorded when it did not.
 func (db *DB) caseCommand(ctx context.Context, a CaseActor, fp, kind string,

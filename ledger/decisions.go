@@ -786,7 +786,7 @@ func (db *DB) proposals(ctx context.Context, query string, args ...any) ([]Propo
 	return loadAll(ctx, db, loadProposal, query, args...)
 }
 
-// decide runs one decision command as one transaction: a key already
+// decide runs one decision command in a group commit (keyed): a key already
 // recorded gets its original result back and write is not called; a key
 // recorded for another request is ECONFLICT. write returns the decision
 // operation it recorded, 0 when it wrote nothing.

@@ -313,9 +313,10 @@ func reverseTx(ctx context.Context, tx *Tx, fp string, req ReverseRequest, reaso
 	return loadReceipt(ctx, tx, op, actor.ID)
 }
 
-// record runs one write as one transaction: a key already recorded gets its
-// original receipt back and write is not called; otherwise write records
-// the operation and returns its receipt, which is committed with it.
+// record runs one write in a group commit (keyed): a key already recorded
+// gets its original receipt back and write is not called; otherwise write
+// records the operation and returns its receipt, built in its savepoint
+// and committed with it.
 func (db *DB) record(ctx context.Context, key, fp string, kind OperationKind, write func(tx *Tx) (*Receipt, error)) (*Receipt, error) {
 	return keyed(ctx, db, journalOps, key, fp, string(kind), func(tx *Tx, prior priorOp) (*Receipt, error) {
 		return replay(ctx, tx, prior)
