@@ -31,15 +31,17 @@ type write struct {
 	done chan error
 }
 
-// CommitStats counts the group commits since Open and the commands they
-// carried, refused ones included.
+// CommitStats counts the group commits since Open, the commands they
+// carried, refused ones included, and the background checkpoints.
 type CommitStats struct {
-	Commits, Commands int64
+	Commits, Commands               int64
+	Checkpoints, CheckpointFailures int64
 }
 
-// CommitStats is what the writer has committed so far.
+// CommitStats is what the writer and the checkpointer have done so far.
 func (db *DB) CommitStats() CommitStats {
-	return CommitStats{Commits: db.commits.Load(), Commands: db.batched.Load()}
+	return CommitStats{Commits: db.commits.Load(), Commands: db.batched.Load(),
+		Checkpoints: db.checkpoints.Load(), CheckpointFailures: db.checkpointFailures.Load()}
 }
 
 // update runs fn as part of the next group commit and returns its error,
@@ -138,6 +140,7 @@ func (db *DB) commitBatch(batch []*write) {
 	}
 	db.commits.Add(1)
 	db.batched.Add(int64(len(batch)))
+	db.wakeCheckpointer()
 	for i, w := range batch {
 		w.done <- errs[i]
 	}

@@ -62,6 +62,11 @@ type DB struct {
 	loopDone chan struct{}
 	// commits and batched count group commits and their commands.
 	commits, batched atomic.Int64
+	// ckptWake wakes the background checkpointer (checkpoint.go), which
+	// closes ckptDone when it has stopped; it counts its checkpoints.
+	ckptWake                        chan struct{}
+	ckptDone                        chan struct{}
+	checkpoints, checkpointFailures atomic.Int64
 }
 
 // Open opens (creating if needed) the ledger at path, applies pending
@@ -92,7 +97,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
-	writer := openPool(dsn(path, opts, "immediate", false))
+	writer := openPool(dsn(path, opts, roleWriter))
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
@@ -109,7 +114,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 
 	// Readers are opened after migrations so they never see a half-made file.
-	reader := openPool(dsn(path, opts, "deferred", true))
+	reader := openPool(dsn(path, opts, roleReader))
 	reader.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	reader.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
 	db.reader = reader
@@ -118,6 +123,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.writes, db.quit, db.loopDone = make(chan *write), make(chan struct{}), make(chan struct{})
+	db.startCheckpointer()
 	go db.writeLoop()
 	return db, nil
 }
@@ -177,20 +183,46 @@ func createPrivate(path string) error {
 	return nil
 }
 
+// A connection's role says which settings its DSN carries besides the
+// ones every connection shares.
+type connRole int
+
+const (
+	// roleWriter writes: BEGIN IMMEDIATE, and a page cache large enough
+	// for the hot pages of a community's accounts and indexes. Only the
+	// writer's cache survives from one transaction to the next (a reader's
+	// is dropped whenever another connection has committed), and with the
+	// default 2 MiB a gift read back pages evicted by the previous ones.
+	roleWriter connRole = iota
+	// roleReader reads snapshots and never writes.
+	roleReader
+	// roleMaintenance runs checkpoints and backups beside the writer.
+	roleMaintenance
+)
+
+// writerCacheKiB is the writer's page cache (SQLite's default is 2 MiB).
+const writerCacheKiB = 32 << 10
+
 // dsn puts every pragma in the connection string, so that each connection
 // the pool opens carries them, not only the first one.
-func dsn(path string, opts Options, txlock string, readOnly bool) string {
+func dsn(path string, opts Options, role connRole) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", fmt.Sprint(opts.BusyTimeout.Milliseconds()))
 	q.Set("_foreign_keys", "1")
 	q.Set("_synchronous", strings.ToUpper(string(opts.Durability)))
-	q.Set("_txlock", txlock)
 	// Each connection keeps its prepared statements: a gift runs a dozen
 	// statements, and preparing them anew every time was a third of its CPU.
 	q.Set("_stmt_cache_size", "64")
-	if readOnly {
+	switch role {
+	case roleWriter:
+		q.Set("_txlock", "immediate")
+		q.Set("_cache_size", fmt.Sprint(-writerCacheKiB))
+	case roleReader:
+		q.Set("_txlock", "deferred")
 		q.Set("_query_only", "1")
+	default:
+		q.Set("_txlock", "deferred")
 	}
 	return path + "?" + q.Encode()
 }
@@ -234,6 +266,7 @@ func (db *DB) Close() error {
 			close(db.quit)
 		}
 		<-db.loopDone
+		<-db.ckptDone
 	}
 	var err error
 	if db.reader != nil {

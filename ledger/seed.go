@@ -387,7 +387,7 @@ func MeasureRawInserts(ctx context.Context, dir string, n int, durability Durabi
 	}()
 
 	opts := Options{Durability: durability, BusyTimeout: 10 * time.Second}
-	pool, err := sql.Open("sqlite3", dsn(filepath.Clean(path), opts, "immediate", false))
+	pool, err := sql.Open("sqlite3", dsn(filepath.Clean(path), opts, roleWriter))
 	if err != nil {
 		return RawResult{}, err
 	}

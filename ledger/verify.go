@@ -580,7 +580,7 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	// connection of its own: the readers are query_only, which forbids
 	// writing even another file, and the single writer must stay free for
 	// gifts while a large backup runs.
-	conn := openPool(dsn(db.path, db.opts, "deferred", false))
+	conn := openPool(dsn(db.path, db.opts, roleMaintenance))
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		os.Remove(path)

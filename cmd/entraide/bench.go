@@ -190,6 +190,9 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.1f\t%s\t%s\t\n", name, s.count, s.failed, s.perSecond, fmtMillis(s.p50), fmtMillis(s.p99))
 	}
 	tw.Flush()
+	fmt.Fprintf(out, "  CPU: %s per command (%s of process CPU time over %s of rounds: %.2f of %d cores busy)\n",
+		fmtMicros(run.cpu/time.Duration(len(plan))), fmtSeconds(run.cpu), fmtSeconds(run.wall),
+		run.cpu.Seconds()/run.wall.Seconds(), runtime.NumCPU())
 
 	fmt.Fprintf(out, "\nraw ceiling: %.1f inserts/s, p50 %s, p99 %s (%d single-row inserts, each its own transaction, between the rounds)\n",
 		raw.PerSecond, fmtMillis(raw.P50), fmtMillis(raw.P99), raw.Inserts)
@@ -516,6 +519,7 @@ type benchRun struct {
 	ok            []bool
 	texts         []string
 	wall          time.Duration // the rounds' total
+	cpu           time.Duration // the process's CPU time during the rounds
 	firstFailures []string
 }
 
@@ -562,7 +566,7 @@ func (run *benchRun) drive(ctx context.Context, b *bot.Bot, lo, hi, senders int)
 	var next atomic.Int64
 	next.Store(int64(lo))
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu := time.Now(), benchCPU()
 	for range senders {
 		wg.Go(func() {
 			for ctx.Err() == nil {
@@ -580,6 +584,7 @@ func (run *benchRun) drive(ctx context.Context, b *bot.Bot, lo, hi, senders int)
 	}
 	wg.Wait()
 	run.wall += time.Since(start)
+	run.cpu += benchCPU() - cpu
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -622,6 +627,17 @@ func benchMixText(mix [benchKinds]int, total int) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// benchCPU is the CPU time the process has used (user and system). Per
+// command, it tells the work done even when neighbours share the cores
+// and the wall clock counts their work too.
+func benchCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchMaxRSS is the process's peak resident memory in MiB.
@@ -670,6 +686,10 @@ func startCPUProfile(path string) (stop func(), err error) {
 
 func fmtMillis(d time.Duration) string {
 	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+}
+
+func fmtMicros(d time.Duration) string {
+	return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
 }
 
 func fmtSeconds(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
