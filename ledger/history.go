@@ -76,13 +76,15 @@ func (db *DB) accountHistory(ctx context.Context, acct Account, page, size int) 
 	return hp, nil
 }
 
-// Statement returns every entry of an identity, oldest first.
+// Statement returns every entry of an identity, oldest first, each with
+// its chain hash: a member's copy of their own history can then be checked
+// against the ledger's chain, or against a later copy.
 func (db *DB) Statement(ctx context.Context, community CommunityID, id Identity) (Account, []Exchange, error) {
 	acct, found, err := db.Member(ctx, community, id)
 	if err != nil || !found {
 		return acct, nil, err
 	}
-	entries, err := queryExchanges(ctx, db.reader, exchangeSelect+`
+	entries, err := queryRows(ctx, db.reader, scanHashedExchange, hashedExchangeSelect+`
 		WHERE e.id IN (SELECT id FROM exchanges WHERE from_id = ? UNION ALL SELECT id FROM exchanges WHERE to_id = ?)
 		ORDER BY e.id`, acct.ID, acct.ID)
 	return acct, entries, err
@@ -96,24 +98,33 @@ func (db *DB) EachExchange(ctx context.Context, fn func(Exchange) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, "SELECT h.hash, "+strings.TrimPrefix(exchangeSelect, "SELECT ")+
-		" LEFT JOIN chain h ON h.tbl = 'exchanges' AND h.row_id = e.id ORDER BY e.id")
+	rows, err := tx.QueryContext(ctx, hashedExchangeSelect+" ORDER BY e.id")
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var hash []byte
-		e, err := scanExchange(hashedRow{rows, &hash})
+		e, err := scanHashedExchange(rows)
 		if err != nil {
 			return err
 		}
-		e.Hash = hash
 		if err := fn(e); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// hashedExchangeSelect is exchangeSelect with each entry's chain hash in
+// front, for scanHashedExchange.
+var hashedExchangeSelect = "SELECT h.hash, " + strings.TrimPrefix(exchangeSelect, "SELECT ") +
+	" LEFT JOIN chain h ON h.tbl = 'exchanges' AND h.row_id = e.id"
+
+func scanHashedExchange(row rowScanner) (Exchange, error) {
+	var hash []byte
+	e, err := scanExchange(hashedRow{row, &hash})
+	e.Hash = hash
+	return e, err
 }
 
 // hashedRow scans a row whose first column is a record's chain hash.

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -175,6 +176,17 @@ func TestStatement(t *testing.T) {
 	}
 	if sum != acct.Balance {
 		t.Errorf("statement sums to %d, balance is %d", sum, acct.Balance)
+	}
+	// Each entry carries the hash the chain holds for it, the one the
+	// whole journal's export shows.
+	chained := map[ExchangeID][]byte{}
+	if err := e.db.EachExchange(e.ctx, func(ex Exchange) error { chained[ex.ID] = ex.Hash; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, ex := range entries {
+		if len(ex.Hash) != 32 || !bytes.Equal(ex.Hash, chained[ex.ID]) {
+			t.Errorf("entry %d: hash %x, the chain has %x", ex.ID, ex.Hash, chained[ex.ID])
+		}
 	}
 
 	acct, entries, err = e.db.Statement(e.ctx, e.community, person("zoe"))

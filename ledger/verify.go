@@ -43,6 +43,7 @@ type Report struct {
 	Exchanges int
 	Records   int         // entries of the hash chain, every community
 	Heads     []ChainHead // each community's chain head, by slug
+	Witnessed []Witness   // the witnesses given that the chain matches
 	Problems  []Problem
 }
 
@@ -52,14 +53,15 @@ func (r Report) OK() bool { return len(r.Problems) == 0 }
 // maxListed is how many problems one check lists before it counts the rest.
 const maxListed = 20
 
-// Verify checks the open ledger from one read snapshot (see verifyTx).
-func (db *DB) Verify(ctx context.Context) (Report, error) {
+// Verify checks the open ledger from one read snapshot (see verifyTx),
+// and the chain against each witness given.
+func (db *DB) Verify(ctx context.Context, witnesses ...Witness) (Report, error) {
 	tx, err := db.read(ctx)
 	if err != nil {
 		return Report{}, err
 	}
 	defer tx.Rollback()
-	return verifyTx(ctx, tx)
+	return verifyTx(ctx, tx, witnesses)
 }
 
 // VerifyFile checks the ledger at path without writing anything: the file
@@ -67,7 +69,7 @@ func (db *DB) Verify(ctx context.Context) (Report, error) {
 // the file does not exist, cannot be read, or is not an Entraide ledger
 // whose migrations include the hash chain, and *SchemaError when a newer
 // binary wrote it.
-func VerifyFile(ctx context.Context, path string) (Report, error) {
+func VerifyFile(ctx context.Context, path string, witnesses ...Witness) (Report, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return Report{}, &NotLedgerError{Path: path, Reason: err.Error()}
@@ -86,7 +88,7 @@ func VerifyFile(ctx context.Context, path string) (Report, error) {
 		return Report{}, &NotLedgerError{Path: path, Reason: err.Error()}
 	}
 	defer tx.Rollback()
-	return verifyTx(ctx, tx)
+	return verifyTx(ctx, tx, witnesses)
 }
 
 // readOnlyDSN opens path read-only: no journal mode is set, nothing is
@@ -188,7 +190,7 @@ func (v *verifier) check(what, query string) error {
 // operation, link, decision, case, reminder and council draw agrees with
 // the records it made; and the hash chain, recomputed from the records as
 // they are, matches entry by entry. It writes nothing.
-func verifyTx(ctx context.Context, tx *sql.Tx) (Report, error) {
+func verifyTx(ctx context.Context, tx *sql.Tx, witnesses []Witness) (Report, error) {
 	v := &verifier{ctx: ctx, tx: tx}
 	if err := v.integrity(); err != nil {
 		return v.rep, err
@@ -209,6 +211,11 @@ func verifyTx(ctx context.Context, tx *sql.Tx) (Report, error) {
 	}
 	if err := v.chain(); err != nil {
 		return v.rep, err
+	}
+	for _, w := range witnesses {
+		if err := v.witness(w); err != nil {
+			return v.rep, err
+		}
 	}
 	return v.rep, nil
 }

@@ -185,6 +185,13 @@ func label(name string, kind ledger.AccountKind) string {
 // cannot be read.
 func cmdVerify(ctx context.Context, args []string, io stdio) error {
 	fs, c := newFlags("verify", io)
+	var witnesses []ledger.Witness
+	fs.Func("head", "a chain head kept from a newsletter or an earlier verify, position:hash or community:position:hash; "+
+		"the chain must still hold it (repeat for several)", func(s string) error {
+		w, err := ledger.ParseWitness(s)
+		witnesses = append(witnesses, w)
+		return err
+	})
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -197,12 +204,17 @@ func cmdVerify(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintf(io.err, "entraide verify: no ledger at %s (use --db or config.yaml's database)\n", termSafe(cfg.Database))
 		return errNotLedger
 	}
-	rep, err := ledger.VerifyFile(ctx, cfg.Database)
+	rep, err := ledger.VerifyFile(ctx, cfg.Database, witnesses...)
 	var nl *ledger.NotLedgerError
 	var se *ledger.SchemaError
-	if errors.As(err, &nl) || errors.As(err, &se) {
+	var we *ledger.WitnessError
+	switch {
+	case errors.As(err, &nl) || errors.As(err, &se):
 		fmt.Fprintf(io.err, "entraide verify: %s\n", termSafe(err.Error()))
 		return errNotLedger
+	case errors.As(err, &we):
+		fmt.Fprintf(io.err, "entraide verify: %s\n", termSafe(err.Error()))
+		return errUsage
 	}
 	if err != nil {
 		return err
@@ -220,6 +232,9 @@ func cmdVerify(ctx context.Context, args []string, io stdio) error {
 		"%d records chained, every hash recomputed\n", db, rep.Accounts, rep.Exchanges, rep.Records)
 	for _, h := range rep.Heads {
 		fmt.Fprintf(io.out, "chain head of %s: %s\n", termSafe(h.Slug), h.Short())
+	}
+	for _, w := range rep.Witnessed {
+		fmt.Fprintf(io.out, "chain head %s: held — the history up to it is the one it witnessed\n", termSafe(w.String()))
 	}
 	return nil
 }

@@ -242,6 +242,35 @@ func TestToolsExport(t *testing.T) {
 
 var verifyOK = regexp.MustCompile(`^(.+): ok — (\d+) accounts, (\d+) entries; `)
 
+// A head printed by verify is a witness a later verify checks: held, it
+// says so; mistyped or naming no community, the command refuses (exit 2);
+// one the chain no longer holds is a problem (exit 1).
+func TestToolsVerifyChecksAKeptHead(t *testing.T) {
+	e := newToolsEnv(t)
+	e.seed(t)
+	out, errs, code := e.run(t, "", "verify")
+	m := regexp.MustCompile(`(?m)^chain head of (\S+): (\d+:[0-9a-f]{12})$`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("verify (exit %d): %q %q; want a chain head line", code, out, errs)
+	}
+	kept := m[1] + ":" + m[2]
+	out, errs, code = e.run(t, "", "verify", "--head", kept)
+	if code != 0 || !strings.Contains(out, "chain head "+kept+": held") {
+		t.Fatalf("verify --head %s (exit %d): %q %q; want it held", kept, code, out, errs)
+	}
+	pos, _, _ := strings.Cut(m[2], ":")
+	forged := m[1] + ":" + pos + ":000000000000"
+	out, errs, code = e.run(t, "", "verify", "--head", forged)
+	if code != 1 || !strings.Contains(out, "PROBLEM: chain: community "+m[1]+" entry "+pos+" has hash ") {
+		t.Errorf("verify --head %s (exit %d): %q %q; want exit 1 naming the entry", forged, code, out, errs)
+	}
+	for _, bad := range []string{"12", "nowhere:" + m[2]} {
+		if out, errs, code := e.run(t, "", "verify", "--head", bad); code != 2 || out != "" || errs == "" {
+			t.Errorf("verify --head %s: exit %d, out %q, err %q; want exit 2 and the reason", bad, code, out, errs)
+		}
+	}
+}
+
 func TestToolsVerifyAndBackup(t *testing.T) {
 	e := newToolsEnv(t)
 	e.seed(t)
