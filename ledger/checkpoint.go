@@ -14,10 +14,16 @@ import (
 //
 // A checkpointer goroutine with a connection of its own copies the pages
 // in the background instead, after commits, on the other core. The
-// writer's own automatic checkpoint stays on: it then finds almost every
-// page already copied, finishes the few left, and lets the next commit
-// start the WAL again from its beginning, which a background checkpoint
-// alone cannot do while commits keep coming.
+// writer's own automatic checkpoint stays on, with a threshold ten times
+// SQLite's: it then finds almost every page already copied, finishes the
+// few left, and lets the next commit start the WAL again from its
+// beginning, which a background checkpoint alone cannot do while commits
+// keep coming. It still waits for the database file's fsync, so it comes
+// rarely: once every few hundred commits, not every few dozen.
+
+// writerCheckpointPages is the WAL size, in pages, at which the writer
+// checkpoints (SQLite's default is 1,000): 40 MiB of 4 KiB pages.
+const writerCheckpointPages = 10000
 
 // checkpointPause is the least time between two background checkpoints:
 // a page written many times over a short while is then copied once.

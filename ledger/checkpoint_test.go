@@ -17,7 +17,7 @@ func TestCheckpointsKeepTheWALSmall(t *testing.T) {
 	for i := range members {
 		members[i] = person(fmt.Sprintf("m%02d", i))
 	}
-	const senders, gifts = 8, 400
+	const senders, gifts = 8, 800
 	var wg sync.WaitGroup
 	errs := make(chan error, senders)
 	for s := range senders {
@@ -44,14 +44,13 @@ func TestCheckpointsKeepTheWALSmall(t *testing.T) {
 	if st.Checkpoints == 0 || st.CheckpointFailures != 0 {
 		t.Errorf("background checkpoints: %d, failures %d; want some and none failed", st.Checkpoints, st.CheckpointFailures)
 	}
-	// A thousand pages start the WAL again (SQLite's automatic threshold);
-	// a WAL that never restarted would hold every page these gifts wrote,
-	// tens of megabytes.
+	// The writer's threshold starts the WAL again; a WAL that never
+	// restarted would hold every page these gifts wrote, about 200 MB.
 	wal, err := os.Stat(e.path + "-wal")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if max := int64(8 << 20); wal.Size() > max {
+	if max := int64(writerCheckpointPages*4096) + 8<<20; wal.Size() > max {
 		t.Errorf("WAL is %d bytes after %d gifts, want at most %d: it did not start again", wal.Size(), senders*gifts, max)
 	}
 	if rep, err := e.db.Verify(e.ctx); err != nil || !rep.OK() {

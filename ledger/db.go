@@ -97,7 +97,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
-	writer := openPool(dsn(path, opts, roleWriter))
+	writer := openPool(dsn(path, opts, roleWriter), fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", writerCheckpointPages))
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
@@ -131,14 +131,17 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 // openPool is a pool of connections to dsn, each with the functions the
 // ledger's triggers call. A connector rather than a registered driver
 // name: nothing global is set up.
-func openPool(dsn string) *sql.DB {
+// Pragmas the driver has no DSN key for are run on each new connection.
+func openPool(dsn string, pragmas ...string) *sql.DB {
 	drv := &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
-		// The driver has no DSN key for it. A statement that fires a
-		// trigger keeps a statement journal to undo itself on a failed
-		// constraint; in a temporary file, opening it cost more than the
-		// rest of a gift. It stays small: one command's rows.
-		if _, err := conn.Exec("PRAGMA temp_store = MEMORY", nil); err != nil {
-			return err
+		// A statement that fires a trigger keeps a statement journal to
+		// undo itself on a failed constraint; in a temporary file,
+		// opening it cost more than the rest of a gift. It stays small:
+		// one command's rows.
+		for _, p := range append([]string{"PRAGMA temp_store = MEMORY"}, pragmas...) {
+			if _, err := conn.Exec(p, nil); err != nil {
+				return err
+			}
 		}
 		return conn.RegisterFunc(chainFunc, chainSQLFunc, true)
 	}}

@@ -57,6 +57,7 @@ type benchConfig struct {
 	exchanges  int
 	senders    int
 	ops        int
+	gifts      int             // driven alone, after the mix
 	mix        [benchKinds]int // weights of /give, /balance, /history
 	durability ledger.Durability
 	raw        int
@@ -93,8 +94,8 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 	defer cleanup()
 	out := io.out
 	total := cfg.mix[benchGive] + cfg.mix[benchBalance] + cfg.mix[benchHistory]
-	fmt.Fprintf(out, "entraide bench: %d members, %d exchanges, %d senders, %d commands (%s), durability %s, seed %d\n",
-		cfg.members, cfg.exchanges, cfg.senders, cfg.ops, benchMixText(cfg.mix, total), cfg.durability, cfg.seed)
+	fmt.Fprintf(out, "entraide bench: %d members, %d exchanges, %d senders, %d commands (%s), then %d gifts alone, durability %s, seed %d\n",
+		cfg.members, cfg.exchanges, cfg.senders, cfg.ops, benchMixText(cfg.mix, total), cfg.gifts, cfg.durability, cfg.seed)
 	fmt.Fprintf(out, "database: %s\n\n", path)
 
 	// Seeding.
@@ -134,18 +135,6 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 		fmtMillis(startup), fmtMillis(tOpen), fmtMillis(tNew-tOpen), fmtMillis(startup-tNew),
 		benchTargetStartup, okOrMissed(startup < benchTargetStartup))
 
-	// The raw ceiling is measured on the same filesystem as the ledger,
-	// interleaved with the commands in rounds: the speed of a disk shared
-	// with other work drifts within a run (fsync latency may double from
-	// one minute to the next), and the ratio must compare the two under
-	// the same conditions, not depend on the moment each was taken.
-	rawDir, err := os.MkdirTemp(filepath.Dir(path), "entraide-raw-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(rawDir)
-	plan := benchPlan(cfg)
-	run := newBenchRun(plan)
 	if cfg.cpuProfile != "" {
 		stop, err := startCPUProfile(cfg.cpuProfile)
 		if err != nil {
@@ -153,29 +142,17 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 		}
 		defer stop()
 	}
-	commitsBefore := db.CommitStats()
-	var raws []ledger.RawResult
-	rounds := min(benchRounds, cfg.raw, len(plan))
-	for r := range rounds {
-		if n := share(cfg.raw, r, rounds); n > 0 {
-			res, err := ledger.MeasureRawInserts(ctx, rawDir, n, cfg.durability)
-			if err != nil {
-				return fmt.Errorf("raw ceiling: %w", err)
-			}
-			raws = append(raws, res)
-		}
-		lo := r * len(plan) / rounds
-		if err := run.drive(ctx, b, lo, lo+share(len(plan), r, rounds), cfg.senders); err != nil {
+
+	// The mix: what members typing at once cost, command by command.
+	plan := benchPlan(cfg)
+	run := newBenchRun(plan)
+	for r := range benchRounds {
+		lo, hi := r*len(plan)/benchRounds, (r+1)*len(plan)/benchRounds
+		if err := run.drive(ctx, b, lo, hi, cfg.senders); err != nil {
 			return err
 		}
 	}
-	raw := poolRaw(raws)
-	commits := db.CommitStats()
-	commits.Commits -= commitsBefore.Commits
-	commits.Commands -= commitsBefore.Commands
-
-	fmt.Fprintf(out, "\ncommands:    %d senders, %d commands in %s, in %d rounds between raw measurements\n",
-		cfg.senders, len(plan), fmtSeconds(run.wall), rounds)
+	fmt.Fprintf(out, "\ncommands:    %d senders, %d commands in %s\n", cfg.senders, len(plan), fmtSeconds(run.wall))
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  command\tcount\tfailed\tcmds/s\tp50\tp99\t")
 	for k := range benchKinds + 1 { // the kinds, then all of them together
@@ -190,23 +167,36 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.1f\t%s\t%s\t\n", name, s.count, s.failed, s.perSecond, fmtMillis(s.p50), fmtMillis(s.p99))
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "  CPU: %s per command (%s of process CPU time over %s of rounds: %.2f of %d cores busy)\n",
-		fmtMicros(run.cpu/time.Duration(len(plan))), fmtSeconds(run.cpu), fmtSeconds(run.wall),
-		run.cpu.Seconds()/run.wall.Seconds(), runtime.NumCPU())
+	run.printCPU(out, "command")
 
-	fmt.Fprintf(out, "\nraw ceiling: %.1f inserts/s, p50 %s, p99 %s (%d single-row inserts, each its own transaction, between the rounds)\n",
+	// Gifts alone against the raw ceiling: a raw insert has the cores to
+	// itself, so /give is measured with nothing else asked of the bot.
+	// The raw inserts are made on the same filesystem, interleaved with
+	// the gifts in rounds: the speed of a disk shared with other work
+	// drifts within a run (fsync latency may double from one minute to
+	// the next), and the ratio must compare the two under the same
+	// conditions, not depend on the moment each was taken.
+	gifts, raw, commits, err := benchGiftsAlone(ctx, cfg, db, b, filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	givesAlone := gifts.stats(benchGive)
+	fmt.Fprintf(out, "\ngifts alone: %d senders, %d /give in %s: %.1f /give per second, p50 %s, p99 %s, %d failed\n",
+		cfg.senders, givesAlone.count, fmtSeconds(gifts.wall), givesAlone.perSecond, fmtMillis(givesAlone.p50), fmtMillis(givesAlone.p99), givesAlone.failed)
+	gifts.printCPU(out, "gift")
+	fmt.Fprintf(out, "raw ceiling: %.1f inserts/s, p50 %s, p99 %s (%d single-row inserts, each its own transaction, between the rounds)\n",
 		raw.PerSecond, fmtMillis(raw.P50), fmtMillis(raw.P99), raw.Inserts)
 	if commits.Commits > 0 {
-		fmt.Fprintf(out, "group commit: %d commands in %d commits, %.2f per commit\n",
-			commits.Commands, commits.Commits, float64(commits.Commands)/float64(commits.Commits))
+		fmt.Fprintf(out, "group commit: %d commands in %d commits, %.2f per commit; %d background checkpoints\n",
+			commits.Commands, commits.Commits, float64(commits.Commands)/float64(commits.Commits), commits.Checkpoints)
 	}
-	if give := run.stats(benchGive); give.count > 0 {
-		ratio, target := give.perSecond/raw.PerSecond, benchTargetRatio(cfg.durability)
+	if givesAlone.count > 0 {
+		ratio, target := givesAlone.perSecond/raw.PerSecond, benchTargetRatio(cfg.durability)
 		fmt.Fprintf(out, "give ÷ raw:  %.2f (%.1f /give per second ÷ %.1f raw inserts per second)   target ≥ %.2f: %s\n",
-			ratio, give.perSecond, raw.PerSecond, target, okOrMissed(ratio >= target))
+			ratio, givesAlone.perSecond, raw.PerSecond, target, okOrMissed(ratio >= target))
 		if cfg.durability == ledger.DurabilityFull {
-			fmt.Fprintf(out, "give p99:    %s with %d senders   target < %s: %s\n", fmtMillis(give.p99), cfg.senders,
-				benchTargetP99, okOrMissed(give.p99 < benchTargetP99))
+			fmt.Fprintf(out, "give p99:    %s with %d senders   target < %s: %s\n", fmtMillis(givesAlone.p99), cfg.senders,
+				benchTargetP99, okOrMissed(givesAlone.p99 < benchTargetP99))
 		}
 	} else {
 		fmt.Fprintf(out, "give ÷ raw:  n/a (no /give driven)\n")
@@ -235,8 +225,8 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
-	failed := run.stats(benchKinds).failed
-	wantEntries := seeded.Exchanges + run.stats(benchGive).count - run.stats(benchGive).failed
+	failed := run.stats(benchKinds).failed + givesAlone.failed
+	wantEntries := seeded.Exchanges + run.stats(benchGive).count - run.stats(benchGive).failed + givesAlone.count - givesAlone.failed
 	switch {
 	case !rep.OK():
 		fmt.Fprintf(out, "verify:      FAILED — %d problem(s)\n", len(rep.Problems))
@@ -250,7 +240,7 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 	}
 	if failed > 0 {
 		fmt.Fprintf(out, "\nfailed commands: %d; the first answers were:\n", failed)
-		for _, f := range run.firstFailures {
+		for _, f := range append(run.firstFailures, gifts.firstFailures...) {
 			fmt.Fprintf(out, "  %s\n", f)
 		}
 	}
@@ -274,6 +264,7 @@ func parseBenchFlags(args []string, io stdio) (benchConfig, error) {
 	fs.IntVar(&cfg.exchanges, "exchanges", 1000000, "exchanges to seed before measuring")
 	fs.IntVar(&cfg.senders, "senders", 8, "members sending commands at the same time")
 	fs.IntVar(&cfg.ops, "ops", 3000, "commands to drive in total, split by the mix")
+	fs.IntVar(&cfg.gifts, "gifts", 3000, "gifts to drive alone afterwards, against the raw ceiling (0: none)")
 	fs.IntVar(&cfg.mix[benchGive], "give", 60, "weight of /give in the mix")
 	fs.IntVar(&cfg.mix[benchBalance], "balance", 20, "weight of /balance in the mix")
 	fs.IntVar(&cfg.mix[benchHistory], "history", 20, "weight of /history in the mix")
@@ -295,6 +286,8 @@ func parseBenchFlags(args []string, io stdio) (benchConfig, error) {
 		problem = fmt.Sprintf("--senders must be at least 1, got %d", cfg.senders)
 	case cfg.ops < 1:
 		problem = fmt.Sprintf("--ops must be at least 1, got %d", cfg.ops)
+	case cfg.gifts < 0:
+		problem = fmt.Sprintf("--gifts must not be negative, got %d", cfg.gifts)
 	case cfg.raw < 1:
 		problem = fmt.Sprintf("--raw must be at least 1, got %d", cfg.raw)
 	case cfg.durability != ledger.DurabilityFull && cfg.durability != ledger.DurabilityNormal:
@@ -547,6 +540,55 @@ func (r *benchRun) stats(kind benchKind) benchStats {
 	s.perSecond = float64(s.count) / r.wall.Seconds()
 	s.p50, s.p99 = benchPercentile(lat, 0.50), benchPercentile(lat, 0.99)
 	return s
+}
+
+// benchGiftsAlone drives cfg.gifts gifts from cfg.senders senders in
+// rounds, with cfg.raw raw inserts measured between them, and counts the
+// group commits the gifts made.
+func benchGiftsAlone(ctx context.Context, cfg benchConfig, db *ledger.DB, b *bot.Bot, dir string) (*benchRun, ledger.RawResult, ledger.CommitStats, error) {
+	giftsCfg := cfg
+	giftsCfg.ops, giftsCfg.mix, giftsCfg.seed = cfg.gifts, [benchKinds]int{benchGive: 1}, cfg.seed+1
+	var plan []benchOp
+	if cfg.gifts > 0 {
+		plan = benchPlan(giftsCfg)
+	}
+	run := newBenchRun(plan)
+	rawDir, err := os.MkdirTemp(dir, "entraide-raw-*")
+	if err != nil {
+		return nil, ledger.RawResult{}, ledger.CommitStats{}, err
+	}
+	defer os.RemoveAll(rawDir)
+	before := db.CommitStats()
+	var raws []ledger.RawResult
+	for r := range benchRounds {
+		if n := share(cfg.raw, r, benchRounds); n > 0 {
+			res, err := ledger.MeasureRawInserts(ctx, rawDir, n, cfg.durability)
+			if err != nil {
+				return nil, ledger.RawResult{}, ledger.CommitStats{}, fmt.Errorf("raw ceiling: %w", err)
+			}
+			raws = append(raws, res)
+		}
+		lo := r * len(plan) / benchRounds
+		if err := run.drive(ctx, b, lo, lo+share(len(plan), r, benchRounds), cfg.senders); err != nil {
+			return nil, ledger.RawResult{}, ledger.CommitStats{}, err
+		}
+	}
+	after := db.CommitStats()
+	return run, poolRaw(raws), ledger.CommitStats{
+		Commits:     after.Commits - before.Commits,
+		Commands:    after.Commands - before.Commands,
+		Checkpoints: after.Checkpoints - before.Checkpoints,
+	}, nil
+}
+
+// printCPU says how much process CPU time each command of the run took.
+func (run *benchRun) printCPU(out io.Writer, what string) {
+	if len(run.plan) == 0 || run.wall <= 0 {
+		return
+	}
+	fmt.Fprintf(out, "  CPU: %s per %s (%s of process CPU time over %s: %.2f of %d cores busy)\n",
+		fmtMicros(run.cpu/time.Duration(len(run.plan))), what, fmtSeconds(run.cpu), fmtSeconds(run.wall),
+		run.cpu.Seconds()/run.wall.Seconds(), runtime.NumCPU())
 }
 
 // benchRounds is how many slices the commands and the raw inserts are

@@ -27,7 +27,7 @@ func runBench(t *testing.T, args ...string) (stdout, stderr string, code int) {
 
 func TestBenchSmallRun(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "bench.db")
-	out, errOut, code := runBench(t, "--members", "50", "--exchanges", "2000", "--ops", "120", "--raw", "50",
+	out, errOut, code := runBench(t, "--members", "50", "--exchanges", "2000", "--ops", "120", "--gifts", "60", "--raw", "50",
 		"--senders", "4", "--durability", "normal", "--db", db)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
@@ -37,18 +37,21 @@ func TestBenchSmallRun(t *testing.T) {
 	for _, section := range []string{
 		`seeding: +50 members, 2000 exchanges in ` + num + `s \(` + num + ` exchanges/s\)`,
 		`start-up: +` + ms + ` \(ledger\.Open ` + ms + `, bot\.New ` + ms + `, first /balance ` + ms + `\) +target < 1s: (ok|MISSED)`,
-		`commands: +4 senders, 120 commands in ` + num + `s, in 10 rounds`,
+		`(?m)commands: +4 senders, 120 commands in ` + num + `s$`,
 		`/give +72 +0 +` + num + ` +` + ms + ` +` + ms,
 		`/balance +24 +0 +` + num + ` +` + ms + ` +` + ms,
 		`/history +24 +0 +` + num + ` +` + ms + ` +` + ms,
 		`all +120 +0 +` + num + ` +` + ms + ` +` + ms,
+		`CPU: \d+µs per command \(`,
+		`gifts alone: 4 senders, 60 /give in ` + num + `s: ` + num + ` /give per second, p50 ` + ms + `, p99 ` + ms + `, 0 failed`,
+		`CPU: \d+µs per gift \(`,
 		`raw ceiling: ` + num + ` inserts/s, p50 ` + ms + `, p99 ` + ms + ` \(50 single-row inserts`,
-		`group commit: \d+ commands in \d+ commits, ` + num + ` per commit`,
+		`group commit: 60 commands in \d+ commits, ` + num + ` per commit; \d+ background checkpoints`,
 		`give ÷ raw: +` + num + ` .* target ≥ 0\.15: (ok|MISSED)`,
 		`reads at 2000 exchanges: /balance p50 ` + ms + ` p99 ` + ms + `; /history p50 ` + ms + ` p99 ` + ms,
 		`newsletter: +composed in ` + ms + ` \(median of 6, slowest ` + ms + `\) over 2000 exchanges, chart included +target < 200ms: (ok|MISSED)`,
 		`peak RSS: +` + num + ` MiB`,
-		`verify: +ok — 51 accounts, 2072 entries`,
+		`verify: +ok — 51 accounts, 2132 entries`, // seeded, 72 gifts in the mix, 60 alone
 	} {
 		if !regexp.MustCompile(section).MatchString(out) {
 			t.Errorf("the report has no line matching %s\n%s", section, out)
@@ -61,7 +64,7 @@ func TestBenchSmallRun(t *testing.T) {
 }
 
 func TestBenchMixFlags(t *testing.T) {
-	out, errOut, code := runBench(t, "--members", "10", "--exchanges", "0", "--ops", "10", "--raw", "5",
+	out, errOut, code := runBench(t, "--members", "10", "--exchanges", "0", "--ops", "10", "--gifts", "0", "--raw", "5",
 		"--give", "0", "--balance", "0", "--history", "1", "--durability", "normal")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
@@ -87,6 +90,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"--senders", "0"}, "--senders must be at least 1"},
 		{[]string{"--ops", "-3"}, "--ops must be at least 1"},
 		{[]string{"--raw", "0"}, "--raw must be at least 1"},
+		{[]string{"--gifts", "-1"}, "--gifts must not be negative"},
 		{[]string{"--exchanges", "-1"}, "--exchanges must not be negative"},
 		{[]string{"--durability", "fast"}, `--durability must be full or normal, got "fast"`},
 		{[]string{"--give", "0", "--balance", "0", "--history", "0"}, "weights are all zero"},
