@@ -36,25 +36,8 @@ func golden(t *testing.T, name, got string) {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
 	if string(want) != got {
-		t.Errorf("%s differs (run with -update to accept):\n%s", name, diffLines(string(want), got))
+		t.Errorf("%s differs (run with -update to accept):\n%s", name, testutil.DiffLines(string(want), got))
 	}
-}
-
-func diffLines(want, have string) string {
-	w, h := strings.Split(want, "\n"), strings.Split(have, "\n")
-	for i := 0; i < len(w) || i < len(h); i++ {
-		var wl, hl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(h) {
-			hl = h[i]
-		}
-		if wl != hl {
-			return "line " + itoa(i+1) + ":\n  want: " + wl + "\n  have: " + hl
-		}
-	}
-	return "(same lines)"
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
