@@ -595,6 +595,28 @@ func (db *DB) Cases(ctx context.Context, community CommunityID, filter CaseFilte
 	return db.casesWhere(ctx, where+" ORDER BY community_id, number", community, community)
 }
 
+// CaseRooms maps each case room on a platform, of every community, to the
+// user IDs of its members, so that an adapter keeping its rooms in memory
+// finds them again after a restart.
+func (db *DB) CaseRooms(ctx context.Context, platform string) (map[string][]string, error) {
+	cs, err := db.Cases(ctx, 0, CasesAll)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, c := range cs {
+		if c.Platform != platform {
+			continue
+		}
+		members := []string{}
+		for _, m := range c.Members {
+			members = append(members, m.UserID)
+		}
+		out[c.Room] = members
+	}
+	return out, nil
+}
+
 // CasesOf lists the cases an account takes part in, by number.
 func (db *DB) CasesOf(ctx context.Context, community CommunityID, id Identity) ([]Case, error) {
 	return db.casesWhere(ctx, `community_id = ? AND id IN (SELECT m.case_id FROM case_members m JOIN identities i ON i.account_id = m.account_id

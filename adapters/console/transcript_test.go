@@ -249,22 +249,7 @@ func (s *seedReader) Read(p []byte) (int, error) {
 // spaces of cases, with their members, as serve gives them to the console.
 func ledgerSpaces(db *ledger.DB) func(ctx context.Context) (map[string][]string, error) {
 	return func(ctx context.Context) (map[string][]string, error) {
-		cs, err := db.Cases(ctx, 0, ledger.CasesAll)
-		if err != nil {
-			return nil, err
-		}
-		out := map[string][]string{}
-		for _, c := range cs {
-			if c.Platform != Platform {
-				continue
-			}
-			ids := []string{}
-			for _, m := range c.Members {
-				ids = append(ids, m.UserID)
-			}
-			out[c.Room] = ids
-		}
-		return out, nil
+		return db.CaseRooms(ctx, Platform)
 	}
 }
 

@@ -119,21 +119,6 @@ func exportCouncil(ctx context.Context, e *env, io stdio, asCSV bool) error {
 // there, with their members, so that they survive a restart.
 func consoleSpaces(db *ledger.DB) func(ctx context.Context) (map[string][]string, error) {
 	return func(ctx context.Context) (map[string][]string, error) {
-		cs, err := db.Cases(ctx, 0, ledger.CasesAll)
-		if err != nil {
-			return nil, err
-		}
-		out := map[string][]string{}
-		for _, c := range cs {
-			if c.Platform != console.Platform {
-				continue
-			}
-			members := []string{}
-			for _, m := range c.Members {
-				members = append(members, m.UserID)
-			}
-			out[c.Room] = members
-		}
-		return out, nil
+		return db.CaseRooms(ctx, console.Platform)
 	}
 }
