@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,17 +17,7 @@ import (
 // frequency, accents left out as members type them.
 func BenchmarkFind(b *testing.B) {
 	ctx := context.Background()
-	db, err := ledger.Open(ctx, filepath.Join(b.TempDir(), "f.db"), ledger.Options{Durability: ledger.DurabilityNormal})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	com := &Community{Slug: "bench", Name: "Bench", Language: "fr", Location: time.UTC, Limits: ledger.NoLimits(),
-		Categories: DefaultCategories(), Rooms: []string{"bench:*"}}
-	bot, err := New(ctx, Options{Ledger: db, Communities: []*Community{com}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	db, com, bot := benchBot(b, "fr")
 	const posts = 100_000
 	res, err := db.Seed(ctx, ledger.SeedOptions{Community: com.LedgerID(), Platform: "bench", Members: 2_000, Seed: 1})
 	if err != nil {

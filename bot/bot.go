@@ -357,6 +357,20 @@ type request struct {
 
 func (r *request) reply(rep Reply) { r.replies = append(r.replies, rep) }
 
+// replyList answers with empty when there is nothing to list, or with the
+// header, counting the items, over one bullet a line.
+func replyList[T any](r *request, private bool, items []T, empty, header string, line func(T) string) {
+	if len(items) == 0 {
+		r.reply(Reply{Private: private, Text: empty})
+		return
+	}
+	lines := []string{r.tr.N(header, len(items), nil)}
+	for _, it := range items {
+		lines = append(lines, "• "+line(it))
+	}
+	r.reply(Reply{Private: private, Text: strings.Join(lines, "\n")})
+}
+
 func (r *request) sender() ledger.Identity {
 	return ledger.Identity{Platform: r.msg.Platform, UserID: r.msg.Sender.ID, Name: r.msg.Sender.Name}
 }

@@ -226,21 +226,14 @@ func cmdConflictStatus(r *request) error {
 		if err != nil {
 			return err
 		}
-		if len(cs) == 0 {
-			id := msgConflictNoCases
-			if r.moderator() {
-				id = msgConflictNoCasesModerator
-			}
-			r.reply(Reply{Private: true, Text: r.tr.S(id, map[string]any{
-				"Command": r.cmdPath("conflict") + " " + r.subName("conflict", "request"),
-				"List":    r.cmdPath("conflict") + " " + r.subName("conflict", "list")})})
-			return nil
+		id := msgConflictNoCases
+		if r.moderator() {
+			id = msgConflictNoCasesModerator
 		}
-		lines := []string{r.tr.N(msgConflictYourCases, len(cs), nil)}
-		for _, c := range cs {
-			lines = append(lines, "• "+r.caseLine(c))
-		}
-		r.reply(Reply{Private: true, Text: strings.Join(lines, "\n")})
+		empty := r.tr.S(id, map[string]any{
+			"Command": r.cmdPath("conflict") + " " + r.subName("conflict", "request"),
+			"List":    r.cmdPath("conflict") + " " + r.subName("conflict", "list")})
+		replyList(r, true, cs, empty, msgConflictYourCases, r.caseLine)
 		return nil
 	}
 	n, err := r.caseNumber()
@@ -310,16 +303,7 @@ func cmdConflictList(r *request) error {
 	if err != nil {
 		return err
 	}
-	private := !r.inModeratorsRoom()
-	if len(cs) == 0 {
-		r.reply(Reply{Private: private, Text: r.tr.S(msgConflictListEmpty, nil)})
-		return nil
-	}
-	lines := []string{r.tr.N(msgConflictListHeader, len(cs), nil)}
-	for _, c := range cs {
-		lines = append(lines, "• "+r.caseLine(c))
-	}
-	r.reply(Reply{Private: private, Text: strings.Join(lines, "\n")})
+	replyList(r, !r.inModeratorsRoom(), cs, r.tr.S(msgConflictListEmpty, nil), msgConflictListHeader, r.caseLine)
 	return nil
 }
 

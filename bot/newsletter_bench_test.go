@@ -10,6 +10,25 @@ import (
 	"github.com/entraide/entraide/ledger"
 )
 
+// benchBot is a bot serving one community, in language, over a ledger of
+// its own that lives as long as the benchmark.
+func benchBot(b *testing.B, language string) (*ledger.DB, *Community, *Bot) {
+	b.Helper()
+	ctx := context.Background()
+	db, err := ledger.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), ledger.Options{Durability: ledger.DurabilityNormal})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	com := &Community{Slug: "bench", Name: "Bench", Language: language, Location: time.UTC, Limits: ledger.NoLimits(),
+		Categories: DefaultCategories(), Rooms: []string{"bench:*"}}
+	bot, err := New(ctx, Options{Ledger: db, Communities: []*Community{com}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, com, bot
+}
+
 // BenchmarkComposeNewsletter composes an issue over a ledger seeded like
 // `entraide bench` (10,000 members, exchanges spread over a year, the last
 // one now): the first issue's week, and twelve weeks for the chart. The
@@ -22,17 +41,7 @@ func BenchmarkComposeNewsletter(b *testing.B) {
 				b.Skip("-short")
 			}
 			ctx := context.Background()
-			db, err := ledger.Open(ctx, filepath.Join(b.TempDir(), "n.db"), ledger.Options{Durability: ledger.DurabilityNormal})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			com := &Community{Slug: "bench", Name: "Bench", Language: "en", Location: time.UTC, Limits: ledger.NoLimits(),
-				Categories: DefaultCategories(), Rooms: []string{"bench:*"}}
-			bot, err := New(ctx, Options{Ledger: db, Communities: []*Community{com}})
-			if err != nil {
-				b.Fatal(err)
-			}
+			db, com, bot := benchBot(b, "en")
 			res, err := db.Seed(ctx, ledger.SeedOptions{Community: com.LedgerID(), Platform: "bench", Members: 10_000,
 				Exchanges: n, Seed: 1, Start: time.Now(), Span: 365 * 24 * time.Hour})
 			if err != nil {

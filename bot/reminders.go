@@ -199,15 +199,10 @@ func cmdRemindList(r *request) error {
 	if err != nil {
 		return err
 	}
-	if len(rs) == 0 {
-		r.reply(Reply{Private: true, Text: r.tr.S(msgRemindListEmpty, map[string]any{"Usage": r.tr.S(msgUsageRemind, nil)})})
-		return nil
-	}
-	lines := []string{r.tr.N(msgRemindListHeader, len(rs), nil)}
-	for _, rm := range rs {
-		lines = append(lines, "• "+reminderLine(r.tr, r.bot.zone(r.com, rm.Timezone), rm, true))
-	}
-	r.reply(Reply{Private: true, Text: strings.Join(lines, "\n")})
+	empty := r.tr.S(msgRemindListEmpty, map[string]any{"Usage": r.tr.S(msgUsageRemind, nil)})
+	replyList(r, true, rs, empty, msgRemindListHeader, func(rm ledger.Reminder) string {
+		return reminderLine(r.tr, r.bot.zone(r.com, rm.Timezone), rm, true)
+	})
 	return nil
 }
 
