@@ -145,14 +145,7 @@ func TestUndoRefusals(t *testing.T) {
 				tc.edit(&req)
 			}
 			r, err := e.db.Undo(e.ctx, req)
-			if r != nil {
-				t.Errorf("a refused undo returned %+v", r)
-			}
-			wantCode(t, err, tc.code)
-			if tc.limit != nil {
-				wantLimit(t, err, *tc.limit)
-			}
-			e.wantUnchanged(before)
+			wantRefused(t, e, r, err, tc.code, tc.limit, before)
 			e.verifyOK()
 		})
 	}
@@ -241,11 +234,7 @@ func TestReverseRefusals(t *testing.T) {
 			req := e.reverseReq(gift.Exchanges[0].ID, "wrong person")
 			tc.edit(&req)
 			r, err := e.db.Reverse(e.ctx, req)
-			if r != nil {
-				t.Errorf("a refused reversal returned %+v", r)
-			}
-			wantCode(t, err, tc.code)
-			e.wantUnchanged(before)
+			wantRefused(t, e, r, err, tc.code, nil, before)
 		})
 	}
 	e.verifyOK()

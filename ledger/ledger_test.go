@@ -49,6 +49,21 @@ func openFile(t testing.TB, path string, opts Options) *DB {
 	return db
 }
 
+// restarted opens a fresh ledger file under opts with a community "c", lets
+// write fill it, then closes the file and opens it again, as a restart does.
+func restarted(t *testing.T, opts Options, write func(db *DB, c CommunityID)) (*DB, CommunityID) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "l.db")
+	db, err := Open(context.Background(), path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := db.EnsureCommunity(context.Background(), "c")
+	write(db, c)
+	db.Close()
+	return openFile(t, path, opts), c
+}
+
 // newEnv opens a fresh ledger in t.TempDir(). Durability is normal because
 // fsync per commit makes tests slow and proves nothing more here; the full
 // mode has its own tests.
@@ -254,6 +269,20 @@ func wantLimit(t testing.TB, err error, want LimitError) {
 	}
 }
 
+// wantRefused checks a write the ledger refused: no receipt, the error's
+// code and, when given, its limit, and nothing recorded since before.
+func wantRefused[R any](t testing.TB, e *env, r *R, err error, code Code, limit *LimitError, before state) {
+	t.Helper()
+	if r != nil {
+		t.Errorf("a refused write returned a receipt: %+v", r)
+	}
+	wantCode(t, err, code)
+	if limit != nil {
+		wantLimit(t, err, *limit)
+	}
+	e.wantUnchanged(before)
+}
+
 func TestOpenRefusesPathsThatAreNotFiles(t *testing.T) {
 	// A regression must not leave a stray file in the package directory.
 	dir := t.TempDir()
@@ -416,19 +445,13 @@ func TestDurabilityModesRecordAlike(t *testing.T) {
 	for _, d := range []Durability{DurabilityNormal, DurabilityFull} {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			path := filepath.Join(t.TempDir(), "l.db")
-			db, err := Open(ctx, path, Options{Durability: d})
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, _ := db.EnsureCommunity(ctx, "c")
-			for i := 0; i < 5; i++ {
-				if _, err := db.Give(ctx, GiveRequest{Header: Header{Community: c, Key: fmt.Sprint("k", i), Source: "console", Actor: ana}, Recipients: []Identity{bob}, Minutes: 10, Limits: testLimits}); err != nil {
-					t.Fatal(err)
+			db, c := restarted(t, Options{Durability: d}, func(db *DB, c CommunityID) {
+				for i := 0; i < 5; i++ {
+					if _, err := db.Give(ctx, GiveRequest{Header: Header{Community: c, Key: fmt.Sprint("k", i), Source: "console", Actor: ana}, Recipients: []Identity{bob}, Minutes: 10, Limits: testLimits}); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			db.Close()
-			db = openFile(t, path, Options{Durability: d})
+			})
 			a, _, err := db.Member(ctx, c, bob)
 			if err != nil || a.Balance != 50 {
 				t.Fatalf("bob = %d (%v), want 50", a.Balance, err)
