@@ -22,14 +22,20 @@ func benchEnv(b *testing.B, d Durability) *env {
 	return e
 }
 
+// people are n members, m0 to m(n-1), as the benchmarks give between.
+func people(n int) []Identity {
+	members := make([]Identity, n)
+	for i := range members {
+		members[i] = person(fmt.Sprintf("m%d", i))
+	}
+	return members
+}
+
 func BenchmarkGive(b *testing.B) {
 	for _, d := range []Durability{DurabilityNormal, DurabilityFull} {
 		b.Run(string(d), func(b *testing.B) {
 			e := benchEnv(b, d)
-			members := make([]Identity, 10)
-			for i := range members {
-				members[i] = person(fmt.Sprintf("m%d", i))
-			}
+			members := people(10)
 			i := 0
 			cpu := processCPU()
 			for b.Loop() {
@@ -52,10 +58,7 @@ func BenchmarkGiveConcurrent(b *testing.B) {
 	for _, d := range []Durability{DurabilityNormal, DurabilityFull} {
 		b.Run(string(d), func(b *testing.B) {
 			e := benchEnv(b, d)
-			members := make([]Identity, 16)
-			for i := range members {
-				members[i] = person(fmt.Sprintf("m%d", i))
-			}
+			members := people(16)
 			var next atomic.Int64
 			before, cpu := e.db.CommitStats(), processCPU()
 			b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
