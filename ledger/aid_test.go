@@ -79,6 +79,12 @@ func TestAidRefusals(t *testing.T) {
 	act := func(actor Identity, moderator bool, ref PostRef) AidAction {
 		return AidAction{CaseActor: e.caseActor(actor, moderator), Ref: ref, Text: "autre", Reason: "spam"}
 	}
+	post := func(kind PostKind, text string, discreet bool) func() error {
+		return func() error {
+			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: kind, Text: text, Discreet: discreet, Room: "room"})
+			return err
+		}
+	}
 	need1, need9 := PostRef{Need, 1}, PostRef{Need, 9}
 	for _, tc := range []struct {
 		name string
@@ -102,28 +108,16 @@ func TestAidRefusals(t *testing.T) {
 			_, err := e.db.EditAid(e.ctx, a)
 			return err
 		}, ENOTHING},
-		{"empty post", func() error {
-			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Need, Text: "  ", Room: "room"})
-			return err
-		}, EINVALID},
-		{"too long", func() error {
-			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Offer, Text: strings.Repeat("é", MaxPostLength+1), Room: "room"})
-			return err
-		}, EINVALID},
-		{"bidi override", func() error {
-			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Need, Text: "vélo \u202eolév", Room: "room"})
-			return err
-		}, ETEXT},
+		{"empty post", post(Need, "  ", false), EINVALID},
+		{"too long", post(Offer, strings.Repeat("é", MaxPostLength+1), false), EINVALID},
+		{"bidi override", post(Need, "vélo \u202eolév", false), ETEXT},
 		{"escape in a message", func() error {
 			a := act(bob, false, need1)
 			a.Message = "hi \x1b[2J"
 			_, err := e.db.ContactAid(e.ctx, a)
 			return err
 		}, ETEXT},
-		{"discreet offer", func() error {
-			_, err := e.db.PostAid(e.ctx, PostRequest{CaseActor: e.caseActor(ana, false), Kind: Offer, Text: "x", Discreet: true, Room: "room"})
-			return err
-		}, EINVALID},
+		{"discreet offer", post(Offer, "x", true), EINVALID},
 		{"gift for an unknown need", func() error {
 			r := e.giveReq(ana, 30, bob)
 			r.Answers = &need9
