@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -99,12 +98,7 @@ type caseEnv struct {
 // and moderators' room; "mod" moderates both.
 func newCaseEnv(t *testing.T) *caseEnv {
 	t.Helper()
-	clock := testutil.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	db, err := ledger.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), ledger.Options{Durability: ledger.DurabilityNormal, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, clock := clockedLedger(t)
 	a := testCommunity("a", "test:room-a", "test:mods-a")
 	a.Language = "fr"
 	a.Moderators = []string{"test:mod"}

@@ -96,14 +96,22 @@ type decisionEnv struct {
 	com   *Community
 }
 
-func newDecisionEnv(t *testing.T, members ...string) *decisionEnv {
+// clockedLedger is a ledger file of the test's own whose time is the
+// returned clock's, so that a test can move it past deadlines.
+func clockedLedger(t *testing.T) (*ledger.DB, *testutil.Clock) {
 	t.Helper()
 	clock := testutil.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	db, err := ledger.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"), ledger.Options{Durability: ledger.DurabilityNormal, Now: clock.Now})
+	db, err := ledger.Open(context.Background(), filepath.Join(t.TempDir(), "l.db"), ledger.Options{Durability: ledger.DurabilityNormal, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return db, clock
+}
+
+func newDecisionEnv(t *testing.T, members ...string) *decisionEnv {
+	t.Helper()
+	db, clock := clockedLedger(t)
 	com := testCommunity("c")
 	com.Moderators = []string{"test:mod"}
 	e := &decisionEnv{t: t, ctx: context.Background(), db: db, clock: clock, com: com}
