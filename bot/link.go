@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"errors"
 	"strings"
 	"time"
 
@@ -30,23 +29,16 @@ func cmdLink(r *request) error {
 	code := strings.ReplaceAll(strings.ReplaceAll(r.args[0], "-", ""), " ", "")
 	res, err := r.bot.ledger.Link(r.ctx, ledger.LinkRequest{Header: r.header(), Code: code})
 	data := map[string]any{"Code": r.args[0], "Platform": r.msg.Platform}
-	var le *ledger.Error
-	if errors.As(err, &le) {
-		if id, ok := map[ledger.Code]string{
+	if err != nil {
+		return refuseCode(err, map[ledger.Code]string{
 			ledger.ENOTFOUND:     msgLinkNotFound,
 			ledger.EEXPIRED:      msgLinkExpired,
 			ledger.ESAMEPLATFORM: msgLinkSamePlatform,
 			ledger.EALREADY:      msgLinkAlready,
 			ledger.EBUSY:         msgLinkBusy,
-		}[le.Code]; ok {
-			return refuse(id, data)
-		}
+		}, data)
 	}
-	if err != nil {
-		return err
-	}
-	r.log.Info("identities linked", "account", res.Account.ID, "moved", res.Moved, "replayed", res.Replayed)
-	r.reply(Reply{Private: true, Text: linkText(r, res, msgLinkOK, msgLinkReplayed)})
+	replyLinked(r, "identities linked", res, msgLinkOK, msgLinkReplayed)
 	return nil
 }
 
@@ -62,9 +54,15 @@ func cmdUnlink(r *request) error {
 	if err != nil {
 		return err
 	}
-	r.log.Info("identity unlinked", "account", res.Account.ID, "moved", res.Moved, "replayed", res.Replayed)
-	r.reply(Reply{Private: true, Text: linkText(r, res, msgUnlinkOK, msgUnlinkReplayed)})
+	replyLinked(r, "identity unlinked", res, msgUnlinkOK, msgUnlinkReplayed)
 	return nil
+}
+
+// replyLinked logs what a link or an unlink did and tells the sender: the
+// account, its balance, and the entries that moved the balance over.
+func replyLinked(r *request, event string, res *ledger.LinkResult, ok, replayed string) {
+	r.log.Info(event, "account", res.Account.ID, "moved", res.Moved, "replayed", res.Replayed)
+	r.reply(Reply{Private: true, Text: linkText(r, res, ok, replayed)})
 }
 
 func linkText(r *request, res *ledger.LinkResult, ok, replayed string) string {
