@@ -132,19 +132,13 @@ func (r *request) answeredLine(a ledger.Answered, replayed bool) string {
 func (r *request) aidRefusal(err error, ref ledger.PostRef) error {
 	data := postData(r.tr, ref.Kind, ref.Number)
 	data["List"] = r.cmdPath(string(ref.Kind)) + " " + r.subName(string(ref.Kind), "list")
-	switch ledger.ErrorCode(err) {
-	case ledger.ENOTFOUND:
-		return refuse(msgAidNotFound, data)
-	case ledger.ECLOSED:
-		return refuse(msgAidClosed, data)
-	case ledger.EFORBIDDEN:
-		return refuse(msgAidForbidden, data)
-	case ledger.ESELF:
-		return refuse(msgAidOwn, data)
-	case ledger.ENOTHING:
-		return refuse(msgAidUnchanged, data)
-	}
-	return err
+	return refuseCode(err, map[ledger.Code]string{
+		ledger.ENOTFOUND:  msgAidNotFound,
+		ledger.ECLOSED:    msgAidClosed,
+		ledger.EFORBIDDEN: msgAidForbidden,
+		ledger.ESELF:      msgAidOwn,
+		ledger.ENOTHING:   msgAidUnchanged,
+	}, data)
 }
 
 // parsePost reads "<text> [#category] [until <deadline>]".

@@ -167,15 +167,10 @@ func decidePayment(r *request, approve bool) error {
 // paymentRefusal words the ledger's refusals about payment #n.
 func (r *request) paymentRefusal(err error, n int) error {
 	data := map[string]any{"Number": n, "Command": r.cmdPath("commons") + " " + r.subName("commons", "pending")}
-	switch ledger.ErrorCode(err) {
-	case ledger.ENOTFOUND:
-		return refuse(msgCommonsPaymentNotFound, data)
-	case ledger.ECLOSED:
-		return refuse(msgCommonsPaymentDecided, data)
-	case ledger.ESAMEPERSON:
-		return refuse(msgCommonsSamePerson, data)
-	case ledger.EFORBIDDEN:
-		return refuse(msgCommonsRejectForbidden, data)
-	}
-	return err
+	return refuseCode(err, map[ledger.Code]string{
+		ledger.ENOTFOUND:   msgCommonsPaymentNotFound,
+		ledger.ECLOSED:     msgCommonsPaymentDecided,
+		ledger.ESAMEPERSON: msgCommonsSamePerson,
+		ledger.EFORBIDDEN:  msgCommonsRejectForbidden,
+	}, data)
 }

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
@@ -18,19 +17,12 @@ func cmdUndo(r *request) error {
 		Limits: r.com.Limits,
 	})
 	window := map[string]any{"Window": r.tr.Minutes(int64(r.com.UndoWindow.Minutes()))}
-	var le *ledger.Error
-	if errors.As(err, &le) {
-		switch le.Code {
-		case ledger.ENOTHING:
-			return refuse(msgUndoNothing, nil)
-		case ledger.EREVERSED:
-			return refuse(msgUndoAlready, nil)
-		case ledger.EEXPIRED:
-			return refuse(msgUndoExpired, window)
-		}
-	}
 	if err != nil {
-		return err
+		return refuseCode(err, map[ledger.Code]string{
+			ledger.ENOTHING:  msgUndoNothing,
+			ledger.EREVERSED: msgUndoAlready,
+			ledger.EEXPIRED:  msgUndoExpired,
+		}, window)
 	}
 	var originals, names []string
 	var total int64
@@ -70,19 +62,12 @@ func cmdReverse(r *request) error {
 		Exchange: ledger.ExchangeID(entry),
 		Reason:   reason,
 	})
-	var le *ledger.Error
-	if errors.As(err, &le) {
-		switch le.Code {
-		case ledger.ENOTFOUND:
-			return refuse(msgReverseNotFound, map[string]any{"ID": entry})
-		case ledger.EREVERSED:
-			return refuse(msgReverseAlready, map[string]any{"ID": entry})
-		case ledger.ECORRECTION:
-			return refuse(msgReverseCorrection, map[string]any{"ID": entry})
-		}
-	}
 	if err != nil {
-		return tooLongAs(err, msgReverseReasonTooLong)
+		return tooLongAs(refuseCode(err, map[ledger.Code]string{
+			ledger.ENOTFOUND:   msgReverseNotFound,
+			ledger.EREVERSED:   msgReverseAlready,
+			ledger.ECORRECTION: msgReverseCorrection,
+		}, map[string]any{"ID": entry}), msgReverseReasonTooLong)
 	}
 	e := receipt.Exchanges[0]
 	from, to := e.ToName, e.FromName // the original went the other way

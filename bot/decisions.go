@@ -58,13 +58,10 @@ func (r *request) decisionRefusal(err error, n int) error {
 		data["Joined"] = shortDateTime(r.tr, ne.JoinedAt, r.com.Location)
 		return refuseN(msgDecisionNotEligible, ne.Eligible, data)
 	}
-	switch ledger.ErrorCode(err) {
-	case ledger.ENOTFOUND:
-		return refuse(msgDecisionNotFound, data)
-	case ledger.ECLOSED:
-		return refuse(msgDecisionClosed, data)
-	}
-	return err
+	return refuseCode(err, map[ledger.Code]string{
+		ledger.ENOTFOUND: msgDecisionNotFound,
+		ledger.ECLOSED:   msgDecisionClosed,
+	}, data)
 }
 
 func cmdPropose(r *request) error {

@@ -35,6 +35,15 @@ func tooLongAs(err error, id string) error {
 	return err
 }
 
+// refuseCode words the ledger's refusal err with the message words gives
+// its code, with data. Errors of other codes pass unchanged.
+func refuseCode(err error, words map[ledger.Code]string, data map[string]any) error {
+	if id, ok := words[ledger.ErrorCode(err)]; ok {
+		return refuse(id, data)
+	}
+	return err
+}
+
 // explain maps an error to the one line a member reads. Internal details
 // go to the log only.
 func (b *Bot) explain(r *request, err error) string {
