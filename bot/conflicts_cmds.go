@@ -55,7 +55,7 @@ func cmdConflictRequest(r *request) error {
 func cmdConflictOpen(r *request) error {
 	// A redelivered command finds its case and makes no second space.
 	key := r.key()
-	if replayed, err := r.openReplayed(key); replayed || err != nil {
+	if replayed, err := r.caseReplayed(key, msgConflictOpenReplayed); replayed || err != nil {
 		return err
 	}
 	o, err := r.parseOpen()
@@ -138,7 +138,7 @@ func cmdConflictOpen(r *request) error {
 
 	r.bot.conflicts.openMu.Lock()
 	defer r.bot.conflicts.openMu.Unlock()
-	if replayed, err := r.openReplayed(key); replayed || err != nil {
+	if replayed, err := r.caseReplayed(key, msgConflictOpenReplayed); replayed || err != nil {
 		return err
 	}
 	number := o.request
@@ -189,24 +189,15 @@ func cmdConflictOpen(r *request) error {
 	return nil
 }
 
-// caseReplayed answers a redelivered case command: true when key was
-// recorded already, whatever became of the case since.
-func (r *request) caseReplayed(key string) (bool, error) {
+// caseReplayed answers a redelivered case command with message id (an
+// open says which case it opened): true when key was recorded already,
+// whatever became of the case since.
+func (r *request) caseReplayed(key, id string) (bool, error) {
 	n, found, err := r.bot.ledger.CaseOp(r.ctx, key)
 	if err != nil || !found {
 		return false, err
 	}
-	r.reply(Reply{Private: true, Text: r.tr.S(msgConflictReplayed, map[string]any{"Number": n})})
-	return true, nil
-}
-
-// openReplayed answers a redelivered open: true when key opened a case.
-func (r *request) openReplayed(key string) (bool, error) {
-	n, found, err := r.bot.ledger.CaseOp(r.ctx, key)
-	if err != nil || !found {
-		return false, err
-	}
-	r.reply(Reply{Private: true, Text: r.tr.S(msgConflictOpenReplayed, map[string]any{"Number": n})})
+	r.reply(Reply{Private: true, Text: r.tr.S(id, map[string]any{"Number": n})})
 	return true, nil
 }
 
@@ -377,7 +368,7 @@ func cmdConflictRemove(r *request) error { return changeMember(r, false) }
 // moderators are told to do it by hand.
 func changeMember(r *request, add bool) error {
 	key := r.key()
-	if replayed, err := r.caseReplayed(key); replayed || err != nil {
+	if replayed, err := r.caseReplayed(key, msgConflictReplayed); replayed || err != nil {
 		return err
 	}
 	n, m, role, err := r.memberArgs()
@@ -524,7 +515,7 @@ func cmdConflictEscalate(r *request) error { return setCaseState(r, ledger.CaseE
 // setCaseState moves a case, tells its space (and, for an escalation, the
 // moderators' room, with the council), and answers.
 func setCaseState(r *request, to ledger.CaseState) error {
-	if replayed, err := r.caseReplayed(r.key()); replayed || err != nil {
+	if replayed, err := r.caseReplayed(r.key(), msgConflictReplayed); replayed || err != nil {
 		return err
 	}
 	n, err := r.caseNumber()
