@@ -414,14 +414,20 @@ func cmdNewsSubmit(r *request) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"ID": rec.News.ID}
-	if rec.Replayed {
-		r.reply(Reply{Private: true, Text: r.tr.S(msgNewsReplayed, data)})
-		return nil
-	}
-	r.log.Info("news submitted", "news", rec.News.ID)
-	r.reply(Reply{Private: true, Text: r.tr.S(msgNewsSubmitted, data)})
+	r.replyWritten(rec.Replayed, msgNewsReplayed, msgNewsSubmitted, map[string]any{"ID": rec.News.ID}, "news submitted", "news", rec.News.ID)
 	return nil
+}
+
+// replyWritten tells the sender a text they wrote for the newsletter is
+// kept: replayedID when the platform redelivered the command, else doneID,
+// after logging event with attrs.
+func (r *request) replyWritten(replayed bool, replayedID, doneID string, data map[string]any, event string, attrs ...any) {
+	if replayed {
+		r.reply(Reply{Private: true, Text: r.tr.S(replayedID, data)})
+		return
+	}
+	r.log.Info(event, attrs...)
+	r.reply(Reply{Private: true, Text: r.tr.S(doneID, data)})
 }
 
 func cmdNewsList(r *request) error {

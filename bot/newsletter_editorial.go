@@ -24,13 +24,8 @@ func cmdNewsletterEditorial(r *request) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Command": r.cmdPath("newsletter")}
-	if rec.Replayed {
-		r.reply(Reply{Private: true, Text: r.tr.S(msgEditorialReplayed, data)})
-		return nil
-	}
-	r.log.Info("editorial written", "editorial", rec.Editorial.ID)
-	r.reply(Reply{Private: true, Text: r.tr.S(msgEditorialSaved, data)})
+	r.replyWritten(rec.Replayed, msgEditorialReplayed, msgEditorialSaved, map[string]any{"Command": r.cmdPath("newsletter")},
+		"editorial written", "editorial", rec.Editorial.ID)
 	return nil
 }
 
