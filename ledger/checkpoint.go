@@ -9,8 +9,8 @@ import (
 // checkpoint copies them back into the database file. SQLite runs one
 // itself in the committing connection once the WAL holds a thousand
 // pages: the single writer then stops serving commands while it copies
-// thousands of pages, which was most of a commit's cost (and the slowest
-// commands' wait) under a steady load of gifts.
+// thousands of pages and waits for the database file's fsync, and the
+// members whose commands came meanwhile wait with it.
 //
 // A checkpointer goroutine with a connection of its own copies the pages
 // in the background instead, after commits, on the other core. The
