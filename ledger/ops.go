@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 )
 
 // Idempotent commands. Every command is keyed by the platform event that
@@ -24,21 +23,35 @@ type Header struct {
 	Actor     Identity
 }
 
-// opLog is one feature's table of operations.
+// opLog is one feature's table of operations, with the two statements
+// every command runs on it, made once rather than at each command.
 type opLog struct {
-	table string
-	// ref is the column a replay needs besides the operation's ID: what
-	// the command acted on, or for the journal's operations, their actor.
-	ref string
+	findSQL, insertSQL string
+	refIsActor         bool // the journal's: no ref column but the actor's
+}
+
+// newOpLog is the opLog of table. ref is the column a replay needs
+// besides the operation's ID: what the command acted on, or for the
+// journal's operations, which have no other, their actor.
+func newOpLog(table, ref string) opLog {
+	cols, marks := "community_id, idem_key, fingerprint, kind, actor_id, source, created_at", "?, ?, ?, ?, ?, ?, ?"
+	if ref != "actor_id" {
+		cols, marks = cols+", "+ref, marks+", ?"
+	}
+	return opLog{
+		findSQL:    "SELECT id, " + ref + ", fingerprint, kind FROM " + table + " WHERE idem_key = ?",
+		insertSQL:  "INSERT INTO " + table + " (" + cols + ") VALUES (" + marks + ")",
+		refIsActor: ref == "actor_id",
+	}
 }
 
 var (
-	journalOps  = opLog{table: "operations", ref: "actor_id"}
-	caseOps     = opLog{table: "case_ops", ref: "target"}
-	decisionOps = opLog{table: "decision_ops", ref: "proposal_id"}
-	groupOps    = opLog{table: "group_ops", ref: "target"}
-	aidOps      = opLog{table: "aid_ops", ref: "target"}
-	commonsOps  = opLog{table: "commons_ops", ref: "target"}
+	journalOps  = newOpLog("operations", "actor_id")
+	caseOps     = newOpLog("case_ops", "target")
+	decisionOps = newOpLog("decision_ops", "proposal_id")
+	groupOps    = newOpLog("group_ops", "target")
+	aidOps      = newOpLog("aid_ops", "target")
+	commonsOps  = newOpLog("commons_ops", "target")
 )
 
 // priorOp is an operation already recorded under a key.
@@ -54,7 +67,7 @@ type priorOp struct {
 // that must know before it writes (the core, before it makes a platform
 // room for a command that may be a redelivery).
 func (l opLog) find(ctx context.Context, q queryer, key string) (op priorOp, found bool, err error) {
-	err = q.QueryRowContext(ctx, "SELECT id, "+l.ref+", fingerprint, kind FROM "+l.table+" WHERE idem_key = ?", key).
+	err = q.QueryRowContext(ctx, l.findSQL, key).
 		Scan(&op.id, &op.ref, &op.fp, &op.kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return priorOp{}, false, nil
@@ -92,17 +105,14 @@ func (h Header) op(fp, kind string, ref int64, actor AccountID) opRow {
 	return opRow{community: h.Community, key: h.Key, fp: fp, kind: kind, ref: ref, actor: actor, source: h.Source}
 }
 
-// insert records an operation and returns its ID. The journal's
-// operations have no ref column besides their actor. The caller wraps
-// the error with what it recorded.
+// insert records an operation and returns its ID. The caller wraps the
+// error with what it recorded.
 func (l opLog) insert(ctx context.Context, tx *Tx, r opRow) (int64, error) {
-	cols, args := "community_id, idem_key, fingerprint, kind, actor_id, source, created_at, ",
-		[]any{r.community, r.key, r.fp, r.kind, r.actor, r.source, tx.now.Unix()}
-	if l.ref != "actor_id" {
-		cols, args = cols+l.ref+", ", append(args, r.ref)
+	args := []any{r.community, r.key, r.fp, r.kind, r.actor, r.source, tx.now.Unix()}
+	if !l.refIsActor {
+		args = append(args, r.ref)
 	}
-	marks := strings.Repeat("?, ", len(args))
-	res, err := tx.ExecContext(ctx, "INSERT INTO "+l.table+" ("+cols[:len(cols)-2]+") VALUES ("+marks[:len(marks)-2]+")", args...)
+	res, err := tx.ExecContext(ctx, l.insertSQL, args...)
 	if err != nil {
 		return 0, err
 	}
