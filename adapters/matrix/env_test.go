@@ -387,7 +387,6 @@ type logBuffer struct {
 	mu    sync.Mutex
 	lines []string
 	attrs []slog.Attr
-	group string
 	root  *logBuffer
 }
 
