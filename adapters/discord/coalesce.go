@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// editQueue coalesces the edits of each message: at most one is in
-// flight; asked meanwhile, only the latest is kept and sent next, no
-// sooner than editSpacing after the one before. Edit returns at once for
-// an edit that waits: the card it carries is superseded by a later one
-// anyway.
+// editQueue coalesces the edits of each message: after an edit starts,
+// the message's slot stays taken until editSpacing has passed since it
+// ended; edits asked meanwhile wait there, only the latest kept, and it
+// goes then. Edit returns at once for an edit that waits: the card it
+// carries is superseded by a later one anyway.
 type editQueue struct {
 	log func(msg string, args ...any)
 
@@ -20,15 +20,14 @@ type editQueue struct {
 	pending map[string]*editSlot
 }
 
-// editSpacing is the least time between the starts of two edits of one
-// message. Discord budgets edits per route (a webhook token allows five in
-// two seconds); spaced this way, a burst of votes uses four of them at
-// most and never waits on a 429, while the card lags the last vote by
-// half a second at most.
+// editSpacing is the least time between two edits of one message. Discord
+// budgets edits per route (a webhook token allows five in two seconds);
+// spaced this way, a burst of votes stays inside the budget and never
+// waits on a 429, while the card lags the last vote by about half a
+// second at most.
 const editSpacing = 500 * time.Millisecond
 
 type editSlot struct {
-	sent time.Time                   // when the last edit started
 	next func(context.Context) error // the latest edit asked, not sent yet
 }
 
@@ -36,9 +35,8 @@ func newEditQueue(log func(string, ...any)) *editQueue {
 	return &editQueue{log: log, pending: map[string]*editSlot{}}
 }
 
-// edit sends send now if no edit of message is in flight; otherwise it
-// keeps send as the next edit (replacing any older one waiting) and
-// returns: the edit in flight sends it when done.
+// edit sends send now if the message's slot is free; otherwise it keeps
+// send as the next edit (replacing any older one waiting) and returns.
 func (q *editQueue) edit(ctx context.Context, message string, send func(context.Context) error) error {
 	q.mu.Lock()
 	if slot, busy := q.pending[message]; busy {
@@ -46,51 +44,36 @@ func (q *editQueue) edit(ctx context.Context, message string, send func(context.
 		q.mu.Unlock()
 		return nil
 	}
-	slot := &editSlot{sent: time.Now()}
+	slot := &editSlot{}
 	q.pending[message] = slot
+	q.wg.Add(1)
 	q.mu.Unlock()
 
 	err := send(ctx)
-	// What was asked meanwhile goes aside, the latest only, so that the
-	// caller (a vote waiting to be acknowledged) never waits for edits
-	// other than its own. The callers' contexts may be gone by then.
-	if q.take(message, slot) != nil {
-		q.wg.Add(1)
-		go q.flush(context.WithoutCancel(ctx), message, slot)
-	}
+	// The caller (a vote waiting to be acknowledged) never waits for
+	// edits other than its own; the callers' contexts may be gone by
+	// the time the waiting ones go.
+	go q.flush(context.WithoutCancel(ctx), message, slot)
 	return err
 }
 
-// take is the edit waiting for message; when none waits it is nil and the
-// slot is freed.
-func (q *editQueue) take(message string, slot *editSlot) func(context.Context) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	next := slot.next
-	if next == nil {
-		delete(q.pending, message)
-	}
-	return next
-}
-
-// flush sends the latest waiting edit until none waits.
+// flush sends, editSpacing after each edit, the latest one asked
+// meanwhile, and frees the slot once none was.
 func (q *editQueue) flush(ctx context.Context, message string, slot *editSlot) {
 	defer q.wg.Done()
 	for {
-		// Edits asked during the pause replace the waiting one.
-		time.Sleep(time.Until(slot.sent.Add(editSpacing)))
+		time.Sleep(editSpacing)
 		q.mu.Lock()
 		next := slot.next
 		slot.next = nil
-		slot.sent = time.Now()
-		q.mu.Unlock()
-		if next != nil {
-			if err := next(ctx); err != nil {
-				q.log("a coalesced edit failed", "message", message, "err", err)
-			}
-		}
-		if q.take(message, slot) == nil {
+		if next == nil {
+			delete(q.pending, message)
+			q.mu.Unlock()
 			return
+		}
+		q.mu.Unlock()
+		if err := next(ctx); err != nil {
+			q.log("a coalesced edit failed", "message", message, "err", err)
 		}
 	}
 }
