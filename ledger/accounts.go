@@ -103,9 +103,13 @@ func (db *DB) Identities(ctx context.Context, community CommunityID, platform st
 }
 
 const (
-	identityAccountQuery = `SELECT a.id, a.community_id, a.kind, a.display_name, a.balance, a.created_at
-		FROM identities i JOIN accounts a ON a.id = i.account_id
-		WHERE i.community_id = ? AND i.platform = ? AND i.user_id = ?`
+	// Two lookups by unique key rather than a join: SQLite plans a
+	// single-table lookup on a unique key directly, while for a join it
+	// weighs plans in which the bound values would filter rows, and a
+	// statement planned so is prepared again whenever the driver reuses
+	// it with new values (twice per gift, before).
+	identityAccountQuery = `SELECT id, community_id, kind, display_name, balance, created_at FROM accounts
+		WHERE id = (SELECT account_id FROM identities WHERE community_id = ? AND platform = ? AND user_id = ?)`
 	commonsAccountQuery = `SELECT id, community_id, kind, display_name, balance, created_at
 		FROM accounts WHERE community_id = ? AND kind = 'commons'`
 )
