@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Group commit. Commands that write go to one goroutine that owns the
@@ -33,15 +34,20 @@ type write struct {
 
 // CommitStats counts the group commits since Open, the commands they
 // carried, refused ones included, and the background checkpoints.
+// WriterBusy is the time the writer spent running batches, from their
+// BEGIN to their last answer: beside the wall time, it tells whether the
+// single writer is what limits throughput.
 type CommitStats struct {
 	Commits, Commands               int64
 	Checkpoints, CheckpointFailures int64
+	WriterBusy                      time.Duration
 }
 
 // CommitStats is what the writer and the checkpointer have done so far.
 func (db *DB) CommitStats() CommitStats {
 	return CommitStats{Commits: db.commits.Load(), Commands: db.batched.Load(),
-		Checkpoints: db.checkpoints.Load(), CheckpointFailures: db.checkpointFailures.Load()}
+		Checkpoints: db.checkpoints.Load(), CheckpointFailures: db.checkpointFailures.Load(),
+		WriterBusy: time.Duration(db.writerBusy.Load())}
 }
 
 // update runs fn as part of the next group commit and returns its error,
@@ -81,7 +87,9 @@ func (db *DB) writeLoop() {
 				break fill
 			}
 		}
+		start := time.Now()
 		db.commitBatch(batch)
+		db.writerBusy.Add(int64(time.Since(start)))
 		clear(batch)
 	}
 }

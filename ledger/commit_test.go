@@ -79,6 +79,9 @@ func TestGroupCommitUnderConcurrentGifts(t *testing.T) {
 	if n := st.Commands - before.Commands; n != int64(len(people)*each) {
 		t.Fatalf("%d commands went through the writer, want %d", n, len(people)*each)
 	}
+	if st.WriterBusy <= before.WriterBusy {
+		t.Fatalf("the writer's busy time did not grow: %s, then %s", before.WriterBusy, st.WriterBusy)
+	}
 	t.Logf("%d gifts in %d commits", st.Commands-before.Commands, st.Commits-before.Commits)
 }
 

@@ -62,6 +62,8 @@ type DB struct {
 	loopDone chan struct{}
 	// commits and batched count group commits and their commands.
 	commits, batched atomic.Int64
+	// writerBusy is the writer's time in batches, in nanoseconds.
+	writerBusy atomic.Int64
 	// ckptWake wakes the background checkpointer (checkpoint.go), which
 	// closes ckptDone when it has stopped; it counts its checkpoints.
 	ckptWake                        chan struct{}

@@ -189,6 +189,9 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 	if commits.Commits > 0 {
 		fmt.Fprintf(out, "group commit: %d commands in %d commits, %.2f per commit; %d background checkpoints\n",
 			commits.Commands, commits.Commits, float64(commits.Commands)/float64(commits.Commits), commits.Checkpoints)
+		fmt.Fprintf(out, "  writer: busy %.0f%% of the time, %s per commit, %s per command\n",
+			100*commits.WriterBusy.Seconds()/gifts.wall.Seconds(), fmtMicros(commits.WriterBusy/time.Duration(commits.Commits)),
+			fmtMicros(commits.WriterBusy/time.Duration(commits.Commands)))
 	}
 	if givesAlone.count > 0 {
 		ratio, target := givesAlone.perSecond/raw.PerSecond, benchTargetRatio(cfg.durability)
@@ -578,6 +581,7 @@ func benchGiftsAlone(ctx context.Context, cfg benchConfig, db *ledger.DB, b *bot
 		Commits:     after.Commits - before.Commits,
 		Commands:    after.Commands - before.Commands,
 		Checkpoints: after.Checkpoints - before.Checkpoints,
+		WriterBusy:  after.WriterBusy - before.WriterBusy,
 	}, nil
 }
 

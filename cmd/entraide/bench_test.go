@@ -47,6 +47,7 @@ func TestBenchSmallRun(t *testing.T) {
 		`CPU: \d+µs per gift \(`,
 		`raw ceiling: ` + num + ` inserts/s, p50 ` + ms + `, p99 ` + ms + ` \(50 single-row inserts`,
 		`group commit: 60 commands in \d+ commits, ` + num + ` per commit; \d+ background checkpoints`,
+		`writer: busy \d+% of the time, \d+µs per commit, \d+µs per command`,
 		`give ÷ raw: +` + num + ` .* target ≥ 0\.15: (ok|MISSED)`,
 		`reads at 2000 exchanges: /balance p50 ` + ms + ` p99 ` + ms + `; /history p50 ` + ms + ` p99 ` + ms,
 		`newsletter: +composed in ` + ms + ` \(median of 6, slowest ` + ms + `\) over 2000 exchanges, chart included +target < 200ms: (ok|MISSED)`,
