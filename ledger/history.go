@@ -56,14 +56,21 @@ func (db *DB) accountHistory(ctx context.Context, acct Account, page, size int) 
 	}
 	// Each arm walks its own index backwards and stops after the rows this
 	// page can need, so a long past costs nothing.
+	//
+	// The statement is written so that SQLite can run it again as
+	// prepared: the driver binds its values anew at every run, and SQLite
+	// prepares a statement again when a new value could change its plan,
+	// as a bound LIMIT does, or an equality it may filter on instead of
+	// seeking (unlikely() gives that term its own estimate). The limits,
+	// numbers computed here, are written into the text.
 	need := int64(page)*int64(size) + 1
-	entries, err := queryExchanges(ctx, db.reader, exchangeSelect+`
+	entries, err := queryExchanges(ctx, db.reader, exchangeSelect+fmt.Sprintf(`
 		WHERE e.id IN (
-			SELECT id FROM (SELECT id FROM exchanges WHERE from_id = ? ORDER BY id DESC LIMIT ?)
+			SELECT id FROM (SELECT id FROM exchanges WHERE unlikely(from_id = ?1) ORDER BY id DESC LIMIT %[1]d)
 			UNION ALL
-			SELECT id FROM (SELECT id FROM exchanges WHERE to_id = ? ORDER BY id DESC LIMIT ?))
-		ORDER BY e.id DESC LIMIT ? OFFSET ?`,
-		acct.ID, need, acct.ID, need, int64(size)+1, int64(page-1)*int64(size))
+			SELECT id FROM (SELECT id FROM exchanges WHERE unlikely(to_id = ?1) ORDER BY id DESC LIMIT %[1]d))
+		ORDER BY e.id DESC LIMIT %[2]d OFFSET %[3]d`, need, int64(size)+1, int64(page-1)*int64(size)),
+		acct.ID)
 	if err != nil {
 		return HistoryPage{}, fmt.Errorf("ledger: history: %w", err)
 	}
