@@ -44,6 +44,48 @@ func TestGroupCommitIsolatesEachCommand(t *testing.T) {
 	}
 }
 
+// A command alone in its batch that fails after writing leaves nothing:
+// the batch is rolled back and the writer's connection is left outside
+// any transaction, so the next command commits on its own. A command
+// cannot end the batch's transaction itself.
+func TestGroupCommitAloneRollsBack(t *testing.T) {
+	e := newEnv(t)
+	e.mustGive(ana, 1, bob)
+	boom := errors.New("boom")
+	run := func(fn func(tx *Tx) error) error {
+		w := &write{ctx: e.ctx, done: make(chan error, 1), fn: fn}
+		e.db.commitBatch([]*write{w})
+		return <-w.done
+	}
+	err := run(func(tx *Tx) error {
+		if _, err := giveTx(e.ctx, tx, "fp-alone", e.giveReq(bob, 1, cleo)); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("lone failing command: %v", err)
+	}
+	if err := run(func(tx *Tx) error {
+		if err := tx.Commit(); !errors.Is(err, errBatchEnd) {
+			t.Errorf("Commit inside a batch: %v", err)
+		}
+		if err := tx.Rollback(); !errors.Is(err, errBatchEnd) {
+			t.Errorf("Rollback inside a batch: %v", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustGive(bob, 1, cleo)
+	if rep := e.verifyOK(); rep.Exchanges != 2 {
+		t.Fatalf("%d entries, want 2: the failed command's gift was kept", rep.Exchanges)
+	}
+	if got := e.balance(cleo); got != 1 {
+		t.Fatalf("cleo holds %d, want 1", got)
+	}
+}
+
 // Members giving at the same moment share commits, and every gift is
 // recorded once.
 func TestGroupCommitUnderConcurrentGifts(t *testing.T) {

@@ -359,21 +359,57 @@ func (db *DB) applyMigration(ctx context.Context, version int, name string) erro
 	return tx.Commit()
 }
 
-// Tx is a write transaction with the one timestamp all its rows share.
+// Tx is a write transaction with the one timestamp all its rows share:
+// a group commit's (commit.go), or one of its own (begin).
 type Tx struct {
-	*sql.Tx
-	now time.Time
+	conn  txConn
+	sqlTx *sql.Tx // nil in a group commit, which ends the transaction itself
+	now   time.Time
 }
 
-// begin starts a write transaction. The writer's DSN makes it BEGIN
-// IMMEDIATE, so the write lock is taken up front and a transaction never
-// fails halfway through for want of it.
+// txConn is where a write transaction's statements run: its *sql.Tx, or
+// the writer's connection held for a group commit.
+type txConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// errBatchEnd refuses to end a group commit's transaction from inside
+// one of its commands.
+var errBatchEnd = errors.New("ledger: a command cannot end its group commit's transaction")
+
+// begin starts a write transaction of its own. The writer's DSN makes it
+// BEGIN IMMEDIATE, so the write lock is taken up front and a transaction
+// never fails halfway through for want of it.
 func (db *DB) begin(ctx context.Context) (*Tx, error) {
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: begin: %w", err)
 	}
-	return &Tx{Tx: tx, now: db.now().UTC()}, nil
+	return &Tx{conn: tx, sqlTx: tx, now: db.now().UTC()}, nil
+}
+
+// Commit commits a transaction begun by begin.
+func (tx *Tx) Commit() error {
+	if tx.sqlTx == nil {
+		return errBatchEnd
+	}
+	return tx.sqlTx.Commit()
+}
+
+// Rollback rolls back a transaction begun by begin.
+func (tx *Tx) Rollback() error {
+	if tx.sqlTx == nil {
+		return errBatchEnd
+	}
+	return tx.sqlTx.Rollback()
+}
+
+// PrepareContext prepares a statement that runs in the transaction.
+func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return tx.conn.PrepareContext(ctx, query)
 }
 
 // read starts a read-only snapshot on the reader pool.
