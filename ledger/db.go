@@ -218,6 +218,12 @@ func dsn(path string, opts Options, role connRole) string {
 	q.Set("_synchronous", strings.ToUpper(string(opts.Durability)))
 	// Each connection keeps its prepared statements: a gift runs a dozen
 	// statements, and preparing them anew every time was a third of its CPU.
+	// The driver clears a kept statement's values before each run, and
+	// SQLite then prepares again any statement whose plan weighed a bound
+	// value: a bound LIMIT, or an equality the planner may filter on
+	// rather than seek by (in a join, or beside an ORDER BY). Statements run
+	// often are written so that theirs never does (accounts.go,
+	// history.go).
 	q.Set("_stmt_cache_size", "64")
 	switch role {
 	case roleWriter:
