@@ -103,11 +103,8 @@ func (db *DB) Identities(ctx context.Context, community CommunityID, platform st
 }
 
 const (
-	// Two lookups by unique key rather than a join: SQLite plans a
-	// single-table lookup on a unique key directly, while for a join it
-	// weighs plans in which the bound values would filter rows, and a
-	// statement planned so is prepared again whenever the driver reuses
-	// it with new values (twice per gift, before).
+	// Two lookups by unique key rather than a join, which SQLite prepared
+	// again at every run (twice per gift): see dsn.
 	identityAccountQuery = `SELECT id, community_id, kind, display_name, balance, created_at FROM accounts
 		WHERE id = (SELECT account_id FROM identities WHERE community_id = ? AND platform = ? AND user_id = ?)`
 	commonsAccountQuery = `SELECT id, community_id, kind, display_name, balance, created_at

@@ -221,9 +221,9 @@ func dsn(path string, opts Options, role connRole) string {
 	// The driver clears a kept statement's values before each run, and
 	// SQLite then prepares again any statement whose plan weighed a bound
 	// value: a bound LIMIT, or an equality the planner may filter on
-	// rather than seek by (in a join, or beside an ORDER BY). Statements run
-	// often are written so that theirs never does (accounts.go,
-	// history.go).
+	// rather than seek by (in a join, or beside an ORDER BY; unlikely()
+	// gives such a term an estimate of its own). Statements run often are
+	// written so that theirs never does (accounts.go, history.go).
 	q.Set("_stmt_cache_size", "64")
 	switch role {
 	case roleWriter:

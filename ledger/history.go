@@ -56,13 +56,9 @@ func (db *DB) accountHistory(ctx context.Context, acct Account, page, size int) 
 	}
 	// Each arm walks its own index backwards and stops after the rows this
 	// page can need, so a long past costs nothing.
-	//
-	// The statement is written so that SQLite can run it again as
-	// prepared: the driver binds its values anew at every run, and SQLite
-	// prepares a statement again when a new value could change its plan,
-	// as a bound LIMIT does, or an equality it may filter on instead of
-	// seeking (unlikely() gives that term its own estimate). The limits,
-	// numbers computed here, are written into the text.
+	// The limits, numbers computed here, are written into the text, and
+	// unlikely() gives each seek its own estimate, so that SQLite runs the
+	// statement as prepared instead of preparing it again: see dsn.
 	need := int64(page)*int64(size) + 1
 	entries, err := queryExchanges(ctx, db.reader, exchangeSelect+fmt.Sprintf(`
 		WHERE e.id IN (
